@@ -1,0 +1,54 @@
+using ConnectorHealth.AppHost.Infrastructure;
+using ConnectorHealth.ServiceDefaults;
+
+var builder = DistributedApplication.CreateBuilder(args);
+
+ConnectorHealthInfrastructure infrastructure;
+try
+{
+    infrastructure = builder.AddInfrastructure();
+}
+catch (InfrastructureException ex)
+{
+    // A missing binary or a busy port is the user's to fix: one clear message, no stack trace.
+    Console.Error.WriteLine($"ConnectorHealth cannot start: {ex.Message}");
+    return 1;
+}
+
+var database = infrastructure.Database;
+var messaging = infrastructure.Messaging;
+
+var runner = builder.AddProject<Projects.Runner>(ResourceNames.Runner)
+    .WithReference(messaging, ResourceNames.Messaging).WaitFor(messaging)
+    .WithHttpHealthCheck("/health");
+
+var metrics = builder.AddProject<Projects.Metrics>(ResourceNames.Metrics)
+    .WithReference(database, ResourceNames.Database).WaitFor(database)
+    .WithReference(messaging, ResourceNames.Messaging).WaitFor(messaging)
+    .WithHttpHealthCheck("/health");
+
+var drift = builder.AddProject<Projects.Drift>(ResourceNames.Drift)
+    .WithReference(database, ResourceNames.Database).WaitFor(database)
+    .WithReference(messaging, ResourceNames.Messaging).WaitFor(messaging)
+    .WithHttpHealthCheck("/health");
+
+var alerting = builder.AddProject<Projects.Alerting>(ResourceNames.Alerting)
+    .WithReference(database, ResourceNames.Database).WaitFor(database)
+    .WithReference(messaging, ResourceNames.Messaging).WaitFor(messaging)
+    .WithHttpHealthCheck("/health");
+
+var gateway = builder.AddProject<Projects.Gateway>(ResourceNames.Gateway)
+    .WithReference(runner).WaitFor(runner)
+    .WithReference(metrics).WaitFor(metrics)
+    .WithReference(drift).WaitFor(drift)
+    .WithReference(alerting).WaitFor(alerting)
+    .WithHttpHealthCheck("/health")
+    .WithExternalHttpEndpoints();
+
+builder.AddProject<Projects.Dashboard>(ResourceNames.WebUi)
+    .WithReference(gateway).WaitFor(gateway)
+    .WithHttpHealthCheck("/health")
+    .WithExternalHttpEndpoints();
+
+builder.Build().Run();
+return 0;

@@ -1,0 +1,64 @@
+using System.Text.Json;
+
+namespace ConnectorHealth.Contracts;
+
+/// <summary>Where a run came from.</summary>
+public enum RunSource
+{
+    Scheduled,
+    Triggered,
+    Reported,
+}
+
+public enum RunStatus
+{
+    Succeeded,
+    Failed,
+}
+
+public enum AttemptOutcome
+{
+    Succeeded,
+    Failed,
+    RateLimited,
+    TimedOut,
+}
+
+/// <summary>One try of a connector within a run.</summary>
+public sealed record RunAttempt(
+    int Number,
+    DateTimeOffset StartedAt,
+    double DurationMs,
+    AttemptOutcome Outcome,
+    int? HttpStatus = null,
+    string? ErrorType = null,
+    string? ErrorMessage = null,
+    TimeSpan? RetryAfterHonoured = null,
+    TimeSpan? BackoffApplied = null);
+
+/// <summary>
+/// One connector run, published once it has finished. <see cref="RunId"/> is the idempotency key: consumers
+/// must treat a second message with the same id as the same run.
+/// </summary>
+public sealed record RunCompleted
+{
+    public required Guid RunId { get; init; }
+    public required string Connector { get; init; }
+    public required RunSource Source { get; init; }
+    public required DateTimeOffset StartedAt { get; init; }
+    public required DateTimeOffset FinishedAt { get; init; }
+    public required RunStatus Status { get; init; }
+    public required double LatencyMs { get; init; }
+    public IReadOnlyList<RunAttempt> Attempts { get; init; } = [];
+    public bool RateLimited { get; init; }
+    public string? ErrorType { get; init; }
+    public string? ErrorMessage { get; init; }
+
+    /// <summary>The payload the run fetched, capped in size (see <see cref="PayloadTruncated"/>).</summary>
+    public JsonElement? Payload { get; init; }
+    public bool PayloadTruncated { get; init; }
+    public long PayloadBytes { get; init; }
+
+    /// <summary>The connector's schedule interval, so consumers can judge freshness; optional for reported runs.</summary>
+    public TimeSpan? ExpectedInterval { get; init; }
+}

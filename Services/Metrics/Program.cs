@@ -1,0 +1,15 @@
+using ConnectorHealth.Metrics;
+using ConnectorHealth.Metrics.Apis;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddApplicationServices();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+app.MapOpenApi();
+app.MapRunsApi();
+
+app.Run();

@@ -1,0 +1,15 @@
+using ConnectorHealth.Runner;
+using ConnectorHealth.Runner.Apis;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddApplicationServices();
+
+var app = builder.Build();
+
+app.MapDefaultEndpoints();
+app.MapOpenApi();
+app.MapConnectorsApi();
+
+app.Run();

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Installs what the local infrastructure mode needs, only when it is missing:
+# PostgreSQL server binaries and RabbitMQ (when no container runtime answers),
+# and, with --browser, Debian's Chromium for the browser tests. Idempotent.
+set -euo pipefail
+
+want_browser=false
+for arg in "$@"; do
+  case "$arg" in
+    --browser) want_browser=true ;;
+    *) echo "usage: $0 [--browser]" >&2; exit 2 ;;
+  esac
+done
+
+container_runtime_answers() {
+  local rt
+  for rt in docker podman; do
+    if command -v "$rt" >/dev/null 2>&1 && timeout 10 "$rt" info >/dev/null 2>&1; then
+      return 0
+    fi
+  done
+  return 1
+}
+
+have_postgres() {
+  command -v initdb >/dev/null 2>&1 && command -v postgres >/dev/null 2>&1 && return 0
+  compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null
+}
+
+have_rabbitmq() {
+  command -v rabbitmq-server >/dev/null 2>&1 || [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]
+}
+
+packages=()
+if ! container_runtime_answers; then
+  have_postgres || packages+=(postgresql)
+  have_rabbitmq || packages+=(rabbitmq-server)
+fi
+if $want_browser && ! command -v chromium >/dev/null 2>&1; then
+  packages+=(chromium)
+fi
+
+if [ ${#packages[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "Installing: ${packages[*]}"
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "error: ${packages[*]} missing and apt-get is not available; install them with your package manager," >&2
+  echo "       or install Docker/Podman so the AppHost can use containers." >&2
+  exit 1
+fi
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || { echo "error: installing ${packages[*]} needs root (or sudo)" >&2; exit 1; }
+  sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# policy-rc.d keeps the package from starting (and enabling) system-wide services:
+# the AppHost runs its own PostgreSQL and RabbitMQ on private ports.
+policy=/usr/sbin/policy-rc.d
+created_policy=false
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+  $sudo chmod +x "$policy"
+  created_policy=true
+fi
+trap '$created_policy && $sudo rm -f "$policy"' EXIT
+$sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+echo "Installed: ${packages[*]}"
