@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# Installs what the local infrastructure mode needs, only when it is missing:
-# PostgreSQL server binaries and RabbitMQ (when no container runtime answers),
-# and, with --browser, Debian's Chromium for the browser tests. Idempotent.
+# Installs what is missing, and nothing else (idempotent):
+#   --for run   PostgreSQL server binaries and RabbitMQ, unless a container runtime answers
+#               (then the AppHost uses containers and needs neither);
+#   --for test  PostgreSQL and RabbitMQ always (the end-to-end tests run the local mode),
+#               and Debian's Chromium for the browser tests.
 set -euo pipefail
 
-want_browser=false
-for arg in "$@"; do
-  case "$arg" in
-    --browser) want_browser=true ;;
-    *) echo "usage: $0 [--browser]" >&2; exit 2 ;;
+purpose=run
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --for) purpose="${2:-}"; shift 2 ;;
+    *) echo "usage: $0 [--for run|test]" >&2; exit 2 ;;
   esac
 done
+case "$purpose" in run|test) ;; *) echo "usage: $0 [--for run|test]" >&2; exit 2 ;; esac
 
 container_runtime_answers() {
   local rt
@@ -32,11 +35,16 @@ have_rabbitmq() {
 }
 
 packages=()
-if ! container_runtime_answers; then
+if [ "$purpose" = test ] || ! container_runtime_answers; then
   have_postgres || packages+=(postgresql)
   have_rabbitmq || packages+=(rabbitmq-server)
 fi
-if $want_browser && ! command -v chromium >/dev/null 2>&1; then
+have_browser() {
+  [ -n "${CHROMIUM_PATH:-}" ] && [ -x "$CHROMIUM_PATH" ] && return 0
+  command -v chromium >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1
+}
+
+if [ "$purpose" = test ] && ! have_browser; then
   packages+=(chromium)
 fi
 

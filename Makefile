@@ -1,0 +1,42 @@
+# ConnectorHealth: `make run` starts everything, `make test` runs every test.
+# Both install what this machine lacks first (scripts/prerequisites.sh).
+
+SHELL := /bin/bash
+DOTNET ?= dotnet
+CONFIGURATION ?= Debug
+DATA_DIR := $(CURDIR)/.data
+EPMD_PORT ?= 54369
+
+export DOTNET_CLI_TELEMETRY_OPTOUT := 1
+export DOTNET_NOLOGO := 1
+export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
+
+.PHONY: run test build prerequisites test-prerequisites reset stop bench
+
+## run: start PostgreSQL, RabbitMQ, the services, the gateway and the web UI (Ctrl+C stops it all)
+run: prerequisites
+	ASPIRE_ALLOW_UNSECURED_TRANSPORT=true $(DOTNET) run --project AppHost --launch-profile http -c $(CONFIGURATION)
+
+## test: unit, integration, end-to-end and browser tests
+test: test-prerequisites build
+	$(DOTNET) test ConnectorHealth.sln --no-build -c $(CONFIGURATION)
+
+build:
+	$(DOTNET) build ConnectorHealth.sln -c $(CONFIGURATION)
+
+prerequisites:
+	@bash scripts/prerequisites.sh --for run
+
+test-prerequisites:
+	@bash scripts/prerequisites.sh --for test
+
+## stop: end a PostgreSQL, RabbitMQ or epmd left behind by an AppHost that was killed outright
+stop:
+	-@pkill -INT -f -- "-D $(DATA_DIR)/postgres" && echo "stopped PostgreSQL" || true
+	-@pkill -TERM -f -- "$(DATA_DIR)/rabbitmq" && echo "stopped RabbitMQ" || true
+	-@pkill -TERM -f -- "epmd -port $(EPMD_PORT)" && echo "stopped epmd" || true
+
+## reset: wipe the local data (runs, schemas, alerts, broker state)
+reset: stop
+	rm -rf $(DATA_DIR)
+	@echo "local data wiped"

@@ -1,0 +1,2 @@
+// Two cores: one running system at a time.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]

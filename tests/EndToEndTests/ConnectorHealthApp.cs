@@ -1,0 +1,128 @@
+using System.Net;
+using System.Net.Sockets;
+using ConnectorHealth.ServiceDefaults;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ConnectorHealth.EndToEndTests;
+
+/// <summary>
+/// Starts the whole AppHost once in local mode (the machine's PostgreSQL and RabbitMQ as processes) on free ports
+/// with a throw-away data directory, so it runs beside a `make run` without touching it.
+/// </summary>
+public sealed class ConnectorHealthApp : IAsyncLifetime
+{
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+
+    public static readonly string[] AllResources =
+    [
+        ResourceNames.Postgres, ResourceNames.MessagingEpmd, ResourceNames.Messaging,
+        ResourceNames.Runner, ResourceNames.Metrics, ResourceNames.Drift, ResourceNames.Alerting,
+        ResourceNames.Gateway, ResourceNames.WebUi,
+    ];
+
+    public string DataDirectory { get; } = NewDataDirectory();
+
+    public LocalPorts Ports { get; } = LocalPorts.Free();
+
+    public DistributedApplication App { get; private set; } = null!;
+
+    public HttpClient Gateway { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        App = await StartAsync(DataDirectory, Ports);
+        Gateway = App.CreateHttpClient(ResourceNames.Gateway);
+    }
+
+    public async Task DisposeAsync()
+    {
+        Gateway?.Dispose();
+        if (App is not null)
+        {
+            await App.StopAsync();
+            await App.DisposeAsync();
+        }
+        DeleteDataDirectory(DataDirectory);
+    }
+
+    public Task<string?> DatabaseConnectionStringAsync() =>
+        App.GetConnectionStringAsync(ResourceNames.Postgres).AsTask();
+
+    public static async Task<DistributedApplication> StartAsync(string dataDirectory, LocalPorts ports)
+    {
+        using var cts = new CancellationTokenSource(StartTimeout);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+            [
+                "--Infrastructure:Mode=local",
+                $"--Infrastructure:Local:DataDirectory={dataDirectory}",
+                $"--Infrastructure:Local:PostgresPort={ports.Postgres}",
+                $"--Infrastructure:Local:RabbitMQPort={ports.RabbitMQ}",
+                $"--Infrastructure:Local:RabbitMQDistPort={ports.RabbitMQDist}",
+                $"--Infrastructure:Local:EpmdPort={ports.Epmd}",
+            ],
+            cts.Token);
+        builder.Services.AddLogging(logging => logging
+            .SetMinimumLevel(LogLevel.Warning)
+            .AddFilter("Aspire.Hosting.Dcp", LogLevel.Error));
+
+        var app = await builder.BuildAsync(cts.Token);
+        await app.StartAsync(cts.Token);
+        try
+        {
+            await Task.WhenAll(AllResources.Select(name => app.ResourceNotifications.WaitForResourceHealthyAsync(name, cts.Token)));
+        }
+        catch (OperationCanceledException)
+        {
+            var states = AllResources.Select(name => app.ResourceNotifications.TryGetCurrentState(name, out var e)
+                ? $"{name}: {e.Snapshot.State?.Text} / {e.Snapshot.HealthStatus}"
+                : $"{name}: unknown");
+            await app.DisposeAsync();
+            throw new TimeoutException($"Not every resource was healthy within {StartTimeout}: {string.Join("; ", states)}");
+        }
+        return app;
+    }
+
+    /// <summary>A directory the postgres system user can reach when the tests run as root (unlike a 0700 temp dir).</summary>
+    public static string NewDataDirectory()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"connectorhealth-tests-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(path);
+        return path;
+    }
+
+    public static void DeleteDataDirectory(string path)
+    {
+        try
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A process still closing its files; the directory is under /tmp and is cleaned with it.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
+
+public sealed record LocalPorts(int Postgres, int RabbitMQ, int RabbitMQDist, int Epmd)
+{
+    public static LocalPorts Free()
+    {
+        var listeners = Enumerable.Range(0, 4).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        listeners.ForEach(l => l.Start());
+        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToList();
+        listeners.ForEach(l => l.Stop());
+        return new LocalPorts(ports[0], ports[1], ports[2], ports[3]);
+    }
+
+    public IEnumerable<int> All => [Postgres, RabbitMQ, RabbitMQDist, Epmd];
+}
+
+[CollectionDefinition(Name)]
+public sealed class SystemCollection : ICollectionFixture<ConnectorHealthApp>
+{
+    public const string Name = "running system";
+}

@@ -1,0 +1,68 @@
+using ConnectorHealth.ServiceDefaults;
+using Microsoft.Playwright;
+
+namespace ConnectorHealth.EndToEndTests;
+
+/// <summary>The web UI in a real browser: Debian's Chromium driven by Playwright.</summary>
+[Collection(SystemCollection.Name)]
+public sealed class WebUiTests(ConnectorHealthApp system) : IAsyncLifetime
+{
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+
+    public async Task InitializeAsync()
+    {
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ChromiumPath(),
+            Headless = true,
+            Args =
+            [
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run",
+            ],
+        });
+    }
+
+    /// <summary>Debian's Chromium (installed by make test), or the browser CHROMIUM_PATH names.</summary>
+    private static string ChromiumPath() =>
+        Environment.GetEnvironmentVariable("CHROMIUM_PATH") is { Length: > 0 } configured
+            ? configured
+            : new[] { "/usr/bin/chromium", "/usr/bin/google-chrome" }.FirstOrDefault(File.Exists)
+              ?? throw new InvalidOperationException("No Chromium found: run 'make test' (it installs Debian's chromium) or set CHROMIUM_PATH.");
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+    }
+
+    [Fact]
+    public async Task TheRunsPageListsRunsReadThroughTheGateway()
+    {
+        var webUi = system.App.GetEndpoint(ResourceNames.WebUi, "http");
+        var page = await _browser.NewPageAsync();
+
+        // The first scheduled run may still be on its way: reload until the table shows it.
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        ILocator rows;
+        do
+        {
+            await page.GotoAsync(webUi.ToString());
+            rows = page.Locator("[data-testid=runs] tbody tr");
+            if (await rows.CountAsync() > 0)
+            {
+                break;
+            }
+            await Task.Delay(1000);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        Assert.Equal("Runs · ConnectorHealth", await page.TitleAsync());
+        Assert.True(await rows.CountAsync() > 0, "the runs table has no rows");
+        var firstRow = rows.First;
+        Assert.Contains("good_api", await firstRow.InnerTextAsync());
+        Assert.Equal("succeeded", await firstRow.Locator(".status").InnerTextAsync());
+    }
+}
