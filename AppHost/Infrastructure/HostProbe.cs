@@ -51,14 +51,18 @@ public sealed class HostProbe(Func<string, string?>? environment = null) : IHost
     public RabbitMQBinaries? FindRabbitMQ()
     {
         // Debian's /usr/sbin/rabbitmq-server is a wrapper that switches user; the server script itself runs in the foreground.
+        var onPath = FindOnPath("rabbitmq-server");
         var server = new[] { "/usr/lib/rabbitmq/bin/rabbitmq-server" }.FirstOrDefault(File.Exists)
-            ?? FindOnPath("rabbitmq-server");
+            ?? (onPath is not null && !IsUserSwitchingWrapper(onPath) ? onPath : null);
         var epmd = FindOnPath("epmd")
             ?? (Directory.Exists("/usr/lib/erlang")
                 ? Directory.EnumerateFiles("/usr/lib/erlang", "epmd", SearchOption.AllDirectories).Order().LastOrDefault()
                 : null);
         return server is not null && epmd is not null ? new RabbitMQBinaries(server, epmd) : null;
     }
+
+    private static bool IsUserSwitchingWrapper(string path) =>
+        new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true) is { Name: "rabbitmq-script-wrapper" };
 
     // Environment.UserName is the effective user's name on Unix.
     public static bool IsRoot => !OperatingSystem.IsWindows() && Environment.UserName == "root";
