@@ -92,7 +92,7 @@ public static class LocalPostgres
             .ExcludeFromManifest();
     }
 
-    private static void InitializeDataDirectory(
+    internal static void InitializeDataDirectory(
         PostgresBinaries binaries, string dataRoot, string dataDirectory, string password, string? runAs)
     {
         if (File.Exists(Path.Combine(dataDirectory, "PG_VERSION")))

@@ -1,0 +1,2 @@
+// Two cores and real servers: one test class at a time.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]

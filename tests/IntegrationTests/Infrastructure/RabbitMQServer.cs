@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using ConnectorHealth.AppHost.Infrastructure;
+using RabbitMQ.Client;
+
+namespace ConnectorHealth.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// A real RabbitMQ node (and its own epmd), started with the AppHost's local-mode environment on free ports.
+/// It can be stopped and started again on the same data, to test what happens while the broker is away.
+/// </summary>
+public sealed class RabbitMQServer : IAsyncLifetime
+{
+    private readonly string _root = TestDirectories.Create("rabbitmq");
+    private readonly string _password = Guid.NewGuid().ToString("N");
+    private readonly LocalOptions _options = new()
+    {
+        RabbitMQPort = TestPorts.Free(),
+        RabbitMQDistPort = TestPorts.Free(),
+        EpmdPort = TestPorts.Free(),
+    };
+    private readonly RabbitMQBinaries _binaries = new HostProbe().FindRabbitMQ()
+        ?? throw new InvalidOperationException("RabbitMQ not found: run 'make test', which installs it.");
+    private Process? _epmd;
+    private Process? _server;
+
+    public int Port => _options.RabbitMQPort;
+
+    public Uri Uri => new($"amqp://{LocalRabbitMQResource.User}:{_password}@127.0.0.1:{Port}/");
+
+    public async Task InitializeAsync()
+    {
+        var dataDirectory = Path.Combine(_root, "rabbitmq");
+        var environment = LocalRabbitMQ.Environment(dataDirectory, _options);
+        foreach (var key in new[] { "HOME", "RABBITMQ_MNESIA_BASE", "RABBITMQ_LOG_BASE" })
+        {
+            Directory.CreateDirectory(environment[key]);
+        }
+        File.WriteAllText(environment["RABBITMQ_ENABLED_PLUGINS_FILE"], "[].\n");
+        File.WriteAllText(environment["RABBITMQ_CONFIG_FILE"], LocalRabbitMQ.Config(_password));
+
+        _epmd = TestProcess.Start(LocalRabbitMQ.Epmd(_binaries, _options), _root);
+        await StartAsync();
+    }
+
+    /// <summary>Starts the node (again) and waits until a client can open a channel.</summary>
+    public async Task StartAsync()
+    {
+        var dataDirectory = Path.Combine(_root, "rabbitmq");
+        _server = TestProcess.Start(
+            new LaunchSpec(_binaries.Server, []), _root, LocalRabbitMQ.Environment(dataDirectory, _options));
+        await TestProcess.WaitUntilAsync(async () =>
+        {
+            var factory = new ConnectionFactory { Uri = Uri, RequestedConnectionTimeout = TimeSpan.FromSeconds(2) };
+            await using var connection = await factory.CreateConnectionAsync();
+            await using var channel = await connection.CreateChannelAsync();
+        }, _server, TimeSpan.FromSeconds(90));
+    }
+
+    /// <summary>Stops the node (SIGTERM: the server script shuts RabbitMQ down cleanly); epmd stays.</summary>
+    public Task StopAsync() => TestProcess.StopAsync(_server, signal: 15);
+
+    public async Task DisposeAsync()
+    {
+        await StopAsync();
+        await TestProcess.StopAsync(_epmd, signal: 15);
+        TestDirectories.Delete(_root);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class RabbitMQCollection : ICollectionFixture<RabbitMQServer>
+{
+    public const string Name = "rabbitmq";
+}
