@@ -19,6 +19,7 @@ var database = infrastructure.Database;
 var messaging = infrastructure.Messaging;
 
 var runner = builder.AddProject<Projects.Runner>(ResourceNames.Runner)
+    .WithReference(database, ResourceNames.Database).WaitFor(database)
     .WithReference(messaging, ResourceNames.Messaging).WaitFor(messaging)
     .WithHttpHealthCheck("/health");
 

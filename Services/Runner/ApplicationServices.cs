@@ -1,5 +1,7 @@
 using ConnectorHealth.Runner.Connectors;
+using ConnectorHealth.Runner.Runs;
 using ConnectorHealth.ServiceDefaults;
+using Microsoft.Extensions.Options;
 
 namespace ConnectorHealth.Runner;
 
@@ -10,14 +12,26 @@ internal static class ApplicationServices
         builder.Services.AddOptions<RunnerOptions>()
             .BindConfiguration(RunnerOptions.Section)
             .ValidateOnStart();
-        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<RunnerOptions>, RunnerOptionsValidator>();
+        builder.Services.AddSingleton<IValidateOptions<RunnerOptions>, RunnerOptionsValidator>();
+
+        builder.AddServiceDatabase("runner", typeof(RunnerStore).Assembly);
+        builder.AddMessaging(ResourceNames.Runner);
+
+        // Connectors call arbitrary endpoints and retry by their own policy, so their client has no
+        // resilience handler of its own (it would retry behind the runner's back and hide attempts).
+#pragma warning disable EXTEXP0001 // Marked experimental, but it is the way to opt one client out of the defaults.
+        builder.Services.AddHttpClient(ConnectorCatalog.HttpClientName).RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ConnectorCatalog>();
+        builder.Services.AddSingleton<RunnerStore>();
         builder.Services.AddSingleton<ConnectorRunner>();
+        // The buffer is stopped before the bus (hosted services stop in reverse order), so it can still drain.
+        builder.Services.AddSingleton<RunBuffer>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RunBuffer>());
         builder.Services.AddHostedService<ConnectorScheduler>();
 
-        builder.AddMessaging(ResourceNames.Runner);
         builder.Services.AddOpenApi();
     }
 }

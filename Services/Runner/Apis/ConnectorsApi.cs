@@ -1,33 +1,58 @@
 using ConnectorHealth.Runner.Connectors;
+using ConnectorHealth.Runner.Runs;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ConnectorHealth.Runner.Apis;
 
+public sealed record RetryView(int MaxAttempts, TimeSpan InitialDelay, double Multiplier, TimeSpan MaxDelay, bool Jitter);
+
 public sealed record ConnectorView(
-    string Name, string Kind, bool Enabled, TimeSpan Interval,
-    DateTimeOffset? LastRunAt, string? LastStatus, DateTimeOffset? NextRunAt);
+    string Name, string Kind, bool Enabled, string Schedule, TimeSpan ExpectedInterval, TimeSpan Timeout, RetryView Retry,
+    bool Running, LastRun? LastRun, DateTimeOffset? NextRunAt);
+
+public sealed record RunStarted(Guid RunId);
 
 public static class ConnectorsApi
 {
     public static IEndpointRouteBuilder MapConnectorsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/connectors").WithTags("Connectors");
-        api.MapGet("/", ListConnectors).WithName("ListConnectors").WithSummary("The connector catalog");
+        api.MapGet("/", ListConnectors).WithName("ListConnectors").WithSummary("The connector catalog, with each connector's last and next run");
         api.MapGet("/{connector}", GetConnector).WithName("GetConnector").WithSummary("One connector");
+        api.MapPost("/{connector}/runs", RunNow).WithName("RunConnectorNow").WithSummary("Run a connector now (202 with the run id; 409 while it runs)");
         return app;
     }
 
-    public static Ok<ConnectorView[]> ListConnectors(ConnectorCatalog catalog) =>
-        TypedResults.Ok(catalog.Connectors.Keys.Order(StringComparer.Ordinal).Select(name => View(catalog, name)).ToArray());
+    public static Ok<ConnectorView[]> ListConnectors(ConnectorCatalog catalog, TimeProvider time) =>
+        TypedResults.Ok(catalog.Entries.Select(e => View(e, time)).ToArray());
 
-    public static Results<Ok<ConnectorView>, NotFound> GetConnector(string connector, ConnectorCatalog catalog) =>
-        catalog.Connectors.ContainsKey(connector) ? TypedResults.Ok(View(catalog, connector)) : TypedResults.NotFound();
+    public static Results<Ok<ConnectorView>, ProblemHttpResult> GetConnector(string connector, ConnectorCatalog catalog, TimeProvider time) =>
+        catalog.Find(connector) is { } entry ? TypedResults.Ok(View(entry, time)) : UnknownConnector(connector);
 
-    private static ConnectorView View(ConnectorCatalog catalog, string name)
+    public static Results<Accepted<RunStarted>, ProblemHttpResult> RunNow(string connector, ConnectorCatalog catalog, ConnectorRunner runner)
     {
-        var options = catalog.Connectors[name];
-        var state = catalog.StateOf(name);
-        return new ConnectorView(name, options.Kind, options.Enabled, options.Interval,
-            state.LastRunAt, state.LastStatus, options.Enabled ? state.NextRunAt : null);
+        if (catalog.Find(connector) is not { } entry)
+        {
+            return UnknownConnector(connector);
+        }
+        return runner.TryStartNow(entry, out var runId)
+            ? TypedResults.Accepted($"/api/runs/{runId}", new RunStarted(runId))
+            : TypedResults.Problem(
+                title: "Connector is running",
+                detail: $"'{connector}' is running now; a connector never runs twice at once. Try again when it has finished.",
+                statusCode: StatusCodes.Status409Conflict);
+    }
+
+    private static ProblemHttpResult UnknownConnector(string connector) =>
+        TypedResults.Problem(title: "Unknown connector", detail: $"There is no connector '{connector}' in the catalog.",
+            statusCode: StatusCodes.Status404NotFound);
+
+    private static ConnectorView View(CatalogEntry entry, TimeProvider time)
+    {
+        var o = entry.Options;
+        return new ConnectorView(
+            entry.Name, o.Kind, o.Enabled, entry.Schedule.Description, entry.Schedule.ExpectedInterval(time.GetUtcNow()), o.Timeout,
+            new RetryView(o.Retry.MaxAttempts, o.Retry.InitialDelay, o.Retry.Multiplier, o.Retry.MaxDelay, o.Retry.Jitter),
+            entry.IsRunning, entry.LastRun, o.Enabled ? entry.NextRunAt : null);
     }
 }

@@ -1,25 +1,80 @@
 using System.Collections.Concurrent;
+using System.Collections.Frozen;
 using Microsoft.Extensions.Options;
 
 namespace ConnectorHealth.Runner.Connectors;
 
-public sealed record ConnectorState(DateTimeOffset? LastRunAt, string? LastStatus, DateTimeOffset? NextRunAt);
+/// <summary>The last run the runner knows of for a connector.</summary>
+public sealed record LastRun(Guid RunId, string Status, DateTimeOffset StartedAt, DateTimeOffset FinishedAt, string? ErrorType);
 
-/// <summary>The configured connectors and what the scheduler knows of each.</summary>
-public sealed class ConnectorCatalog(IOptions<RunnerOptions> options)
+/// <summary>One configured connector with its schedule, its seeded randomness and the lock that keeps its runs apart.</summary>
+public sealed class CatalogEntry(string name, ConnectorOptions options, int seed)
 {
-    private readonly ConcurrentDictionary<string, ConnectorState> _states = new(StringComparer.Ordinal);
+    public string Name { get; } = name;
+    public ConnectorOptions Options { get; } = options;
+    public ConnectorSchedule Schedule { get; } = ConnectorSchedule.For(options);
 
-    public IReadOnlyDictionary<string, ConnectorOptions> Connectors => options.Value.Connectors;
+    /// <summary>Used by one run at a time (runs of a connector never overlap), so no locking of its own.</summary>
+    public Random Random { get; } = new(seed);
 
-    public IConnector Create(string name) => Connectors[name].Kind switch
+    /// <summary>Held for the whole of a run: a connector never runs twice at once.</summary>
+    public SemaphoreSlim RunLock { get; } = new(1, 1);
+
+    public bool IsRunning => RunLock.CurrentCount == 0;
+
+    public LastRun? LastRun { get; set; }
+
+    public DateTimeOffset? NextRunAt { get; set; }
+}
+
+/// <summary>The configured connectors, and how to make each one's implementation.</summary>
+public sealed class ConnectorCatalog
+{
+    public const string HttpClientName = "connectors";
+
+    private readonly FrozenDictionary<string, CatalogEntry> _entries;
+    private readonly IHttpClientFactory _httpClients;
+
+    public ConnectorCatalog(IOptions<RunnerOptions> options, IHttpClientFactory httpClients)
+    {
+        _httpClients = httpClients;
+        var seed = options.Value.Seed ?? Random.Shared.Next();
+        _entries = options.Value.Connectors.ToFrozenDictionary(
+            c => c.Key,
+            c => new CatalogEntry(c.Key, c.Value, SeedFor(seed, c.Key)),
+            StringComparer.Ordinal);
+    }
+
+    public IEnumerable<CatalogEntry> Entries => _entries.Values.OrderBy(e => e.Name, StringComparer.Ordinal);
+
+    public CatalogEntry? Find(string name) => _entries.GetValueOrDefault(name);
+
+    public IConnector Create(CatalogEntry entry) => Create(entry.Options, _httpClients);
+
+    public static IConnector Create(ConnectorOptions options, IHttpClientFactory? httpClients = null) => options.Kind switch
     {
         ConnectorKinds.GoodApi => new GoodApiConnector(),
+        ConnectorKinds.RateLimitedApi => new RateLimitedApiConnector(),
+        ConnectorKinds.SchemaChanger => new SchemaChangerConnector(),
+        ConnectorKinds.FlakyApi => new FlakyApiConnector(),
+        ConnectorKinds.SlowApi => new SlowApiConnector(),
+        ConnectorKinds.AuthFailingApi => new AuthFailingApiConnector(),
+        ConnectorKinds.NestedTypesApi => new NestedTypesApiConnector(),
+        ConnectorKinds.NullingFieldApi => new NullingFieldApiConnector(),
+        ConnectorKinds.Http => new HttpConnector(
+            (httpClients ?? throw new InvalidOperationException("HTTP connectors need an HttpClient factory.")).CreateClient(HttpClientName),
+            options.Http!),
         var kind => throw new InvalidOperationException($"Connector kind '{kind}' is not known."),
     };
 
-    public ConnectorState StateOf(string name) => _states.GetValueOrDefault(name, new ConnectorState(null, null, null));
-
-    public void Update(string name, Func<ConnectorState, ConnectorState> change) =>
-        _states.AddOrUpdate(name, _ => change(new ConnectorState(null, null, null)), (_, state) => change(state));
+    /// <summary>Each connector gets its own stream of randomness, stable for a given seed whatever the catalog's order.</summary>
+    private static int SeedFor(int seed, string connector)
+    {
+        var hash = 17;
+        foreach (var c in connector)
+        {
+            hash = unchecked(hash * 31 + c);
+        }
+        return seed ^ hash;
+    }
 }

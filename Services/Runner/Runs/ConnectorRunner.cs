@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using ConnectorHealth.Contracts;
+using ConnectorHealth.Runner.Connectors;
+using ConnectorHealth.ServiceDefaults;
+using Microsoft.Extensions.Options;
+
+namespace ConnectorHealth.Runner.Runs;
+
+/// <summary>Runs a catalog connector (never twice at once), records it as its last run and hands it to the buffer.</summary>
+public sealed partial class ConnectorRunner(
+    ConnectorCatalog catalog,
+    RunBuffer buffer,
+    RunnerStore store,
+    TimeProvider time,
+    IOptions<RunnerOptions> options,
+    IHostApplicationLifetime lifetime,
+    ILogger<ConnectorRunner> logger)
+{
+    /// <summary>Starts a run now unless one is under way. The run goes on in the background.</summary>
+    public bool TryStartNow(CatalogEntry entry, out Guid runId)
+    {
+        runId = Guid.Empty;
+        if (!entry.RunLock.Wait(0))
+        {
+            return false;
+        }
+
+        var id = runId = Guid.CreateVersion7();
+        // The run belongs to the request's trace, but must not be cancelled when the request ends.
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await RunLockedAsync(entry, id, RunSource.Triggered, lifetime.ApplicationStopping);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogRunFailed(logger, ex, entry.Name);
+            }
+            finally
+            {
+                entry.RunLock.Release();
+            }
+        });
+        return true;
+    }
+
+    /// <summary>Runs when the connector is free: a slow earlier run delays this one rather than overlapping it.</summary>
+    public async Task<RunCompleted> RunAsync(CatalogEntry entry, RunSource source, CancellationToken cancellationToken)
+    {
+        await entry.RunLock.WaitAsync(cancellationToken);
+        try
+        {
+            return await RunLockedAsync(entry, Guid.CreateVersion7(), source, cancellationToken);
+        }
+        finally
+        {
+            entry.RunLock.Release();
+        }
+    }
+
+    private async Task<RunCompleted> RunLockedAsync(CatalogEntry entry, Guid runId, RunSource source, CancellationToken cancellationToken)
+    {
+        // The run's span is the root of everything downstream: the publish, each consumer, their SQL.
+        using var activity = Telemetry.ActivitySource.StartActivity($"run {entry.Name}", ActivityKind.Internal);
+        activity?.SetTag("connectorhealth.connector", entry.Name);
+        activity?.SetTag("connectorhealth.run.id", runId);
+        activity?.SetTag("connectorhealth.run.source", Wire.Name(source));
+
+        var environment = new RunEnvironment(entry.Random, (delay, ct) => Task.Delay(delay, time, ct), time, options.Value.PayloadCapBytes);
+        var run = await RunExecutor.ExecuteAsync(
+            runId, entry.Name, catalog.Create(entry), entry.Options, source,
+            entry.Schedule.ExpectedInterval(time.GetUtcNow()), environment, cancellationToken);
+
+        activity?.SetTag("connectorhealth.run.status", Wire.Name(run.Status));
+        activity?.SetTag("connectorhealth.run.attempts", run.Attempts.Count);
+        if (run.Status == RunStatus.Failed)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, run.ErrorType);
+        }
+
+        var last = new LastRun(run.RunId, Wire.Name(run.Status), run.StartedAt, run.FinishedAt, run.ErrorType);
+        entry.LastRun = last;
+        await buffer.EnqueueAsync(run, cancellationToken);
+        try
+        {
+            await store.SaveLastRunAsync(entry.Name, last, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogStateNotSaved(logger, ex, entry.Name);
+        }
+
+        LogRun(logger, run.RunId, entry.Name, run.Status, run.Attempts.Count, run.LatencyMs);
+        return run;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} of {Connector}: {Status} after {Attempts} attempt(s) in {LatencyMs:F1} ms")]
+    private static partial void LogRun(ILogger logger, Guid runId, string connector, RunStatus status, int attempts, double latencyMs);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Run of {Connector} could not be completed")]
+    private static partial void LogRunFailed(ILogger logger, Exception exception, string connector);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The last run of {Connector} could not be saved")]
+    private static partial void LogStateNotSaved(ILogger logger, Exception exception, string connector);
+}

@@ -1,0 +1,71 @@
+using System.Text.Json;
+using ConnectorHealth.Runner.Runs;
+
+namespace ConnectorHealth.UnitTests;
+
+public class PayloadSamplerTests
+{
+    private static long Size(JsonElement e) => PayloadSampler.SizeOf(e);
+
+    [Fact]
+    public void APayloadWithinTheCapIsKeptWhole()
+    {
+        var payload = JsonSerializer.SerializeToElement(new { a = 1, b = "two" });
+
+        var sample = PayloadSampler.Sample(payload, 1024);
+
+        Assert.False(sample.Truncated);
+        Assert.Equal(payload.GetRawText(), sample.Payload.GetRawText());
+        Assert.Equal(Size(payload), sample.OriginalBytes);
+    }
+
+    [Fact]
+    public void ALargeArrayKeepsAPrefixOfWholeItems()
+    {
+        var payload = JsonSerializer.SerializeToElement(Enumerable.Range(0, 10_000).Select(i => new { id = i, tags = new[] { "x", "y" } }));
+
+        var sample = PayloadSampler.Sample(payload, 8 * 1024);
+
+        Assert.True(sample.Truncated);
+        Assert.True(Size(sample.Payload) <= 8 * 1024);
+        var items = sample.Payload.EnumerateArray().ToList();
+        Assert.True(items.Count > 100);
+        Assert.Equal(Enumerable.Range(0, items.Count), items.Select(i => i.GetProperty("id").GetInt32()));
+        Assert.All(items, i => Assert.Equal(2, i.GetProperty("tags").GetArrayLength()));
+    }
+
+    [Fact]
+    public void AnObjectWithOneHugeFieldKeepsItsOtherFieldsAndAShortenedValue()
+    {
+        var payload = JsonSerializer.SerializeToElement(new
+        {
+            id = 7,
+            blob = new string('é', 100_000),
+            nested = new { rows = Enumerable.Range(0, 50_000).ToArray() },
+        });
+
+        var sample = PayloadSampler.Sample(payload, 16 * 1024);
+
+        Assert.True(sample.Truncated);
+        Assert.True(Size(sample.Payload) <= 16 * 1024);
+        Assert.Equal(7, sample.Payload.GetProperty("id").GetInt32());
+        var blob = sample.Payload.GetProperty("blob").GetString()!;
+        Assert.EndsWith("…", blob);
+        Assert.StartsWith("ééé", blob);
+    }
+
+    [Fact]
+    public void AnEmojiIsNeverCutInHalf()
+    {
+        var payload = JsonSerializer.SerializeToElement(new { text = string.Concat(Enumerable.Repeat("😀", 20_000)) });
+
+        var sample = PayloadSampler.Sample(payload, 2048);
+
+        var text = sample.Payload.GetProperty("text").GetString()!;
+        Assert.True(sample.Truncated);
+        Assert.StartsWith("😀😀", text);
+        // A strict encoder throws on a lone surrogate.
+        var strict = new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+        Assert.Equal(System.Text.Encoding.UTF8.GetByteCount(text), strict.GetByteCount(text));
+    }
+}
