@@ -18,11 +18,6 @@ catch (InfrastructureException ex)
 var database = infrastructure.Database;
 var messaging = infrastructure.Messaging;
 
-var runner = builder.AddProject<Projects.Runner>(ResourceNames.Runner)
-    .WithReference(database, ResourceNames.Database).WaitFor(database)
-    .WithReference(messaging, ResourceNames.Messaging).WaitFor(messaging)
-    .WithHttpHealthCheck("/health");
-
 var metrics = builder.AddProject<Projects.Metrics>(ResourceNames.Metrics)
     .WithReference(database, ResourceNames.Database).WaitFor(database)
     .WithReference(messaging, ResourceNames.Messaging).WaitFor(messaging)
@@ -36,6 +31,14 @@ var drift = builder.AddProject<Projects.Drift>(ResourceNames.Drift)
 var alerting = builder.AddProject<Projects.Alerting>(ResourceNames.Alerting)
     .WithReference(database, ResourceNames.Database).WaitFor(database)
     .WithReference(messaging, ResourceNames.Messaging).WaitFor(messaging)
+    .WithHttpHealthCheck("/health");
+
+// The runner starts once every consumer is up: a run published before a consumer's queue is bound to the
+// exchange would reach no queue at all on a fresh broker.
+var runner = builder.AddProject<Projects.Runner>(ResourceNames.Runner)
+    .WithReference(database, ResourceNames.Database).WaitFor(database)
+    .WithReference(messaging, ResourceNames.Messaging).WaitFor(messaging)
+    .WaitFor(metrics).WaitFor(drift).WaitFor(alerting)
     .WithHttpHealthCheck("/health");
 
 var gateway = builder.AddProject<Projects.Gateway>(ResourceNames.Gateway)

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using ConnectorHealth.ServiceDefaults;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -29,14 +32,53 @@ public sealed class ConnectorHealthApp : IAsyncLifetime
 
     public HttpClient Gateway { get; private set; } = null!;
 
+    /// <summary>A third-party API stand-in that takes <see cref="HeldFor"/> to answer, behind the connector <see cref="HeldConnector"/>.</summary>
+    public const string HeldConnector = "e2e_held_api";
+
+    public static readonly TimeSpan HeldFor = TimeSpan.FromSeconds(4);
+
+    private WebApplication? _thirdParty;
+
     public async Task InitializeAsync()
     {
-        App = await StartAsync(DataDirectory, Ports);
+        _thirdParty = await StartThirdPartyApiAsync();
+        var address = _thirdParty.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
+        var heldUrl = address + "/held";
+        App = await StartAsync(DataDirectory, Ports, builder =>
+        {
+            var runner = builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == ResourceNames.Runner));
+            var prefix = $"Runner__Connectors__{HeldConnector}__";
+            runner.WithEnvironment(prefix + "Kind", "http")
+                .WithEnvironment(prefix + "Enabled", "false")
+                .WithEnvironment(prefix + "Interval", "01:00:00")
+                .WithEnvironment(prefix + "Timeout", "00:00:30")
+                .WithEnvironment(prefix + "Http__Url", heldUrl);
+        });
         Gateway = App.CreateHttpClient(ResourceNames.Gateway);
+    }
+
+    private static async Task<WebApplication> StartThirdPartyApiAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        app.MapGet("/held", async (CancellationToken ct) =>
+        {
+            await Task.Delay(HeldFor, ct);
+            return Results.Json(new { held = true });
+        });
+        await app.StartAsync();
+        return app;
     }
 
     public async Task DisposeAsync()
     {
+        if (_thirdParty is not null)
+        {
+            await _thirdParty.DisposeAsync();
+        }
         Gateway?.Dispose();
         if (App is not null)
         {
@@ -49,7 +91,8 @@ public sealed class ConnectorHealthApp : IAsyncLifetime
     public Task<string?> DatabaseConnectionStringAsync() =>
         App.GetConnectionStringAsync(ResourceNames.Postgres).AsTask();
 
-    public static async Task<DistributedApplication> StartAsync(string dataDirectory, LocalPorts ports)
+    public static async Task<DistributedApplication> StartAsync(
+        string dataDirectory, LocalPorts ports, Action<IDistributedApplicationTestingBuilder>? configure = null)
     {
         using var cts = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
@@ -62,6 +105,7 @@ public sealed class ConnectorHealthApp : IAsyncLifetime
                 $"--Infrastructure:Local:EpmdPort={ports.Epmd}",
             ],
             cts.Token);
+        configure?.Invoke(builder);
         builder.Services.AddLogging(logging => logging
             .SetMinimumLevel(LogLevel.Warning)
             .AddFilter("Aspire.Hosting.Dcp", LogLevel.Error));

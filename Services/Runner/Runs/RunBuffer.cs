@@ -21,7 +21,6 @@ public sealed partial class RunBuffer : BackgroundService
     private readonly RunnerOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<RunBuffer> _logger;
-    private PendingRun? _inFlight;
 
     public RunBuffer(IBus bus, RunnerStore store, IOptions<RunnerOptions> options, TimeProvider time, ILogger<RunBuffer> logger)
     {
@@ -39,7 +38,8 @@ public sealed partial class RunBuffer : BackgroundService
             unit: "{run}", description: "Finished runs waiting for the broker's confirmation");
     }
 
-    public int Depth => _channel.Reader.Count + (_inFlight is null ? 0 : 1);
+    /// <summary>Runs not yet confirmed, the one being published included (it leaves the channel only once confirmed).</summary>
+    public int Depth => _channel.Reader.Count;
 
     /// <summary>Hands a finished run over for publication, in the current trace; waits while the buffer is full.</summary>
     public ValueTask EnqueueAsync(RunCompleted run, CancellationToken cancellationToken) =>
@@ -60,10 +60,8 @@ public sealed partial class RunBuffer : BackgroundService
                 {
                     continue;
                 }
-                _inFlight = next;
                 await PublishUntilConfirmedAsync(next, stoppingToken);
                 _channel.Reader.TryRead(out _);
-                _inFlight = null;
             }
         }
         catch (Exception) when (stoppingToken.IsCancellationRequested)
@@ -75,7 +73,6 @@ public sealed partial class RunBuffer : BackgroundService
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        _inFlight = null;
 
         // One try each while the broker answers; the first failure ends the drain.
         var left = new List<PendingRun>();

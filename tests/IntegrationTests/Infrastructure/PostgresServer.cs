@@ -44,14 +44,18 @@ public sealed class PostgresServer : IAsyncLifetime
     }
 
     /// <summary>A new, empty database, so each test class starts from nothing.</summary>
-    public async Task<NpgsqlDataSource> CreateDatabaseAsync(string prefix)
+    public async Task<NpgsqlDataSource> CreateDatabaseAsync(string prefix) =>
+        NpgsqlDataSource.Create(await CreateDatabaseConnectionStringAsync(prefix));
+
+    /// <summary>A new, empty database's connection string, for code that builds its own data source.</summary>
+    public async Task<string> CreateDatabaseConnectionStringAsync(string prefix)
     {
         var name = $"{prefix}_{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 33, 63)];
         await using (var admin = NpgsqlDataSource.Create(ConnectionString("postgres")))
         {
             await admin.CreateCommand($"CREATE DATABASE \"{name}\"").ExecuteNonQueryAsync();
         }
-        return NpgsqlDataSource.Create(ConnectionString(name));
+        return ConnectionString(name);
     }
 
     public async Task DisposeAsync()

@@ -1,0 +1,157 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace ConnectorHealth.EndToEndTests;
+
+/// <summary>The runner's REST API through the gateway, with the run history it feeds read back from the metrics service.</summary>
+[Collection(SystemCollection.Name)]
+public sealed class RunnerApiTests(ConnectorHealthApp system)
+{
+    private static object Report(Guid runId, string status = "failed", string? errorType = "TimeoutError") => new
+    {
+        runId,
+        connector = "nightly_export",
+        status,
+        startedAt = DateTimeOffset.UtcNow.AddMinutes(-3),
+        finishedAt = DateTimeOffset.UtcNow.AddMinutes(-1),
+        errorType,
+        errorMessage = "warehouse did not answer",
+        payload = new { rows = 1200, table = "orders" },
+        expectedInterval = "01:00:00",
+    };
+
+    [Fact]
+    public async Task AReportedRunIsFoundInTheRunHistory()
+    {
+        var runId = Guid.NewGuid();
+
+        var response = await system.Gateway.PostAsJsonAsync("/api/runs", Report(runId));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal($"/api/runs/{runId}", response.Headers.Location?.OriginalString);
+        var run = await Poll.UntilFoundAsync(system.Gateway, $"/api/runs/{runId}");
+        Assert.Equal("nightly_export", run.GetProperty("connector").GetString());
+        Assert.Equal("reported", run.GetProperty("source").GetString());
+        Assert.Equal("failed", run.GetProperty("status").GetString());
+        Assert.Equal("TimeoutError", run.GetProperty("errorType").GetString());
+    }
+
+    [Fact]
+    public async Task TheSameReportTwiceIsAcceptedOnceAndADifferentOneWithItsIdIsAConflict()
+    {
+        var runId = Guid.NewGuid();
+        var report = Report(runId);
+
+        var first = await system.Gateway.PostAsJsonAsync("/api/runs", report);
+        var again = await system.Gateway.PostAsJsonAsync("/api/runs", report);
+        var different = await system.Gateway.PostAsJsonAsync("/api/runs", Report(runId, status: "succeeded", errorType: null));
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal("already-accepted", (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.Conflict, different.StatusCode);
+        Assert.Equal("application/problem+json", different.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task ABadReportGetsProblemDetailsNamingEachField()
+    {
+        var response = await system.Gateway.PostAsJsonAsync("/api/runs", new
+        {
+            connector = "Not A Name!",
+            status = "exploded",
+            startedAt = DateTimeOffset.UtcNow,
+            finishedAt = DateTimeOffset.UtcNow.AddHours(-1),
+        });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.Equal(["connector", "finishedAt", "runId", "status"], errors.EnumerateObject().Select(p => p.Name).Order());
+    }
+
+    [Fact]
+    public async Task AMalformedBodyIsABadRequestNotAServerError()
+    {
+        using var content = new StringContent("{\"runId\": \"not-a-guid\",", System.Text.Encoding.UTF8, "application/json");
+
+        var response = await system.Gateway.PostAsync("/api/runs", content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task RunNowStartsARunThatReachesTheRunHistory()
+    {
+        var response = await system.Gateway.PostAsync("/api/connectors/schema_changer/runs", null);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var runId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetGuid();
+        var run = await Poll.UntilFoundAsync(system.Gateway, $"/api/runs/{runId}");
+        Assert.Equal("triggered", run.GetProperty("source").GetString());
+        Assert.Equal("schema_changer", run.GetProperty("connector").GetString());
+
+        var connector = await system.Gateway.GetFromJsonAsync<JsonElement>("/api/connectors/schema_changer");
+        Assert.NotEqual(JsonValueKind.Null, connector.GetProperty("lastRun").ValueKind);
+    }
+
+    [Fact]
+    public async Task RunNowForAnUnknownConnectorIsNotFound()
+    {
+        var response = await system.Gateway.PostAsync("/api/connectors/no_such_connector/runs", null);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task RunNowWhileTheConnectorIsRunningIsAConflict()
+    {
+        // An HTTP connector whose API (a local server of the test's) takes seconds to answer.
+        var path = $"/api/connectors/{ConnectorHealthApp.HeldConnector}/runs";
+
+        var first = await system.Gateway.PostAsync(path, null);
+        var second = await system.Gateway.PostAsync(path, null);
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
+        var runId = (await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetGuid();
+        var run = await Poll.UntilFoundAsync(system.Gateway, $"/api/runs/{runId}");
+        Assert.Equal("succeeded", run.GetProperty("status").GetString());
+        Assert.True(run.GetProperty("latencyMs").GetDouble() >= ConnectorHealthApp.HeldFor.TotalMilliseconds * 0.95);
+    }
+
+    [Fact]
+    public async Task TheCatalogShowsSchedulesRetryPoliciesAndTheDisabledHttpConnector()
+    {
+        var connectors = (await system.Gateway.GetFromJsonAsync<JsonElement>("/api/connectors")).EnumerateArray().ToList();
+
+        var names = connectors.Select(c => c.GetProperty("name").GetString()).ToList();
+        Assert.Superset(new HashSet<string?> { "good_api", "rate_limited_api", "schema_changer", "open_meteo" }, names.ToHashSet());
+        var openMeteo = connectors.Single(c => c.GetProperty("name").GetString() == "open_meteo");
+        Assert.False(openMeteo.GetProperty("enabled").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, openMeteo.GetProperty("nextRunAt").ValueKind);
+        var rateLimited = connectors.Single(c => c.GetProperty("name").GetString() == "rate_limited_api");
+        Assert.Equal(3, rateLimited.GetProperty("retry").GetProperty("maxAttempts").GetInt32());
+        var authFailing = connectors.Single(c => c.GetProperty("name").GetString() == "auth_failing_api");
+        Assert.StartsWith("cron", authFailing.GetProperty("schedule").GetString());
+    }
+}
+
+internal static class Poll
+{
+    public static async Task<JsonElement> UntilFoundAsync(HttpClient client, string path)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            var response = await client.GetAsync(path, cts.Token);
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                return await response.Content.ReadFromJsonAsync<JsonElement>(cts.Token);
+            }
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            await Task.Delay(250, cts.Token);
+        }
+    }
+}
