@@ -70,17 +70,18 @@ BEGIN
         month := date_trunc('month', month)::date;
         suffix := to_char(month, '"p"YYYY"_"MM');
         IF to_regclass('metrics.runs_' || suffix) IS NULL OR to_regclass('metrics.attempts_' || suffix) IS NULL THEN
-            -- Replicas may meet the same new month at once.
-            PERFORM pg_advisory_xact_lock(hashtext('metrics.run_partitions'));
+            -- Replicas may meet the same new month at once. This lock serialises them without blocking reads or
+            -- writes of runs, and taking it refreshes the catalog this session sees, so the re-check below is current.
+            LOCK TABLE metrics.runs IN SHARE UPDATE EXCLUSIVE MODE;
             IF to_regclass('metrics.runs_' || suffix) IS NULL THEN
-                EXECUTE format('CREATE TABLE metrics.%I PARTITION OF metrics.runs FOR VALUES FROM (%L) TO (%L)',
+                EXECUTE format('CREATE TABLE IF NOT EXISTS metrics.%I PARTITION OF metrics.runs FOR VALUES FROM (%L) TO (%L)',
                     'runs_' || suffix,
                     to_char(month, 'YYYY-MM-DD') || ' 00:00:00+00',
                     to_char(month + interval '1 month', 'YYYY-MM-DD') || ' 00:00:00+00');
                 created := created + 1;
             END IF;
             IF to_regclass('metrics.attempts_' || suffix) IS NULL THEN
-                EXECUTE format('CREATE TABLE metrics.%I PARTITION OF metrics.attempts FOR VALUES FROM (%L) TO (%L)',
+                EXECUTE format('CREATE TABLE IF NOT EXISTS metrics.%I PARTITION OF metrics.attempts FOR VALUES FROM (%L) TO (%L)',
                     'attempts_' || suffix,
                     to_char(month, 'YYYY-MM-DD') || ' 00:00:00+00',
                     to_char(month + interval '1 month', 'YYYY-MM-DD') || ' 00:00:00+00');
@@ -109,7 +110,7 @@ BEGIN
     LOOP
         month := to_date(substring(partition.relname FROM 'runs_p(\d{4}_\d{2})$'), 'YYYY_MM');
         CONTINUE WHEN month IS NULL OR (month + interval '1 month') AT TIME ZONE 'UTC' > cutoff;
-        PERFORM pg_advisory_xact_lock(hashtext('metrics.run_partitions'));
+        LOCK TABLE metrics.runs IN SHARE UPDATE EXCLUSIVE MODE;
         EXECUTE format('DROP TABLE IF EXISTS metrics.%I', partition.relname);
         EXECUTE format('DROP TABLE IF EXISTS metrics.%I', 'attempts_' || to_char(month, '"p"YYYY"_"MM'));
         horizon := GREATEST(horizon, (month + interval '1 month') AT TIME ZONE 'UTC');
