@@ -39,9 +39,18 @@ public sealed class MetricsDatabase : IAsyncDisposable
     /// The database's default session time zone; an odd one (e.g. +12:45) proves that days and hours are UTC.
     /// </param>
     public static async Task<MetricsDatabase> CreateAsync(
-        PostgresServer postgres, DateTimeOffset now, MetricsOptions? options = null, string sessionTimeZone = "Pacific/Chatham")
+        PostgresServer postgres,
+        DateTimeOffset now,
+        MetricsOptions? options = null,
+        string sessionTimeZone = "Pacific/Chatham",
+        string? beforeMigration = null)
     {
         var dataSource = await postgres.CreateDatabaseAsync("metrics");
+        if (beforeMigration is not null)
+        {
+            await using var prepare = dataSource.CreateCommand(beforeMigration);
+            await prepare.ExecuteNonQueryAsync();
+        }
         await using (var command = dataSource.CreateCommand(
             $"DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET timezone = %L', current_database(), '{sessionTimeZone}'); END $$"))
         {
@@ -85,6 +94,9 @@ public sealed class MetricsDatabase : IAsyncDisposable
         }
         return rows;
     }
+
+    /// <summary>A timestamptz read with <c>GetValue</c> (a UTC DateTime) as an instant.</summary>
+    public static DateTimeOffset? Instant(object? value) => value is DateTime utc ? new DateTimeOffset(utc, TimeSpan.Zero) : null;
 
     public Task<StoreResult> StoreAsync(params RunCompleted[] runs) =>
         Writer.StoreAsync([.. runs.Select(r => new IncomingRun(r, null))], CancellationToken.None);
