@@ -98,6 +98,23 @@ public sealed class RollupTests(PostgresServer postgres)
         Assert.Equal([("2026-03-01", 1L, 1.0), ("2026-03-02", 2L, 0.5)], mart.Select(m => ((string)m[0]!, (long)m[1]!, (double)m[2]!)));
     }
 
+    [Fact]
+    public async Task TheSqlBucketOfALatencyIsTheDocumentedOne()
+    {
+        await using var db = await MetricsDatabase.CreateAsync(postgres, Now);
+        var random = new Random(12);
+        var latencies = Enumerable.Range(0, 5_000).Select(_ => Math.Exp(random.NextDouble() * 16) - 1).Append(0).Append(1).ToArray();
+
+        var buckets = await db.RowsAsync("SELECT l, metrics.latency_bucket(l) FROM unnest($1::float8[]) AS l", latencies);
+
+        Assert.All(buckets, row =>
+        {
+            var (latency, bucket) = ((double)row[0]!, (int)row[1]!);
+            Assert.Equal(LatencyHistogram.BucketOf(latency), bucket);
+            Assert.InRange(latency, LatencyHistogram.LowerBound(bucket), LatencyHistogram.UpperBound(bucket));
+        });
+    }
+
     /// <summary>
     /// Random runs over ~2.5 months plus runs on the last and first microsecond of days and hours, so late runs in
     /// the shuffled delivery cross day, hour and month (partition) boundaries.
