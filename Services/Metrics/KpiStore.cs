@@ -9,16 +9,13 @@ public sealed record DailyKpi(
     string Connector,
     DateOnly Day,
     int Runs,
-    int Succeeded,
-    int Failed,
-    int RateLimited,
     double SuccessRate,
     double RateLimitedRate,
     double MeanAttempts,
     double MeanLatencyMs,
-    double? P50LatencyMs,
-    double? P95LatencyMs,
-    double? P99LatencyMs,
+    double P50LatencyMs,
+    double P95LatencyMs,
+    double P99LatencyMs,
     double MaxLatencyMs);
 
 public sealed record FailureReason(string Connector, string ErrorType, long Failures, DateOnly LastDay);
@@ -51,19 +48,46 @@ public sealed record ConnectorStatus(
 /// <summary>KPI queries, answered from the rollups and the connector state, never from the raw runs.</summary>
 public sealed class KpiStore(NpgsqlDataSource dataSource, IOptions<MetricsOptions> options)
 {
-    /// <summary>Per connector per UTC day in [from, to], newest day first, then by connector.</summary>
-    public async Task<IReadOnlyList<DailyKpi>> DailyAsync(string? connector, DateOnly from, DateOnly to, CancellationToken cancellationToken)
+    /// <summary>
+    /// Per connector per UTC day in [from, to] (all connectors when <paramref name="connector"/> is null), newest day
+    /// first, then by connector; the days in <paramref name="skip"/> are left out.
+    /// </summary>
+    public Task<List<DailyKpi>> DailyAsync(
+        string? connector, DateOnly from, DateOnly to, DateOnly[] skip, CancellationToken cancellationToken) =>
+        ReadDaysAsync(connector, from, to, skip, cancellationToken);
+
+    /// <summary>
+    /// The versions of the days in [from, to] that runs were folded into after they ended (late runs, rebuilds);
+    /// a day that is missing has version 0.
+    /// </summary>
+    public async Task<Dictionary<DateOnly, long>> DayVersionsAsync(DateOnly from, DateOnly to, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT day, version FROM metrics.rollup_day_versions WHERE day BETWEEN $1 AND $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = from, NpgsqlDbType = NpgsqlDbType.Date });
+        command.Parameters.Add(new NpgsqlParameter { Value = to, NpgsqlDbType = NpgsqlDbType.Date });
+        var versions = new Dictionary<DateOnly, long>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            versions[reader.GetFieldValue<DateOnly>(0)] = reader.GetInt64(1);
+        }
+        return versions;
+    }
+
+    private async Task<List<DailyKpi>> ReadDaysAsync(
+        string? connector, DateOnly from, DateOnly to, DateOnly[] skip, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
             $"""
-            SELECT connector, day, total, succeeded, failed, rate_limited, attempts, latency_sum, latency_min, latency_max,
-                   latency_histogram
+            SELECT connector, day, total, succeeded, failed, rate_limited, attempts, latency_sum, latency_max,
+                   latency_p50, latency_p95, latency_p99
             FROM metrics.rollup_daily
-            WHERE day BETWEEN $1 AND $2 {(connector is null ? "" : "AND connector = $3")}
+            WHERE day BETWEEN $1 AND $2 AND day <> ALL($3) {(connector is null ? "" : "AND connector = $4")}
             ORDER BY day DESC, connector
             """);
         command.Parameters.Add(new NpgsqlParameter { Value = from, NpgsqlDbType = NpgsqlDbType.Date });
         command.Parameters.Add(new NpgsqlParameter { Value = to, NpgsqlDbType = NpgsqlDbType.Date });
+        command.Parameters.Add(new NpgsqlParameter { Value = skip, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Date });
         if (connector is not null)
         {
             command.Parameters.Add(new NpgsqlParameter { Value = connector, NpgsqlDbType = NpgsqlDbType.Text });
@@ -76,27 +100,26 @@ public sealed class KpiStore(NpgsqlDataSource dataSource, IOptions<MetricsOption
             var total = reader.GetInt32(2);
             var succeeded = reader.GetInt32(3);
             var rateLimited = reader.GetInt32(5);
-            var min = reader.GetDouble(8);
-            var max = reader.GetDouble(9);
-            var histogram = reader.GetFieldValue<long[]>(10);
             days.Add(new DailyKpi(
                 reader.GetString(0),
                 reader.GetFieldValue<DateOnly>(1),
                 total,
-                succeeded,
-                reader.GetInt32(4),
-                rateLimited,
-                (double)succeeded / total,
-                (double)rateLimited / total,
-                (double)reader.GetInt64(6) / total,
-                reader.GetDouble(7) / total,
-                LatencyHistogram.Percentile(histogram, min, max, 0.50),
-                LatencyHistogram.Percentile(histogram, min, max, 0.95),
-                LatencyHistogram.Percentile(histogram, min, max, 0.99),
-                max));
+                Rate((double)succeeded / total),
+                Rate((double)rateLimited / total),
+                Math.Round((double)reader.GetInt64(6) / total, 3),
+                Milliseconds(reader.GetDouble(7) / total),
+                Milliseconds(reader.GetDouble(9)),
+                Milliseconds(reader.GetDouble(10)),
+                Milliseconds(reader.GetDouble(11)),
+                Milliseconds(reader.GetDouble(8))));
         }
         return days;
     }
+
+    // Rates to 4 decimals and latencies to 0.1 ms: finer digits are noise and would only make the answers bigger.
+    private static double Rate(double value) => Math.Round(value, 4);
+
+    private static double Milliseconds(double value) => Math.Round(value, 1);
 
     /// <summary>
     /// Failures by connector and error type over the UTC days [from, to], most frequent first (at most
@@ -167,14 +190,14 @@ public sealed class KpiStore(NpgsqlDataSource dataSource, IOptions<MetricsOption
             var interval = reader.IsDBNull(7) ? (TimeSpan?)null : reader.GetFieldValue<TimeSpan>(7);
             var firstRunAt = reader.GetFieldValue<DateTimeOffset>(8);
             var runs = reader.GetInt32(9);
-            double? successRate = runs > 0 ? (double)reader.GetInt32(10) / runs : null;
-            double? rateLimitedRate = runs > 0 ? (double)reader.GetInt32(11) / runs : null;
+            double? successRate = runs > 0 ? Rate((double)reader.GetInt32(10) / runs) : null;
+            double? rateLimitedRate = runs > 0 ? Rate((double)reader.GetInt32(11) / runs) : null;
             double? p95 = null;
             if (runs > 0)
             {
                 var histogram = new LatencyHistogram();
                 histogram.Add(reader.GetFieldValue<long[]>(14), reader.GetDouble(12), reader.GetDouble(13));
-                p95 = histogram.Percentile(0.95);
+                p95 = histogram.Percentile(0.95) is { } value ? Milliseconds(value) : null;
             }
 
             var reasons = new List<string>();

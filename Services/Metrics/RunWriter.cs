@@ -74,7 +74,7 @@ public sealed partial class RunWriter(
         if (rows.Count > 0)
         {
             await EnsurePartitionsAsync(rows.Select(r => Month(r.StartedAt)), cancellationToken);
-            stored = await WriteAsync(rows, cancellationToken);
+            stored = await WriteAsync(rows, DateOnly.FromDateTime(now.UtcDateTime), cancellationToken);
             duplicates += rows.Count - stored;
         }
 
@@ -106,7 +106,7 @@ public sealed partial class RunWriter(
     /// <summary>Forgets which partitions exist (after retention dropped some).</summary>
     public void ForgetPartitions() => _knownMonths.Clear();
 
-    private async Task<int> WriteAsync(List<RunRow> rows, CancellationToken cancellationToken)
+    private async Task<int> WriteAsync(List<RunRow> rows, DateOnly today, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -145,7 +145,7 @@ public sealed partial class RunWriter(
         {
             var fresh = rows.Where(r => newIds.Contains(r.RunId)).ToList();
             await using var write = new NpgsqlBatch(connection, transaction);
-            foreach (var command in WriteCommands(fresh))
+            foreach (var command in WriteCommands(fresh, today))
             {
                 write.BatchCommands.Add(command);
             }
@@ -156,7 +156,7 @@ public sealed partial class RunWriter(
         return newIds.Count;
     }
 
-    private static IEnumerable<NpgsqlBatchCommand> WriteCommands(List<RunRow> runs)
+    private static IEnumerable<NpgsqlBatchCommand> WriteCommands(List<RunRow> runs, DateOnly today)
     {
         var connectors = Column(runs.Select(r => r.Connector).ToArray(), NpgsqlDbType.Text);
         var startedAt = Column(runs.Select(r => r.StartedAt).ToArray(), NpgsqlDbType.TimestampTz);
@@ -225,6 +225,19 @@ public sealed partial class RunWriter(
         }
 
         yield return Command(ConnectorStateSql, runIds, connectors, startedAt, finishedAt, statuses, intervals);
+
+        // Late runs change a day that readers may have cached: move its version. Today's runs touch no shared row.
+        var pastDays = runs.Select(r => DateOnly.FromDateTime(r.StartedAt.UtcDateTime)).Where(d => d < today).Distinct().Order().ToArray();
+        if (pastDays.Length > 0)
+        {
+            yield return Command(
+                """
+                INSERT INTO metrics.rollup_day_versions AS v (day, version)
+                SELECT day, 1 FROM unnest($1::date[]) AS day ORDER BY 1
+                ON CONFLICT (day) DO UPDATE SET version = v.version + 1
+                """,
+                Column(pastDays, NpgsqlDbType.Date));
+        }
     }
 
     /// <summary>
@@ -252,6 +265,11 @@ public sealed partial class RunWriter(
             RollupSql.FoldHourly(source),
             RollupSql.FoldDaily(source),
             RollupSql.FoldFailures(source),
+            """
+            INSERT INTO metrics.rollup_day_versions AS v (day, version)
+            SELECT day::date, 1 FROM generate_series(($1 AT TIME ZONE 'UTC')::date, ($2 AT TIME ZONE 'UTC')::date - 1, interval '1 day') AS day
+            ON CONFLICT (day) DO UPDATE SET version = v.version + 1
+            """,
         })
         {
             var command = new NpgsqlBatchCommand(sql);

@@ -30,7 +30,7 @@ internal sealed class BenchApi : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(dataSource);
         builder.Services.AddSingleton(clock);
-        builder.Services.AddMetricsStorage();
+        builder.Services.AddMetricsServices();
         builder.Services.Configure<MetricsOptions>(o => o.RawRunRetention = options.RawRunRetention);
         builder.Services.AddProblemDetails();
 

@@ -31,8 +31,8 @@ public static class KpisApi
         return app;
     }
 
-    public static async Task<Results<Ok<DailyKpiReport>, ValidationProblem>> Daily(
-        KpiStore store,
+    public static async Task<Results<JsonParts<DailyKpiReport>, ValidationProblem>> Daily(
+        DailyKpiReports reports,
         TimeProvider time,
         CancellationToken cancellationToken,
         string? connector = null,
@@ -41,14 +41,14 @@ public static class KpisApi
     {
         var query = new QueryParameters();
         connector = query.Text("connector", connector, 200);
-        var (start, end) = query.DayRange(from, to, Today(time), DefaultDays, MaxDays);
+        var today = Today(time);
+        var (start, end) = query.DayRange(from, to, today, DefaultDays, MaxDays);
         if (query.HasErrors)
         {
             return TypedResults.ValidationProblem(query.Errors);
         }
 
-        var days = await store.DailyAsync(connector, start, end, cancellationToken);
-        return TypedResults.Ok(new DailyKpiReport(start, end, days));
+        return await reports.GetAsync(connector, start, end, today, cancellationToken);
     }
 
     public static async Task<Results<Ok<FailureReasonReport>, ValidationProblem>> FailureReasons(

@@ -142,6 +142,36 @@ RETURN (
     ) merged
 );
 
+-- The nearest-rank percentile of a merged histogram: the geometric midpoint of the bucket holding that rank, clamped to
+-- the observed range. The same rule as LatencyHistogram.Percentile in the service.
+CREATE FUNCTION metrics.histogram_quantile(
+    histogram bigint[], quantile double precision, low double precision, high double precision) RETURNS double precision
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+    entry  bigint;
+    total  bigint := 0;
+    seen   bigint := 0;
+    rank   bigint;
+    bucket bigint;
+BEGIN
+    FOREACH entry IN ARRAY coalesce(histogram, '{}') LOOP
+        total := total + (entry & 4294967295);
+    END LOOP;
+    IF total = 0 THEN
+        RETURN NULL;
+    END IF;
+    rank := greatest(1, ceil(quantile * total)::bigint);
+    FOREACH entry IN ARRAY histogram LOOP
+        seen := seen + (entry & 4294967295);
+        IF seen >= rank THEN
+            bucket := entry >> 32;
+            RETURN least(greatest(CASE WHEN bucket = 0 THEN 0.5 ELSE power(2.0::double precision, (bucket::double precision - 0.5) / 8) END, low), high);
+        END IF;
+    END LOOP;
+    RETURN high;
+END
+$$;
+
 -- Concatenates histograms without merging (cheap); the reader merges the entries.
 CREATE AGGREGATE metrics.histogram_concat(bigint[]) (
     SFUNC = array_cat,
@@ -178,10 +208,21 @@ CREATE TABLE metrics.rollup_daily (
     latency_min        double precision NOT NULL,
     latency_max        double precision NOT NULL,
     latency_histogram  bigint[]         NOT NULL,
+    -- Kept with the histogram, so reading a day's percentiles costs nothing.
+    latency_p50        double precision GENERATED ALWAYS AS (metrics.histogram_quantile(latency_histogram, 0.50, latency_min, latency_max)) STORED,
+    latency_p95        double precision GENERATED ALWAYS AS (metrics.histogram_quantile(latency_histogram, 0.95, latency_min, latency_max)) STORED,
+    latency_p99        double precision GENERATED ALWAYS AS (metrics.histogram_quantile(latency_histogram, 0.99, latency_min, latency_max)) STORED,
     PRIMARY KEY (connector, day)
 ) WITH (fillfactor = 80);
 
 CREATE INDEX rollup_daily_day_idx ON metrics.rollup_daily (day);
+
+-- A day's version moves whenever runs are folded into it after it ended (late runs, rebuilds). Readers cache closed
+-- days and refetch one only when its version moved; writing today's runs touches no shared row.
+CREATE TABLE metrics.rollup_day_versions (
+    day      date   PRIMARY KEY,
+    version  bigint NOT NULL
+);
 
 CREATE TABLE metrics.failures_daily (
     day         date    NOT NULL,

@@ -114,7 +114,7 @@ public sealed class ConnectorStateTests(PostgresServer postgres)
         Assert.Equal(3, failing.FailureStreak);
         Assert.Contains("the last 3 runs failed", failing.Reasons);
         Assert.Equal(0.75, board.Single(b => b.Connector == "degraded").SuccessRate24h);
-        Assert.Equal(8.0 / 24, board.Single(b => b.Connector == "throttled").RateLimitedRate24h!.Value, 1e-9);
+        Assert.Equal(0.3333, board.Single(b => b.Connector == "throttled").RateLimitedRate24h);
         var healthy = board.Single(b => b.Connector == "healthy");
         Assert.Equal(24, healthy.Runs24h);
         Assert.Equal(Now - FiveMinutes, healthy.LastRunAt);

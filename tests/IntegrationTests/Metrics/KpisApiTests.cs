@@ -35,6 +35,7 @@ public sealed class KpisApiTests(PostgresServer postgres)
         Assert.Equal(0.25, eighth.GetProperty("rateLimitedRate").GetDouble());
         Assert.Equal(7 / 4.0, eighth.GetProperty("meanAttempts").GetDouble());
         Assert.Equal(250, eighth.GetProperty("meanLatencyMs").GetDouble());
+        Assert.Equal(0.75, eighth.GetProperty("successRate").GetDouble());
         Assert.InRange(eighth.GetProperty("p50LatencyMs").GetDouble(), 200 * 0.95, 200 * 1.05);
         Assert.InRange(eighth.GetProperty("p95LatencyMs").GetDouble(), 400 * 0.95, 400);
         Assert.Equal(400, eighth.GetProperty("maxLatencyMs").GetDouble());
@@ -42,6 +43,38 @@ public sealed class KpisApiTests(PostgresServer postgres)
         Assert.Equal("2026-02-09", everyone.GetProperty("from").GetString());
         Assert.Equal("2026-03-10", everyone.GetProperty("to").GetString());
         Assert.Equal(3, everyone.GetProperty("items").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task ALateRunShowsInAClosedDayThatWasAlreadyServed()
+    {
+        await using var db = await MetricsDatabase.CreateAsync(postgres, Now);
+        var closedDay = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+        await db.StoreAsync(TestRuns.Run("alpha", closedDay), TestRuns.Run("beta", closedDay), TestRuns.Run("alpha", Now.AddHours(-1)));
+        await using var api = await MetricsApiHost.StartAsync(db);
+        const string url = "/api/kpis/daily?from=2026-02-20";
+
+        var before = await api.Client.GetStringAsync(url);
+        var again = await api.Client.GetStringAsync(url);
+        await db.StoreAsync(TestRuns.Run("alpha", closedDay.AddHours(3), RunStatus.Failed), TestRuns.Run("gamma", closedDay));
+        var after = await api.Client.GetFromJsonAsync<JsonElement>(url);
+
+        Assert.Equal(before, again);
+        Assert.Equal([("alpha", 1), ("alpha", 1), ("beta", 1)], Items(JsonDocument.Parse(before).RootElement).Select(i => (i.Connector, i.Runs)));
+        Assert.Equal([("alpha", 1, 1.0), ("alpha", 2, 0.5), ("beta", 1, 1.0), ("gamma", 1, 1.0)], Items(after));
+
+        // Rebuilding the day's rollups (after a repair of its runs) also refreshes what the API keeps.
+        await using (var repair = db.DataSource.CreateCommand("UPDATE metrics.runs SET status = 'failed' WHERE connector = 'beta'"))
+        {
+            await repair.ExecuteNonQueryAsync();
+        }
+        await db.Writer.RebuildRollupsAsync(new DateOnly(2026, 3, 1), new DateOnly(2026, 3, 2), CancellationToken.None);
+        var rebuilt = await api.Client.GetFromJsonAsync<JsonElement>(url);
+        Assert.Contains(("beta", 1, 0.0), Items(rebuilt));
+
+        static List<(string? Connector, int Runs, double SuccessRate)> Items(JsonElement report) =>
+            [.. report.GetProperty("items").EnumerateArray().Select(i =>
+                (i.GetProperty("connector").GetString(), i.GetProperty("runs").GetInt32(), i.GetProperty("successRate").GetDouble()))];
     }
 
     [Fact]

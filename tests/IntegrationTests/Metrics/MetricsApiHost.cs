@@ -29,7 +29,7 @@ public sealed class MetricsApiHost : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(db.DataSource);
         builder.Services.AddSingleton<TimeProvider>(db.Time);
-        builder.Services.AddMetricsStorage();
+        builder.Services.AddMetricsServices();
         builder.Services.Configure<MetricsOptions>(options =>
         {
             options.RawRunRetention = db.Options.RawRunRetention;
