@@ -35,6 +35,7 @@ public static class MetricsStorageExtensions
         services.AddSingleton<RunStore>();
         services.AddSingleton<KpiStore>();
         services.AddSingleton<DailyKpiReports>();
+        services.AddSingleton<FailureReasonReports>();
         return services;
     }
 }

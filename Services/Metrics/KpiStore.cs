@@ -50,48 +50,20 @@ public sealed class KpiStore(NpgsqlDataSource dataSource, IOptions<MetricsOption
 {
     /// <summary>
     /// Per connector per UTC day in [from, to] (all connectors when <paramref name="connector"/> is null), newest day
-    /// first, then by connector; the days in <paramref name="skip"/> are left out.
+    /// first, then by connector; only the given days when <paramref name="only"/> is set.
     /// </summary>
-    public Task<List<DailyKpi>> DailyAsync(
-        string? connector, DateOnly from, DateOnly to, DateOnly[] skip, CancellationToken cancellationToken) =>
-        ReadDaysAsync(connector, from, to, skip, cancellationToken);
-
-    /// <summary>
-    /// The versions of the days in [from, to] that runs were folded into after they ended (late runs, rebuilds);
-    /// a day that is missing has version 0.
-    /// </summary>
-    public async Task<Dictionary<DateOnly, long>> DayVersionsAsync(DateOnly from, DateOnly to, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("SELECT day, version FROM metrics.rollup_day_versions WHERE day BETWEEN $1 AND $2");
-        command.Parameters.Add(new NpgsqlParameter { Value = from, NpgsqlDbType = NpgsqlDbType.Date });
-        command.Parameters.Add(new NpgsqlParameter { Value = to, NpgsqlDbType = NpgsqlDbType.Date });
-        var versions = new Dictionary<DateOnly, long>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            versions[reader.GetFieldValue<DateOnly>(0)] = reader.GetInt64(1);
-        }
-        return versions;
-    }
-
-    private async Task<List<DailyKpi>> ReadDaysAsync(
-        string? connector, DateOnly from, DateOnly to, DateOnly[] skip, CancellationToken cancellationToken)
+    public async Task<List<DailyKpi>> DailyAsync(
+        string? connector, DateOnly from, DateOnly to, DateOnly[]? only, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
             $"""
             SELECT connector, day, total, succeeded, failed, rate_limited, attempts, latency_sum, latency_max,
                    latency_p50, latency_p95, latency_p99
             FROM metrics.rollup_daily
-            WHERE day BETWEEN $1 AND $2 AND day <> ALL($3) {(connector is null ? "" : "AND connector = $4")}
+            WHERE day BETWEEN $1 AND $2 {(only is null ? "" : "AND day = ANY($3)")} {(connector is null ? "" : "AND connector = $4")}
             ORDER BY day DESC, connector
             """);
-        command.Parameters.Add(new NpgsqlParameter { Value = from, NpgsqlDbType = NpgsqlDbType.Date });
-        command.Parameters.Add(new NpgsqlParameter { Value = to, NpgsqlDbType = NpgsqlDbType.Date });
-        command.Parameters.Add(new NpgsqlParameter { Value = skip, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Date });
-        if (connector is not null)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = connector, NpgsqlDbType = NpgsqlDbType.Text });
-        }
+        AddRange(command, from, to, only, connector);
 
         var days = new List<DailyKpi>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -114,6 +86,52 @@ public sealed class KpiStore(NpgsqlDataSource dataSource, IOptions<MetricsOption
                 Milliseconds(reader.GetDouble(8))));
         }
         return days;
+    }
+
+    /// <summary>Failures per UTC day, connector and error type in [from, to] (only the given days when set), newest day first.</summary>
+    public async Task<List<(DateOnly Day, string Connector, string ErrorType, int Failures)>> FailureDaysAsync(
+        DateOnly from, DateOnly to, DateOnly[]? only, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"""
+            SELECT day, connector, error_type, failures FROM metrics.failures_daily
+            WHERE day BETWEEN $1 AND $2 {(only is null ? "" : "AND day = ANY($3)")}
+            ORDER BY day DESC
+            """);
+        AddRange(command, from, to, only, null);
+        var rows = new List<(DateOnly, string, string, int)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add((reader.GetFieldValue<DateOnly>(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3)));
+        }
+        return rows;
+    }
+
+    private static void AddRange(NpgsqlCommand command, DateOnly from, DateOnly to, DateOnly[]? only, string? connector)
+    {
+        command.Parameters.Add(new NpgsqlParameter { Value = from, NpgsqlDbType = NpgsqlDbType.Date });
+        command.Parameters.Add(new NpgsqlParameter { Value = to, NpgsqlDbType = NpgsqlDbType.Date });
+        command.Parameters.Add(new NpgsqlParameter { Value = only ?? [], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Date });
+        command.Parameters.Add(new NpgsqlParameter { Value = connector ?? "", NpgsqlDbType = NpgsqlDbType.Text });
+    }
+
+    /// <summary>
+    /// The versions of the days in [from, to] that runs were folded into after they ended (late runs, rebuilds);
+    /// a day that is missing has version 0.
+    /// </summary>
+    public async Task<Dictionary<DateOnly, long>> DayVersionsAsync(DateOnly from, DateOnly to, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT day, version FROM metrics.rollup_day_versions WHERE day BETWEEN $1 AND $2");
+        command.Parameters.Add(new NpgsqlParameter { Value = from, NpgsqlDbType = NpgsqlDbType.Date });
+        command.Parameters.Add(new NpgsqlParameter { Value = to, NpgsqlDbType = NpgsqlDbType.Date });
+        var versions = new Dictionary<DateOnly, long>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            versions[reader.GetFieldValue<DateOnly>(0)] = reader.GetInt64(1);
+        }
+        return versions;
     }
 
     // Rates to 4 decimals and latencies to 0.1 ms: finer digits are noise and would only make the answers bigger.

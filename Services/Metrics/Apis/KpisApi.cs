@@ -52,7 +52,7 @@ public static class KpisApi
     }
 
     public static async Task<Results<Ok<FailureReasonReport>, ValidationProblem>> FailureReasons(
-        KpiStore store,
+        FailureReasonReports reports,
         TimeProvider time,
         CancellationToken cancellationToken,
         string? connector = null,
@@ -62,15 +62,15 @@ public static class KpisApi
     {
         var query = new QueryParameters();
         connector = query.Text("connector", connector, 200);
-        var (start, end) = query.DayRange(from, to, Today(time), DefaultDays, MaxDays);
+        var today = Today(time);
+        var (start, end) = query.DayRange(from, to, today, DefaultDays, MaxDays);
         var top = query.Int("limit", limit, 1, MaxReasons) ?? DefaultReasons;
         if (query.HasErrors)
         {
             return TypedResults.ValidationProblem(query.Errors);
         }
 
-        var (total, reasons) = await store.FailureReasonsAsync(connector, start, end, top, cancellationToken);
-        return TypedResults.Ok(new FailureReasonReport(start, end, total, reasons));
+        return TypedResults.Ok(await reports.GetAsync(connector, start, end, today, top, cancellationToken));
     }
 
     public static async Task<Ok<StatusBoard>> Connectors(KpiStore store, TimeProvider time, CancellationToken cancellationToken)

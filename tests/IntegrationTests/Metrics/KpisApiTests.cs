@@ -56,10 +56,17 @@ public sealed class KpisApiTests(PostgresServer postgres)
 
         var before = await api.Client.GetStringAsync(url);
         var again = await api.Client.GetStringAsync(url);
-        await db.StoreAsync(TestRuns.Run("alpha", closedDay.AddHours(3), RunStatus.Failed), TestRuns.Run("gamma", closedDay));
+        var reasonsBefore = await api.Client.GetFromJsonAsync<JsonElement>("/api/kpis/failure-reasons?from=2026-02-20");
+        await db.StoreAsync(
+            TestRuns.Run("alpha", closedDay.AddHours(3), RunStatus.Failed, errorType: "TimeoutException"),
+            TestRuns.Run("gamma", closedDay));
         var after = await api.Client.GetFromJsonAsync<JsonElement>(url);
+        var reasonsAfter = await api.Client.GetFromJsonAsync<JsonElement>("/api/kpis/failure-reasons?from=2026-02-20");
 
         Assert.Equal(before, again);
+        Assert.Equal(0, reasonsBefore.GetProperty("totalFailures").GetInt64());
+        Assert.Equal(1, reasonsAfter.GetProperty("totalFailures").GetInt64());
+        Assert.Equal("2026-03-01", reasonsAfter.GetProperty("items")[0].GetProperty("lastDay").GetString());
         Assert.Equal([("alpha", 1), ("alpha", 1), ("beta", 1)], Items(JsonDocument.Parse(before).RootElement).Select(i => (i.Connector, i.Runs)));
         Assert.Equal([("alpha", 1, 1.0), ("alpha", 2, 0.5), ("beta", 1, 1.0), ("gamma", 1, 1.0)], Items(after));
 

@@ -50,7 +50,7 @@ public sealed class RollupTests(PostgresServer postgres)
             await db.StoreAsync([.. batch]);
         }
 
-        var kpis = await db.Kpis.DailyAsync(null, new DateOnly(2026, 3, 1), new DateOnly(2026, 3, 10), [], CancellationToken.None);
+        var kpis = await db.Kpis.DailyAsync(null, new DateOnly(2026, 3, 1), new DateOnly(2026, 3, 10), null, CancellationToken.None);
         var exact = (await db.RowsAsync(
             """
             SELECT connector, (started_at AT TIME ZONE 'UTC')::date,
