@@ -3,25 +3,29 @@ using System.Collections.Concurrent;
 namespace ConnectorHealth.Metrics.Apis;
 
 /// <summary>
-/// Per-day answers for closed days, kept in memory with the day's version. Writers move a day's version whenever runs
-/// are folded into it after it ended (late runs, rebuilds), so a kept day is reused only while its version stands.
-/// A day is closed two days after it ended: today and yesterday are always read afresh (the margin covers clock skew
-/// between replicas and transactions in flight at midnight).
+/// Per-day answers for closed days, kept in memory with the day's version. Writers move a day's version whenever they
+/// fold runs into a day that has ended by their clock (late runs, rebuilds), so a kept day is reused only while its
+/// version stands. A day counts as closed <see cref="ClosedAfter"/> after it ended: that margin covers a batch still
+/// being written at midnight and clock skew between replicas (assumed well under it). Today is always read afresh.
 /// </summary>
 public sealed class ClosedDayCache<T>(KpiStore store, int keptDays) where T : class
 {
+    public static readonly TimeSpan ClosedAfter = TimeSpan.FromMinutes(15);
+
     private readonly ConcurrentDictionary<DateOnly, (long Version, T Value)> _days = new();
 
     /// <summary>Which days of [from, to] can be reused, and which must be read (and may then be kept).</summary>
-    public async Task<ClosedDays> LookupAsync(DateOnly from, DateOnly to, DateOnly today, CancellationToken cancellationToken)
+    public async Task<ClosedDays> LookupAsync(DateOnly from, DateOnly to, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var lastClosed = DateOnly.FromDateTime((now - ClosedAfter).UtcDateTime).AddDays(-1);
         foreach (var old in _days.Keys.Where(d => d < today.AddDays(-keptDays)))
         {
             _days.TryRemove(old, out _);
         }
 
         var keepFrom = from > today.AddDays(-keptDays) ? from : today.AddDays(-keptDays);
-        var keepTo = to < today.AddDays(-2) ? to : today.AddDays(-2);
+        var keepTo = to < lastClosed ? to : lastClosed;
         // Versions first, rows after: rows are then never older than the version they are kept under.
         var versions = keepFrom <= keepTo ? await store.DayVersionsAsync(keepFrom, keepTo, cancellationToken) : [];
         var reused = new Dictionary<DateOnly, T>();

@@ -5,8 +5,7 @@ namespace ConnectorHealth.Metrics.Apis;
 
 /// <summary>
 /// Builds <c>GET /api/kpis/daily</c> answers. The all-connector report of a month is ~15,000 items, so the JSON of each
-/// closed day is kept (see <see cref="ClosedDayCache{T}"/>) and only today, yesterday and changed days are read and
-/// serialised.
+/// closed day is kept (see <see cref="ClosedDayCache{T}"/>) and only today and changed days are read and serialised.
 /// </summary>
 public sealed class DailyKpiReports(KpiStore store)
 {
@@ -19,7 +18,7 @@ public sealed class DailyKpiReports(KpiStore store)
     private readonly ClosedDayCache<byte[]> _days = new(store, KeptDays);
 
     public async Task<JsonParts<DailyKpiReport>> GetAsync(
-        string? connector, DateOnly from, DateOnly to, DateOnly today, CancellationToken cancellationToken)
+        string? connector, DateOnly from, DateOnly to, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var parts = new List<byte[]> { Encoding.UTF8.GetBytes($$"""{"from":"{{from:yyyy-MM-dd}}","to":"{{to:yyyy-MM-dd}}","items":[""") };
         void Add(byte[] json)
@@ -42,7 +41,7 @@ public sealed class DailyKpiReports(KpiStore store)
             return new JsonParts<DailyKpiReport>(parts);
         }
 
-        var days = await _days.LookupAsync(from, to, today, cancellationToken);
+        var days = await _days.LookupAsync(from, to, now, cancellationToken);
         var read = days.Missing.Length == 0 ? [] : await store.DailyAsync(null, from, to, days.Missing, cancellationToken);
         var next = 0;
         for (var day = to; day >= from; day = day.AddDays(-1))

@@ -3,7 +3,7 @@ namespace ConnectorHealth.Metrics.Apis;
 /// <summary>
 /// Builds <c>GET /api/kpis/failure-reasons</c> answers. Over all connectors a year holds ~500,000 per-day rows, so each
 /// closed day's counts are kept (see <see cref="ClosedDayCache{T}"/>) as arrays indexed by a (connector, error type)
-/// number, and a range is summed in memory; only today, yesterday and changed days are read.
+/// number, and a range is summed in memory; only today and changed days are read.
 /// </summary>
 public sealed class FailureReasonReports(KpiStore store)
 {
@@ -18,7 +18,7 @@ public sealed class FailureReasonReports(KpiStore store)
     public sealed record DayCounts(int[] Keys, int[] Failures);
 
     public async Task<FailureReasonReport> GetAsync(
-        string? connector, DateOnly from, DateOnly to, DateOnly today, int limit, CancellationToken cancellationToken)
+        string? connector, DateOnly from, DateOnly to, DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
         if (connector is not null)
         {
@@ -26,7 +26,7 @@ public sealed class FailureReasonReports(KpiStore store)
             return new FailureReasonReport(from, to, total, reasons);
         }
 
-        var days = await _days.LookupAsync(from, to, today, cancellationToken);
+        var days = await _days.LookupAsync(from, to, now, cancellationToken);
         var read = days.Missing.Length == 0 ? [] : await store.FailureDaysAsync(from, to, days.Missing, cancellationToken);
         var counts = new Dictionary<DateOnly, DayCounts>(days.Reused);
         foreach (var group in read.GroupBy(r => r.Day))

@@ -48,7 +48,7 @@ public static class KpisApi
             return TypedResults.ValidationProblem(query.Errors);
         }
 
-        return await reports.GetAsync(connector, start, end, today, cancellationToken);
+        return await reports.GetAsync(connector, start, end, time.GetUtcNow(), cancellationToken);
     }
 
     public static async Task<Results<Ok<FailureReasonReport>, ValidationProblem>> FailureReasons(
@@ -70,7 +70,7 @@ public static class KpisApi
             return TypedResults.ValidationProblem(query.Errors);
         }
 
-        return TypedResults.Ok(await reports.GetAsync(connector, start, end, today, top, cancellationToken));
+        return TypedResults.Ok(await reports.GetAsync(connector, start, end, time.GetUtcNow(), top, cancellationToken));
     }
 
     public static async Task<Ok<StatusBoard>> Connectors(KpiStore store, TimeProvider time, CancellationToken cancellationToken)

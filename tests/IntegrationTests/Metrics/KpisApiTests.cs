@@ -85,6 +85,27 @@ public sealed class KpisApiTests(PostgresServer postgres)
     }
 
     [Fact]
+    public async Task ADayIsNotKeptUntilWritersOfItAreSurelyDone()
+    {
+        var justAfterMidnight = new DateTimeOffset(2026, 3, 10, 0, 10, 0, TimeSpan.Zero);
+        await using var db = await MetricsDatabase.CreateAsync(postgres, justAfterMidnight);
+        var yesterday = new DateTimeOffset(2026, 3, 9, 23, 0, 0, TimeSpan.Zero);
+        await db.StoreAsync(TestRuns.Run("alpha", yesterday));
+        await using var api = await MetricsApiHost.StartAsync(db);
+        // A replica whose clock is a little behind still thinks it is the 9th: its runs do not move the day's version.
+        var lateClock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 3, 9, 23, 59, 0, TimeSpan.Zero));
+        var behind = new ConnectorHealth.Metrics.RunWriter(db.DataSource, Microsoft.Extensions.Options.Options.Create(db.Options), lateClock,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<ConnectorHealth.Metrics.RunWriter>.Instance);
+
+        var first = await api.Client.GetFromJsonAsync<JsonElement>("/api/kpis/daily?from=2026-03-09&to=2026-03-09");
+        await behind.StoreAsync([new ConnectorHealth.Metrics.IncomingRun(TestRuns.Run("alpha", yesterday.AddMinutes(30)), null)], CancellationToken.None);
+        var second = await api.Client.GetFromJsonAsync<JsonElement>("/api/kpis/daily?from=2026-03-09&to=2026-03-09");
+
+        Assert.Equal(1, first.GetProperty("items")[0].GetProperty("runs").GetInt32());
+        Assert.Equal(2, second.GetProperty("items")[0].GetProperty("runs").GetInt32());
+    }
+
+    [Fact]
     public async Task FailureReasonsAreCountedByErrorTypeOverTheRange()
     {
         await using var db = await MetricsDatabase.CreateAsync(postgres, Now);
