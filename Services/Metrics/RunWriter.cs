@@ -8,10 +8,8 @@ using NpgsqlTypes;
 
 namespace ConnectorHealth.Metrics;
 
-/// <summary>A run as received, with the trace it belongs to.</summary>
 public sealed record IncomingRun(RunCompleted Run, string? TraceId);
 
-/// <summary>What a batch did: new runs stored, duplicates ignored, runs rejected as unusable.</summary>
 public sealed record StoreResult(int Stored, int Duplicates, int Rejected);
 
 /// <summary>
@@ -84,7 +82,6 @@ public sealed partial class RunWriter(
         return new StoreResult(stored, duplicates, rejected);
     }
 
-    /// <summary>Creates the monthly partitions of runs and attempts that the given months need.</summary>
     public async Task EnsurePartitionsAsync(IEnumerable<DateOnly> months, CancellationToken cancellationToken)
     {
         var missing = months.Select(m => new DateOnly(m.Year, m.Month, 1)).Distinct().Where(m => !_knownMonths.ContainsKey(m)).ToArray();

@@ -43,6 +43,7 @@ public sealed class MetricsServiceTests(PostgresServer postgres, RabbitMQServer 
         builder.AddApplicationServices();
         await using var app = builder.Build();
         app.MapDefaultEndpoints();
+        app.MapOpenApi();
         app.MapRunsApi();
         app.MapKpisApi();
         await app.StartAsync();
@@ -82,6 +83,16 @@ public sealed class MetricsServiceTests(PostgresServer postgres, RabbitMQServer 
         Assert.Equal(["ads", "billing", "crm", "hr"], board.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("connector").GetString()).Order());
         Assert.Equal(runs.Count, board.GetProperty("items").EnumerateArray().Sum(i => i.GetProperty("runs24h").GetInt32()));
         Assert.Equal(System.Net.HttpStatusCode.OK, (await http.GetAsync("/health")).StatusCode);
+
+        // The gateway's API reference is built from this document: every route, with the daily report's shape.
+        var openApi = await http.GetFromJsonAsync<JsonElement>("/openapi/v1.json");
+        var paths = openApi.GetProperty("paths");
+        foreach (var path in new[] { "/api/runs", "/api/runs/{runId}", "/api/kpis/daily", "/api/kpis/failure-reasons", "/api/kpis/connectors" })
+        {
+            Assert.True(paths.TryGetProperty(path, out _), path);
+        }
+        Assert.True(openApi.GetProperty("components").GetProperty("schemas").TryGetProperty("DailyKpi", out var dailyKpi));
+        Assert.True(dailyKpi.GetProperty("properties").TryGetProperty("p95LatencyMs", out _));
 
         await app.StopAsync();
     }
