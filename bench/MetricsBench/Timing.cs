@@ -4,12 +4,13 @@ using Npgsql;
 
 namespace ConnectorHealth.MetricsBench;
 
-internal sealed record Measurement(int Iterations, double P50, double P95, double Max, int Rows, long Bytes)
+/// <param name="First">The very first request, before any warm-up: what a cold process (empty caches) answers in.</param>
+internal sealed record Measurement(int Iterations, double P50, double P95, double Max, int Rows, long Bytes, double First)
 {
-    public static Measurement From(List<double> milliseconds, int rows, long bytes)
+    public static Measurement From(List<double> milliseconds, int rows, long bytes, double first)
     {
         milliseconds.Sort();
-        return new Measurement(milliseconds.Count, Rank(milliseconds, 0.50), Rank(milliseconds, 0.95), milliseconds[^1], rows, bytes);
+        return new Measurement(milliseconds.Count, Rank(milliseconds, 0.50), Rank(milliseconds, 0.95), milliseconds[^1], rows, bytes, first);
     }
 
     private static double Rank(List<double> sorted, double quantile) => sorted[Math.Max(0, (int)Math.Ceiling(quantile * sorted.Count) - 1)];
@@ -21,6 +22,7 @@ internal static class Timing
     public static async Task<Measurement> HttpAsync(HttpClient client, string url, int iterations, int warmup = 10)
     {
         var times = new List<double>(iterations);
+        var first = 0.0;
         byte[] body = [];
         for (var i = 0; i < warmup + iterations; i++)
         {
@@ -32,6 +34,10 @@ internal static class Timing
             {
                 throw new InvalidOperationException($"GET {url} answered {(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(body)}");
             }
+            if (i == 0)
+            {
+                first = clock.Elapsed.TotalMilliseconds;
+            }
             if (i >= warmup)
             {
                 times.Add(clock.Elapsed.TotalMilliseconds);
@@ -41,7 +47,7 @@ internal static class Timing
         var items = json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("items", out var list)
             ? list.GetArrayLength()
             : 1;
-        return Measurement.From(times, items, body.Length);
+        return Measurement.From(times, items, body.Length, first);
     }
 
     /// <summary>Times a query to its last row read.</summary>
@@ -49,6 +55,7 @@ internal static class Timing
     {
         var times = new List<double>(iterations);
         var rows = 0;
+        var first = 0.0;
         for (var i = 0; i < warmup + iterations; i++)
         {
             var clock = Stopwatch.StartNew();
@@ -68,11 +75,15 @@ internal static class Timing
                 }
             }
             clock.Stop();
+            if (i == 0)
+            {
+                first = clock.Elapsed.TotalMilliseconds;
+            }
             if (i >= warmup)
             {
                 times.Add(clock.Elapsed.TotalMilliseconds);
             }
         }
-        return Measurement.From(times, rows, 0);
+        return Measurement.From(times, rows, 0, first);
     }
 }
