@@ -30,6 +30,12 @@ prerequisites:
 test-prerequisites:
 	@bash scripts/prerequisites.sh --for test
 
+## bench: load 10 M runs (500 connectors, a year) into a private PostgreSQL and time the Metrics KPI endpoints next to
+##        the first version's plain-view SQL; about 10 minutes on 2 cores. BENCH_ARGS="--runs 1000000" for a quick look.
+##        Prints a report and writes it to bench/results/ (git-ignored); it never fails on the numbers.
+bench:
+	$(DOTNET) run --project bench/MetricsBench -c Release -- $(BENCH_ARGS)
+
 ## stop: end a PostgreSQL, RabbitMQ or epmd left behind by an AppHost that was killed outright
 stop:
 	-@pkill -INT -f -- "-D $(DATA_DIR)/postgres" && echo "stopped PostgreSQL" || true

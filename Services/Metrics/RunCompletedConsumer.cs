@@ -4,27 +4,50 @@ using MassTransit;
 
 namespace ConnectorHealth.Metrics;
 
-/// <summary>Stores each run once: a redelivered or duplicated message finds its run already there.</summary>
-public sealed partial class RunCompletedConsumer(RunStore store, ILogger<RunCompletedConsumer> logger)
-    : IConsumer<RunCompleted>
+/// <summary>
+/// Stores runs in batches, so ingest keeps up with bursts: one transaction per batch. Each run counts once: a
+/// redelivered or duplicated message finds its RunId in the ledger and changes nothing.
+/// </summary>
+public sealed class RunCompletedConsumer(RunWriter writer) : IConsumer<Batch<RunCompleted>>
 {
-    public async Task Consume(ConsumeContext<RunCompleted> context)
+    // MassTransit carries the publisher's span as a W3C traceparent in this header; a batch runs under one activity
+    // (the last message's), so each run's trace is read from its own message.
+    private const string ActivityIdHeader = "MT-Activity-Id";
+
+    public async Task Consume(ConsumeContext<Batch<RunCompleted>> context)
     {
-        var run = context.Message;
-        var inserted = await store.AddAsync(run, Activity.Current?.TraceId.ToHexString(), context.CancellationToken);
-        if (inserted)
+        var runs = new List<IncomingRun>(context.Message.Length);
+        foreach (var message in context.Message)
         {
-            LogStored(logger, run.RunId, run.Connector, run.Status);
+            runs.Add(new IncomingRun(message.Message, TraceIdOf(message, context.Message.Length)));
         }
-        else
-        {
-            LogDuplicate(logger, run.RunId);
-        }
+        await writer.StoreAsync(runs, context.CancellationToken);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Stored run {RunId} of {Connector} ({Status})")]
-    private static partial void LogStored(ILogger logger, Guid runId, string connector, RunStatus status);
+    private static string? TraceIdOf(ConsumeContext<RunCompleted> message, int batchLength)
+    {
+        if (message.Headers.Get<string>(ActivityIdHeader) is { } activityId
+            && ActivityContext.TryParse(activityId, null, out var parent))
+        {
+            return parent.TraceId.ToHexString();
+        }
+        return batchLength == 1 ? Activity.Current?.TraceId.ToHexString() : null;
+    }
+}
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} was already stored; duplicate ignored")]
-    private static partial void LogDuplicate(ILogger logger, Guid runId);
+/// <summary>Batches of up to 100 runs, or whatever arrived within 100 ms of the first.</summary>
+public sealed class RunCompletedConsumerDefinition : ConsumerDefinition<RunCompletedConsumer>
+{
+    public const int MessageLimit = 100;
+
+    protected override void ConfigureConsumer(
+        IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<RunCompletedConsumer> consumerConfigurator,
+        IRegistrationContext context)
+    {
+        consumerConfigurator.Options<BatchOptions>(batch => batch
+            .SetMessageLimit(MessageLimit)
+            .SetTimeLimit(TimeSpan.FromMilliseconds(100))
+            .SetConcurrencyLimit(2));
+    }
 }

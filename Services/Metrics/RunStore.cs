@@ -1,4 +1,4 @@
-using ConnectorHealth.Contracts;
+using System.Text;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -18,80 +18,166 @@ public sealed record RunSummary(
     string? ErrorMessage,
     string? TraceId);
 
-public sealed record RunQuery(string? Connector, string? Status, int Limit, RunCursor? After);
+public sealed record AttemptDetail(
+    int Number,
+    DateTimeOffset StartedAt,
+    double DurationMs,
+    string Outcome,
+    int? HttpStatus,
+    string? ErrorType,
+    string? ErrorMessage,
+    double? RetryAfterMs,
+    double? BackoffMs);
+
+/// <summary>One run with its attempts; <see cref="TraceId"/> links it to its trace in the Aspire dashboard.</summary>
+public sealed record RunDetail(
+    Guid RunId,
+    string Connector,
+    string Source,
+    string Status,
+    DateTimeOffset StartedAt,
+    DateTimeOffset FinishedAt,
+    double LatencyMs,
+    bool RateLimited,
+    string? ErrorType,
+    string? ErrorMessage,
+    string? TraceId,
+    long PayloadBytes,
+    bool PayloadTruncated,
+    TimeSpan? ExpectedInterval,
+    DateTimeOffset ReceivedAt,
+    IReadOnlyList<AttemptDetail> Attempts);
+
+/// <summary>Filters of the run list; times are a half-open range [From, To) on the start time.</summary>
+public sealed record RunQuery(
+    string? Connector = null,
+    string? Status = null,
+    string? Source = null,
+    DateTimeOffset? From = null,
+    DateTimeOffset? To = null,
+    int Limit = 50,
+    RunCursor? After = null);
 
 /// <summary>Run history in the <c>metrics</c> schema.</summary>
 public sealed class RunStore(NpgsqlDataSource dataSource)
 {
-    /// <returns><c>false</c> when the run was already stored.</returns>
-    public async Task<bool> AddAsync(RunCompleted run, string? traceId, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(
-            """
-            INSERT INTO metrics.runs (run_id, connector, source, status, started_at, finished_at, latency_ms,
-                                      attempts, rate_limited, error_type, error_message, trace_id)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-            ON CONFLICT (run_id) DO NOTHING
-            """);
-        command.Parameters.AddWithValue(run.RunId);
-        command.Parameters.AddWithValue(run.Connector);
-        command.Parameters.AddWithValue(Wire.Name(run.Source));
-        command.Parameters.AddWithValue(Wire.Name(run.Status));
-        command.Parameters.AddWithValue(run.StartedAt.ToUniversalTime());
-        command.Parameters.AddWithValue(run.FinishedAt.ToUniversalTime());
-        command.Parameters.AddWithValue(run.LatencyMs);
-        command.Parameters.AddWithValue(Math.Max(run.Attempts.Count, 1));
-        command.Parameters.AddWithValue(run.RateLimited);
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)run.ErrorType ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)run.ErrorMessage ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)traceId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
-    }
+    private const string SummaryColumns =
+        "run_id, connector, source, status, started_at, finished_at, latency_ms, attempts, rate_limited, error_type, error_message, trace_id";
 
-    /// <summary>Newest first; keyset pagination on (started_at, run_id), never OFFSET.</summary>
+    /// <summary>
+    /// Newest first; keyset pagination on (started_at, run_id), never OFFSET. Only the filters given become predicates,
+    /// so each combination gets a plan that walks the matching index and stops at the limit.
+    /// </summary>
     public async Task<IReadOnlyList<RunSummary>> ListAsync(RunQuery query, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
-            """
-            SELECT run_id, connector, source, status, started_at, finished_at, latency_ms, attempts,
-                   rate_limited, error_type, error_message, trace_id
-            FROM metrics.runs
-            WHERE ($1::text IS NULL OR connector = $1)
-              AND ($2::text IS NULL OR status = $2)
-              AND ($3::timestamptz IS NULL OR (started_at, run_id) < ($3, $4::uuid))
-            ORDER BY started_at DESC, run_id DESC
-            LIMIT $5
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.Connector ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.Status ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.After?.StartedAt ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)query.After?.RunId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
-        command.Parameters.AddWithValue(query.Limit);
+        await using var command = dataSource.CreateCommand();
+        var where = new List<string>();
+        if (query.Connector is not null)
+        {
+            where.Add($"connector = {Parameter(command, query.Connector, NpgsqlDbType.Text)}");
+        }
+        if (query.Status is not null)
+        {
+            where.Add($"status = {Parameter(command, query.Status, NpgsqlDbType.Text)}");
+        }
+        if (query.Source is not null)
+        {
+            where.Add($"source = {Parameter(command, query.Source, NpgsqlDbType.Text)}");
+        }
+        if (query.From is { } from)
+        {
+            where.Add($"started_at >= {Parameter(command, from.ToUniversalTime(), NpgsqlDbType.TimestampTz)}");
+        }
+        if (query.To is { } to)
+        {
+            where.Add($"started_at < {Parameter(command, to.ToUniversalTime(), NpgsqlDbType.TimestampTz)}");
+        }
+        if (query.After is { } after)
+        {
+            var startedAt = Parameter(command, after.StartedAt.ToUniversalTime(), NpgsqlDbType.TimestampTz);
+            var runId = Parameter(command, after.RunId, NpgsqlDbType.Uuid);
+            // The plain bound lets PostgreSQL skip the months after the cursor.
+            where.Add($"started_at <= {startedAt} AND (started_at, run_id) < ({startedAt}, {runId})");
+        }
+
+        var sql = new StringBuilder($"SELECT {SummaryColumns} FROM metrics.runs");
+        if (where.Count > 0)
+        {
+            sql.Append(" WHERE ").AppendJoin(" AND ", where);
+        }
+        sql.Append($" ORDER BY started_at DESC, run_id DESC LIMIT {Parameter(command, query.Limit, NpgsqlDbType.Integer)}");
+        command.CommandText = sql.ToString();
 
         var runs = new List<RunSummary>(query.Limit);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            runs.Add(Read(reader));
+            runs.Add(ReadSummary(reader));
         }
         return runs;
     }
 
-    public async Task<RunSummary?> FindAsync(Guid runId, CancellationToken cancellationToken)
+    public async Task<RunDetail?> FindAsync(Guid runId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
+        // The ledger gives the start time, so only the run's own month is searched.
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(Command(
             """
-            SELECT run_id, connector, source, status, started_at, finished_at, latency_ms, attempts,
-                   rate_limited, error_type, error_message, trace_id
+            SELECT run_id, connector, source, status, started_at, finished_at, latency_ms, rate_limited, error_type,
+                   error_message, trace_id, payload_bytes, payload_truncated, expected_interval, received_at
             FROM metrics.runs
-            WHERE run_id = $1
-            """);
-        command.Parameters.AddWithValue(runId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+            WHERE run_id = $1 AND started_at = (SELECT started_at FROM metrics.run_ids WHERE run_id = $1)
+            """, runId));
+        batch.BatchCommands.Add(Command(
+            """
+            SELECT number, started_at, duration_ms, outcome, http_status, error_type, error_message, retry_after_ms, backoff_ms
+            FROM metrics.attempts
+            WHERE run_id = $1 AND run_started_at = (SELECT started_at FROM metrics.run_ids WHERE run_id = $1)
+            ORDER BY number, started_at
+            """, runId));
+
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+        var run = new RunDetail(
+            reader.GetGuid(0),
+            reader.GetString(1),
+            reader.GetString(2),
+            reader.GetString(3),
+            reader.GetFieldValue<DateTimeOffset>(4),
+            reader.GetFieldValue<DateTimeOffset>(5),
+            reader.GetDouble(6),
+            reader.GetBoolean(7),
+            NullableString(reader, 8),
+            NullableString(reader, 9),
+            NullableString(reader, 10),
+            reader.GetInt64(11),
+            reader.GetBoolean(12),
+            reader.IsDBNull(13) ? null : reader.GetFieldValue<TimeSpan>(13),
+            reader.GetFieldValue<DateTimeOffset>(14),
+            []);
+
+        await reader.NextResultAsync(cancellationToken);
+        var attempts = new List<AttemptDetail>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            attempts.Add(new AttemptDetail(
+                reader.GetInt32(0),
+                reader.GetFieldValue<DateTimeOffset>(1),
+                reader.GetDouble(2),
+                reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetInt32(4),
+                NullableString(reader, 5),
+                NullableString(reader, 6),
+                reader.IsDBNull(7) ? null : reader.GetDouble(7),
+                reader.IsDBNull(8) ? null : reader.GetDouble(8)));
+        }
+        return run with { Attempts = attempts };
     }
 
-    private static RunSummary Read(NpgsqlDataReader reader) => new(
+    private static RunSummary ReadSummary(NpgsqlDataReader reader) => new(
         reader.GetGuid(0),
         reader.GetString(1),
         reader.GetString(2),
@@ -101,7 +187,18 @@ public sealed class RunStore(NpgsqlDataSource dataSource)
         reader.GetDouble(6),
         reader.GetInt32(7),
         reader.GetBoolean(8),
-        reader.IsDBNull(9) ? null : reader.GetString(9),
-        reader.IsDBNull(10) ? null : reader.GetString(10),
-        reader.IsDBNull(11) ? null : reader.GetString(11));
+        NullableString(reader, 9),
+        NullableString(reader, 10),
+        NullableString(reader, 11));
+
+    private static string? NullableString(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    private static string Parameter(NpgsqlCommand command, object value, NpgsqlDbType type)
+    {
+        command.Parameters.Add(new NpgsqlParameter { Value = value, NpgsqlDbType = type });
+        return $"${command.Parameters.Count}";
+    }
+
+    private static NpgsqlBatchCommand Command(string sql, Guid runId) =>
+        new(sql) { Parameters = { new NpgsqlParameter { Value = runId, NpgsqlDbType = NpgsqlDbType.Uuid } } };
 }

@@ -13,8 +13,12 @@ public static class RunsApi
     public static IEndpointRouteBuilder MapRunsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/runs").WithTags("Runs");
-        api.MapGet("/", ListRuns).WithName("ListRuns").WithSummary("Runs, newest first, with an opaque cursor for the next page");
-        api.MapGet("/{runId:guid}", GetRun).WithName("GetRun").WithSummary("One run");
+        api.MapGet("/", ListRuns).WithName("ListRuns")
+            .WithSummary("Runs, newest first, with an opaque cursor for the next page")
+            .WithDescription("Filters: connector, status (succeeded|failed), source (scheduled|triggered|reported), "
+                + "from (inclusive) and to (exclusive) on the start time as ISO-8601 UTC times or dates, "
+                + $"limit 1–{MaxLimit} (default {DefaultLimit}), cursor from the previous page.");
+        api.MapGet("/{runId:guid}", GetRun).WithName("GetRun").WithSummary("One run with its attempts and trace id");
         return app;
     }
 
@@ -23,35 +27,52 @@ public static class RunsApi
         CancellationToken cancellationToken,
         string? connector = null,
         string? status = null,
-        int? limit = null,
+        string? source = null,
+        string? from = null,
+        string? to = null,
+        string? limit = null,
         string? cursor = null)
     {
-        var errors = new Dictionary<string, string[]>();
+        var query = new QueryParameters();
+        connector = query.Text("connector", connector, 200);
         if (status is not null && !Wire.TryParse<RunStatus>(status, out _))
         {
-            errors["status"] = [$"Unknown status '{status}'. Use one of: succeeded, failed."];
+            query.Fail("status", $"Unknown status '{status}'. Use one of: succeeded, failed.");
         }
-        if (limit is < 1 or > MaxLimit)
+        if (source is not null && !Wire.TryParse<RunSource>(source, out _))
         {
-            errors["limit"] = [$"limit must be between 1 and {MaxLimit}."];
+            query.Fail("source", $"Unknown source '{source}'. Use one of: scheduled, triggered, reported.");
         }
+        var start = query.Instant("from", from);
+        var end = query.Instant("to", to);
+        if (start > end)
+        {
+            query.Fail("from", "from must not be after to.");
+        }
+        var pageSize = query.Int("limit", limit, 1, MaxLimit) ?? DefaultLimit;
         RunCursor? after = null;
         if (cursor is not null && !RunCursor.TryDecode(cursor, out after))
         {
-            errors["cursor"] = ["cursor is not one this API handed out."];
+            query.Fail("cursor", "cursor is not one this API handed out.");
         }
-        if (errors.Count > 0)
+        if (query.HasErrors)
         {
-            return TypedResults.ValidationProblem(errors);
+            return TypedResults.ValidationProblem(query.Errors);
         }
 
-        var pageSize = limit ?? DefaultLimit;
-        var runs = await store.ListAsync(new RunQuery(connector, status?.ToLowerInvariant(), pageSize, after), cancellationToken);
-        var next = runs.Count == pageSize ? new RunCursor(runs[^1].StartedAt, runs[^1].RunId).Encode() : null;
-        return TypedResults.Ok(new RunPage(runs, next));
+        // One more than the page tells whether there is a next page, so the last page carries no cursor.
+        var runs = await store.ListAsync(
+            new RunQuery(connector, status?.ToLowerInvariant(), source?.ToLowerInvariant(), start, end, pageSize + 1, after),
+            cancellationToken);
+        if (runs.Count <= pageSize)
+        {
+            return TypedResults.Ok(new RunPage(runs, null));
+        }
+        var page = runs.Take(pageSize).ToArray();
+        return TypedResults.Ok(new RunPage(page, new RunCursor(page[^1].StartedAt, page[^1].RunId).Encode()));
     }
 
-    public static async Task<Results<Ok<RunSummary>, NotFound>> GetRun(
+    public static async Task<Results<Ok<RunDetail>, NotFound>> GetRun(
         Guid runId, RunStore store, CancellationToken cancellationToken) =>
         await store.FindAsync(runId, cancellationToken) is { } run ? TypedResults.Ok(run) : TypedResults.NotFound();
 }

@@ -1,0 +1,14 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ConnectorHealth.Metrics.Apis;
+
+/// <summary>The API's answers serialised by compile-time generated code: a 30-day report holds ~15,000 items.</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(RunPage))]
+[JsonSerializable(typeof(RunDetail))]
+[JsonSerializable(typeof(DailyKpiReport))]
+[JsonSerializable(typeof(List<DailyKpi>))]
+[JsonSerializable(typeof(FailureReasonReport))]
+[JsonSerializable(typeof(StatusBoard))]
+internal sealed partial class MetricsJsonContext : JsonSerializerContext;

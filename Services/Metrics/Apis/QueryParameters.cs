@@ -1,0 +1,102 @@
+using System.Globalization;
+
+namespace ConnectorHealth.Metrics.Apis;
+
+/// <summary>
+/// Parses query parameters from their raw text, so that a bad value becomes a validation problem naming the parameter
+/// instead of a bare 400 from model binding.
+/// </summary>
+internal sealed class QueryParameters
+{
+    private readonly Dictionary<string, string[]> _errors = new(StringComparer.Ordinal);
+
+    public bool HasErrors => _errors.Count > 0;
+
+    public IDictionary<string, string[]> Errors => _errors;
+
+    public void Fail(string name, string message) => _errors.TryAdd(name, [message]);
+
+    public int? Int(string name, string? text, int min, int max)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+        {
+            Fail(name, $"{name} must be a whole number from {min} to {max}.");
+            return null;
+        }
+        return value;
+    }
+
+    /// <summary>An ISO-8601 instant with an offset (2026-03-01T12:00:00Z), or a date meaning its UTC midnight.</summary>
+    public DateTimeOffset? Instant(string name, string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+        {
+            return new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        }
+        if (text.Length > 10 && (text.EndsWith('Z') || text[^6] is '+' or '-')
+            && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var instant))
+        {
+            return instant;
+        }
+        Fail(name, $"{name} must be an ISO-8601 time with an offset (e.g. 2026-03-01T12:00:00Z) or a date (2026-03-01).");
+        return null;
+    }
+
+    /// <summary>A UTC calendar day, yyyy-MM-dd.</summary>
+    public DateOnly? Day(string name, string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+        if (!DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+        {
+            Fail(name, $"{name} must be a UTC date, yyyy-MM-dd (e.g. 2026-03-01).");
+            return null;
+        }
+        return day;
+    }
+
+    public string? Text(string name, string? text, int maxLength)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+        if (text.Length == 0 || text.Length > maxLength)
+        {
+            Fail(name, $"{name} must be 1 to {maxLength} characters.");
+            return null;
+        }
+        return text;
+    }
+
+    /// <summary>Defaults and checks a day range: to defaults to today (UTC), from to <paramref name="defaultDays"/> days up to to.</summary>
+    public (DateOnly From, DateOnly To) DayRange(string? fromText, string? toText, DateOnly today, int defaultDays, int maxDays)
+    {
+        var errors = _errors.Count;
+        var to = Day("to", toText) ?? today;
+        var from = Day("from", fromText) ?? to.AddDays(1 - defaultDays);
+        if (_errors.Count > errors)
+        {
+            return (from, to);
+        }
+        if (from > to)
+        {
+            Fail("from", "from must not be after to.");
+        }
+        else if (to.DayNumber - from.DayNumber + 1 > maxDays)
+        {
+            Fail("from", $"from and to may span at most {maxDays} days.");
+        }
+        return (from, to);
+    }
+}

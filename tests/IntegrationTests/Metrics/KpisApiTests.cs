@@ -1,0 +1,161 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using ConnectorHealth.Contracts;
+using ConnectorHealth.IntegrationTests.Infrastructure;
+
+namespace ConnectorHealth.IntegrationTests.Metrics;
+
+[Collection(PostgresCollection.Name)]
+public sealed class KpisApiTests(PostgresServer postgres)
+{
+    private static readonly DateTimeOffset Now = new(2026, 3, 10, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task DailyKpisArePerConnectorPerUtcDayNewestFirst()
+    {
+        await using var db = await MetricsDatabase.CreateAsync(postgres, Now);
+        var day = new DateTimeOffset(2026, 3, 8, 0, 0, 0, TimeSpan.Zero);
+        await db.StoreAsync(
+            TestRuns.Run("crm", day.AddHours(1), latencyMs: 100),
+            TestRuns.Run("crm", day.AddHours(2), latencyMs: 200, rateLimited: true, attempts: 3),
+            TestRuns.Run("crm", day.AddHours(3), RunStatus.Failed, 300, errorType: "TimeoutException", attempts: 2),
+            TestRuns.Run("crm", day.AddHours(4), latencyMs: 400),
+            TestRuns.Run("crm", day.AddDays(1), latencyMs: 50),
+            TestRuns.Run("ads", day.AddDays(-10), latencyMs: 50));
+        await using var api = await MetricsApiHost.StartAsync(db);
+
+        var report = await api.Client.GetFromJsonAsync<JsonElement>("/api/kpis/daily?connector=crm&from=2026-03-01&to=2026-03-10");
+        var everyone = await api.Client.GetFromJsonAsync<JsonElement>("/api/kpis/daily");
+
+        var items = report.GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(["2026-03-09", "2026-03-08"], items.Select(i => i.GetProperty("day").GetString()));
+        var eighth = items[1];
+        Assert.Equal(4, eighth.GetProperty("runs").GetInt32());
+        Assert.Equal(0.75, eighth.GetProperty("successRate").GetDouble());
+        Assert.Equal(0.25, eighth.GetProperty("rateLimitedRate").GetDouble());
+        Assert.Equal(7 / 4.0, eighth.GetProperty("meanAttempts").GetDouble());
+        Assert.Equal(250, eighth.GetProperty("meanLatencyMs").GetDouble());
+        Assert.Equal(0.75, eighth.GetProperty("successRate").GetDouble());
+        Assert.InRange(eighth.GetProperty("p50LatencyMs").GetDouble(), 200 * 0.95, 200 * 1.05);
+        Assert.InRange(eighth.GetProperty("p95LatencyMs").GetDouble(), 400 * 0.95, 400);
+        Assert.Equal(400, eighth.GetProperty("maxLatencyMs").GetDouble());
+        // Default range: the 30 days up to today (UTC), every connector.
+        Assert.Equal("2026-02-09", everyone.GetProperty("from").GetString());
+        Assert.Equal("2026-03-10", everyone.GetProperty("to").GetString());
+        Assert.Equal(3, everyone.GetProperty("items").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task ALateRunShowsInAClosedDayThatWasAlreadyServed()
+    {
+        await using var db = await MetricsDatabase.CreateAsync(postgres, Now);
+        var closedDay = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
+        await db.StoreAsync(TestRuns.Run("alpha", closedDay), TestRuns.Run("beta", closedDay), TestRuns.Run("alpha", Now.AddHours(-1)));
+        await using var api = await MetricsApiHost.StartAsync(db);
+        const string url = "/api/kpis/daily?from=2026-02-20";
+
+        var before = await api.Client.GetStringAsync(url);
+        var again = await api.Client.GetStringAsync(url);
+        var reasonsBefore = await api.Client.GetFromJsonAsync<JsonElement>("/api/kpis/failure-reasons?from=2026-02-20");
+        await db.StoreAsync(
+            TestRuns.Run("alpha", closedDay.AddHours(3), RunStatus.Failed, errorType: "TimeoutException"),
+            TestRuns.Run("gamma", closedDay));
+        var after = await api.Client.GetFromJsonAsync<JsonElement>(url);
+        var reasonsAfter = await api.Client.GetFromJsonAsync<JsonElement>("/api/kpis/failure-reasons?from=2026-02-20");
+
+        Assert.Equal(before, again);
+        Assert.Equal(0, reasonsBefore.GetProperty("totalFailures").GetInt64());
+        Assert.Equal(1, reasonsAfter.GetProperty("totalFailures").GetInt64());
+        Assert.Equal("2026-03-01", reasonsAfter.GetProperty("items")[0].GetProperty("lastDay").GetString());
+        Assert.Equal([("alpha", 1), ("alpha", 1), ("beta", 1)], Items(JsonDocument.Parse(before).RootElement).Select(i => (i.Connector, i.Runs)));
+        Assert.Equal([("alpha", 1, 1.0), ("alpha", 2, 0.5), ("beta", 1, 1.0), ("gamma", 1, 1.0)], Items(after));
+
+        // Rebuilding the day's rollups (after a repair of its runs) also refreshes what the API keeps.
+        await using (var repair = db.DataSource.CreateCommand("UPDATE metrics.runs SET status = 'failed' WHERE connector = 'beta'"))
+        {
+            await repair.ExecuteNonQueryAsync();
+        }
+        await db.Writer.RebuildRollupsAsync(new DateOnly(2026, 3, 1), new DateOnly(2026, 3, 2), CancellationToken.None);
+        var rebuilt = await api.Client.GetFromJsonAsync<JsonElement>(url);
+        Assert.Contains(("beta", 1, 0.0), Items(rebuilt));
+
+        static List<(string? Connector, int Runs, double SuccessRate)> Items(JsonElement report) =>
+            [.. report.GetProperty("items").EnumerateArray().Select(i =>
+                (i.GetProperty("connector").GetString(), i.GetProperty("runs").GetInt32(), i.GetProperty("successRate").GetDouble()))];
+    }
+
+    [Fact]
+    public async Task ADayIsNotKeptUntilWritersOfItAreSurelyDone()
+    {
+        var justAfterMidnight = new DateTimeOffset(2026, 3, 10, 0, 10, 0, TimeSpan.Zero);
+        await using var db = await MetricsDatabase.CreateAsync(postgres, justAfterMidnight);
+        var yesterday = new DateTimeOffset(2026, 3, 9, 23, 0, 0, TimeSpan.Zero);
+        await db.StoreAsync(TestRuns.Run("alpha", yesterday));
+        await using var api = await MetricsApiHost.StartAsync(db);
+        // A replica whose clock is a little behind still thinks it is the 9th: its runs do not move the day's version.
+        var lateClock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 3, 9, 23, 59, 0, TimeSpan.Zero));
+        var behind = new ConnectorHealth.Metrics.RunWriter(db.DataSource, Microsoft.Extensions.Options.Options.Create(db.Options), lateClock,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<ConnectorHealth.Metrics.RunWriter>.Instance);
+
+        var first = await api.Client.GetFromJsonAsync<JsonElement>("/api/kpis/daily?from=2026-03-09&to=2026-03-09");
+        await behind.StoreAsync([new ConnectorHealth.Metrics.IncomingRun(TestRuns.Run("alpha", yesterday.AddMinutes(30)), null)], CancellationToken.None);
+        var second = await api.Client.GetFromJsonAsync<JsonElement>("/api/kpis/daily?from=2026-03-09&to=2026-03-09");
+
+        Assert.Equal(1, first.GetProperty("items")[0].GetProperty("runs").GetInt32());
+        Assert.Equal(2, second.GetProperty("items")[0].GetProperty("runs").GetInt32());
+    }
+
+    [Fact]
+    public async Task FailureReasonsAreCountedByErrorTypeOverTheRange()
+    {
+        await using var db = await MetricsDatabase.CreateAsync(postgres, Now);
+        var runs = new List<RunCompleted>();
+        void Fail(string connector, string? errorType, int count, int daysAgo) =>
+            runs.AddRange(Enumerable.Range(0, count).Select(i =>
+                TestRuns.Run(connector, Now.AddDays(-daysAgo).AddMinutes(i), RunStatus.Failed, errorType: errorType)));
+        Fail("crm", "TimeoutException", 5, 1);
+        Fail("crm", null, 2, 2);
+        Fail("ads", "AuthExpired", 3, 1);
+        Fail("ads", "AuthExpired", 4, 40);
+        runs.Add(TestRuns.Run("ads", Now.AddHours(-1)));
+        await db.StoreAsync([.. runs]);
+        await using var api = await MetricsApiHost.StartAsync(db);
+
+        var all = await api.Client.GetFromJsonAsync<JsonElement>("/api/kpis/failure-reasons");
+        var crm = await api.Client.GetFromJsonAsync<JsonElement>("/api/kpis/failure-reasons?connector=crm&from=2026-03-09&to=2026-03-09");
+        var top = await api.Client.GetFromJsonAsync<JsonElement>("/api/kpis/failure-reasons?limit=1&from=2026-01-01");
+
+        Assert.Equal(10, all.GetProperty("totalFailures").GetInt64());
+        Assert.Equal(
+            [("crm", "TimeoutException", 5L), ("ads", "AuthExpired", 3L), ("crm", "unknown", 2L)],
+            all.GetProperty("items").EnumerateArray().Select(i =>
+                (i.GetProperty("connector").GetString(), i.GetProperty("errorType").GetString(), i.GetProperty("failures").GetInt64())));
+        Assert.Equal(5, crm.GetProperty("totalFailures").GetInt64());
+        Assert.Equal(1, crm.GetProperty("items").GetArrayLength());
+        Assert.Equal(14, top.GetProperty("totalFailures").GetInt64());
+        Assert.Equal(7, top.GetProperty("items")[0].GetProperty("failures").GetInt64());
+    }
+
+    [Fact]
+    public async Task TheStatusBoardIsServedWorstFirst()
+    {
+        await using var db = await MetricsDatabase.CreateAsync(postgres, Now);
+        var interval = TimeSpan.FromMinutes(10);
+        await db.StoreAsync(
+            TestRuns.Run("crm", Now.AddMinutes(-10), expectedInterval: interval),
+            TestRuns.Run("ads", Now.AddMinutes(-30), RunStatus.Failed, expectedInterval: interval),
+            TestRuns.Run("ads", Now.AddMinutes(-20), RunStatus.Failed, expectedInterval: interval),
+            TestRuns.Run("ads", Now.AddMinutes(-10), RunStatus.Failed, expectedInterval: interval));
+        await using var api = await MetricsApiHost.StartAsync(db);
+
+        var board = await api.Client.GetFromJsonAsync<JsonElement>("/api/kpis/connectors");
+
+        var items = board.GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal([("ads", "failing"), ("crm", "healthy")], items.Select(i => (i.GetProperty("connector").GetString(), i.GetProperty("state").GetString())));
+        Assert.Equal(3, items[0].GetProperty("failureStreak").GetInt32());
+        Assert.Equal(JsonValueKind.Null, items[0].GetProperty("lastSuccessAt").ValueKind);
+        Assert.Equal(0, items[0].GetProperty("successRate24h").GetDouble());
+        Assert.Equal(Now.AddMinutes(-10), items[1].GetProperty("lastRunAt").GetDateTimeOffset());
+        Assert.Equal(Now, board.GetProperty("asOf").GetDateTimeOffset());
+    }
+}

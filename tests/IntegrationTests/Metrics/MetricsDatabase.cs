@@ -1,0 +1,105 @@
+using ConnectorHealth.Contracts;
+using ConnectorHealth.IntegrationTests.Infrastructure;
+using ConnectorHealth.Metrics;
+using ConnectorHealth.ServiceDefaults;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+
+namespace ConnectorHealth.IntegrationTests.Metrics;
+
+/// <summary>A fresh database with the Metrics schema migrated the way the service does it, and the service's stores.</summary>
+public sealed class MetricsDatabase : IAsyncDisposable
+{
+    private MetricsDatabase(NpgsqlDataSource dataSource, FakeTimeProvider time, MetricsOptions options)
+    {
+        DataSource = dataSource;
+        Time = time;
+        Options = options;
+        Writer = new RunWriter(dataSource, Microsoft.Extensions.Options.Options.Create(options), time, NullLogger<RunWriter>.Instance);
+        Runs = new RunStore(dataSource);
+        Kpis = new KpiStore(dataSource, Microsoft.Extensions.Options.Options.Create(options));
+    }
+
+    public NpgsqlDataSource DataSource { get; }
+
+    public FakeTimeProvider Time { get; }
+
+    public MetricsOptions Options { get; }
+
+    public RunWriter Writer { get; }
+
+    public RunStore Runs { get; }
+
+    public KpiStore Kpis { get; }
+
+    /// <param name="now">The clock the stores see (the retention horizon and "future" runs depend on it).</param>
+    /// <param name="sessionTimeZone">
+    /// The database's default session time zone; an odd one (e.g. +12:45) proves that days and hours are UTC.
+    /// </param>
+    public static async Task<MetricsDatabase> CreateAsync(
+        PostgresServer postgres,
+        DateTimeOffset now,
+        MetricsOptions? options = null,
+        string sessionTimeZone = "Pacific/Chatham",
+        string? beforeMigration = null)
+    {
+        var dataSource = await postgres.CreateDatabaseAsync("metrics");
+        if (beforeMigration is not null)
+        {
+            await using var prepare = dataSource.CreateCommand(beforeMigration);
+            await prepare.ExecuteNonQueryAsync();
+        }
+        await using (var command = dataSource.CreateCommand(
+            $"DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET timezone = %L', current_database(), '{sessionTimeZone}'); END $$"))
+        {
+            await command.ExecuteNonQueryAsync();
+        }
+        dataSource.Clear();
+
+        await new SchemaMigrator(dataSource, NullLogger<SchemaMigrator>.Instance, "metrics", typeof(RunStore).Assembly)
+            .StartAsync(CancellationToken.None);
+        dataSource.Clear();
+        return new MetricsDatabase(dataSource, new FakeTimeProvider(now), options ?? new MetricsOptions { RawRunRetention = TimeSpan.FromDays(3650) });
+    }
+
+    public async Task<long> CountAsync(string sql, params object[] parameters)
+    {
+        await using var command = DataSource.CreateCommand(sql);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.AddWithValue(parameter);
+        }
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public async Task<List<object?[]>> RowsAsync(string sql, params object[] parameters)
+    {
+        await using var command = DataSource.CreateCommand(sql);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.AddWithValue(parameter);
+        }
+        var rows = new List<object?[]>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            var row = new object?[reader.FieldCount];
+            for (var i = 0; i < row.Length; i++)
+            {
+                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            }
+            rows.Add(row);
+        }
+        return rows;
+    }
+
+    /// <summary>A timestamptz read with <c>GetValue</c> (a UTC DateTime) as an instant.</summary>
+    public static DateTimeOffset? Instant(object? value) => value is DateTime utc ? new DateTimeOffset(utc, TimeSpan.Zero) : null;
+
+    public Task<StoreResult> StoreAsync(params RunCompleted[] runs) =>
+        Writer.StoreAsync([.. runs.Select(r => new IncomingRun(r, null))], CancellationToken.None);
+
+    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+}

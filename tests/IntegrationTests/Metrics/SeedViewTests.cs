@@ -1,0 +1,125 @@
+using ConnectorHealth.IntegrationTests.Infrastructure;
+using ConnectorHealth.Metrics;
+
+namespace ConnectorHealth.IntegrationTests.Metrics;
+
+[Collection(PostgresCollection.Name)]
+public sealed class SeedViewTests(PostgresServer postgres)
+{
+    private static readonly DateTimeOffset Now = new(2026, 3, 10, 12, 0, 0, TimeSpan.Zero);
+
+    /// <summary>The first version's views, verbatim, over the raw runs (its day followed the session time zone).</summary>
+    public const string FirstVersionViews =
+        """
+        CREATE SCHEMA first_version;
+        CREATE VIEW first_version.connector_health_daily AS
+        SELECT connector_name, date_trunc('day', started_at)::date AS day, count(*) AS total_runs,
+               avg(CASE WHEN status='success' THEN 1 ELSE 0 END)::float AS success_rate,
+               avg(latency_ms)::float AS avg_latency_ms, avg(attempts)::float AS avg_attempts,
+               avg(CASE WHEN rate_limited THEN 1 ELSE 0 END)::float AS rate_limited_rate
+        FROM raw.connector_runs GROUP BY 1,2;
+        CREATE VIEW first_version.top_failure_reasons AS
+        SELECT connector_name, COALESCE(error_type,'unknown') AS error_type, count(*) AS failures
+        FROM raw.connector_runs WHERE status='failed' GROUP BY 1,2 ORDER BY failures DESC;
+        """;
+
+    [Fact]
+    public async Task TheSeedViewsReturnWhatTheFirstVersionsSqlWould()
+    {
+        await using var db = await MetricsDatabase.CreateAsync(postgres, Now);
+        var generator = new TestRuns(5);
+        foreach (var batch in generator.Batches(generator.Many(4_000, ["crm", "billing", "ads", "hr"], Now.AddDays(-20), Now), 100))
+        {
+            await db.StoreAsync([.. batch]);
+        }
+        await using (var create = db.DataSource.CreateCommand(FirstVersionViews))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+
+        // In UTC the first version's day is the UTC day, which ours is in every session.
+        var ours = await db.RowsAsync("SELECT * FROM mart.connector_health_daily ORDER BY connector_name, day");
+        var first = await RowsInUtcAsync(db, "SELECT * FROM first_version.connector_health_daily ORDER BY connector_name, day");
+        Assert.Equal(first.Count, ours.Count);
+        Assert.True(ours.Count >= 80);
+        foreach (var (mine, theirs) in ours.Zip(first))
+        {
+            Assert.Equal(theirs[..3], mine[..3]);
+            for (var column = 3; column < 7; column++)
+            {
+                Assert.Equal((double)theirs[column]!, (double)mine[column]!, 1e-9);
+            }
+        }
+
+        var reasons = await db.RowsAsync("SELECT * FROM mart.top_failure_reasons");
+        var firstReasons = await RowsInUtcAsync(db, "SELECT * FROM first_version.top_failure_reasons");
+        Assert.Equal(Sorted(firstReasons), Sorted(reasons));
+        Assert.Contains(reasons, r => (string)r[1]! == "unknown");
+        Assert.Equal(reasons.Select(r => (long)r[2]!).OrderDescending(), reasons.Select(r => (long)r[2]!));
+
+        Assert.Equal(await db.CountAsync("SELECT count(*) FROM metrics.attempts"), await db.CountAsync("SELECT count(*) FROM raw.connector_attempts"));
+        Assert.Equal(0, await db.CountAsync("SELECT count(*) FROM raw.connector_runs WHERE status NOT IN ('success', 'failed')"));
+
+        static IEnumerable<string> Sorted(List<object?[]> rows) => rows.Select(r => string.Join('|', r)).Order(StringComparer.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheSeedViewsHaveTheFirstVersionsColumns()
+    {
+        await using var db = await MetricsDatabase.CreateAsync(postgres, Now);
+
+        var columns = (await db.RowsAsync(
+            """
+            SELECT table_schema || '.' || table_name, string_agg(column_name::text, ',' ORDER BY ordinal_position)
+            FROM information_schema.columns WHERE table_schema IN ('raw', 'mart') GROUP BY 1
+            """)).ToDictionary(r => (string)r[0]!, r => (string)r[1]!);
+
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["raw.connector_runs"] = "run_id,connector_name,idempotency_key,status,started_at,ended_at,latency_ms,attempts,request_count,rate_limited,error_type,error_message",
+            ["raw.connector_attempts"] = "attempt_id,connector_name,idempotency_key,attempt_no,started_at,ended_at,status,http_status,error_type,error_message",
+            ["mart.connector_health_daily"] = "connector_name,day,total_runs,success_rate,avg_latency_ms,avg_attempts,rate_limited_rate",
+            ["mart.top_failure_reasons"] = "connector_name,error_type,failures",
+        }, columns);
+    }
+
+    [Fact]
+    public async Task TheMigrationLeavesOtherServicesObjectsInRawAndMartAlone()
+    {
+        await using var db = await MetricsDatabase.CreateAsync(postgres, Now, beforeMigration:
+            """
+            CREATE SCHEMA raw;
+            CREATE SCHEMA mart;
+            CREATE TABLE raw.alerts_source (id int);
+            CREATE VIEW raw.connector_schema AS SELECT 'crm'::text AS connector_name, ARRAY['id']::text[] AS schema_keys, now() AS updated_at;
+            """);
+
+        Assert.Equal(1, await db.CountAsync("SELECT count(*) FROM raw.connector_schema"));
+        Assert.Equal(0, await db.CountAsync("SELECT count(*) FROM raw.connector_runs"));
+    }
+
+    private static async Task<List<object?[]>> RowsInUtcAsync(MetricsDatabase db, string sql)
+    {
+        await using var connection = await db.DataSource.OpenConnectionAsync();
+        await using (var utc = new Npgsql.NpgsqlCommand("SET TIME ZONE 'UTC'", connection))
+        {
+            await utc.ExecuteNonQueryAsync();
+        }
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        var rows = new List<object?[]>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                var row = new object?[reader.FieldCount];
+                reader.GetValues(row!);
+                rows.Add([.. row.Select(v => v is DBNull ? null : v)]);
+            }
+        }
+        await using (var reset = new Npgsql.NpgsqlCommand("RESET TIME ZONE", connection))
+        {
+            await reset.ExecuteNonQueryAsync();
+        }
+        return rows;
+    }
+}
