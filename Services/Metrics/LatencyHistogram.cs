@@ -18,7 +18,8 @@ public sealed class LatencyHistogram
 
     private const long CountMask = 0xFFFF_FFFF;
 
-    private readonly SortedDictionary<int, long> _counts = [];
+    // Dense by bucket: a day of latencies spans a few dozen buckets, and even a week-long latency is bucket ~230.
+    private long[] _counts = new long[128];
 
     public long Count { get; private set; }
 
@@ -41,7 +42,11 @@ public sealed class LatencyHistogram
         {
             var bucket = (int)(entry >> 32);
             var count = entry & CountMask;
-            _counts[bucket] = _counts.GetValueOrDefault(bucket) + count;
+            if (bucket >= _counts.Length)
+            {
+                Array.Resize(ref _counts, Math.Max(bucket + 1, _counts.Length * 2));
+            }
+            _counts[bucket] += count;
             Count += count;
         }
         if (entries.Length > 0)
@@ -54,10 +59,40 @@ public sealed class LatencyHistogram
     /// <summary>Adds one observation (tests and tools; the service builds histograms in SQL).</summary>
     public void Record(double latencyMs) => Add([((long)BucketOf(latencyMs) << 32) | 1], latencyMs, latencyMs);
 
-    public long[] ToEntries() => [.. _counts.Select(pair => ((long)pair.Key << 32) | pair.Value)];
+    public long[] ToEntries()
+    {
+        var entries = new List<long>();
+        for (var bucket = 0; bucket < _counts.Length; bucket++)
+        {
+            if (_counts[bucket] > 0)
+            {
+                entries.Add(((long)bucket << 32) | _counts[bucket]);
+            }
+        }
+        return [.. entries];
+    }
 
     /// <summary>The nearest-rank percentile estimate (<paramref name="quantile"/> in (0, 1]), or null when empty.</summary>
-    public double? Percentile(double quantile) => Percentile(ToEntries(), Min, Max, quantile);
+    public double? Percentile(double quantile)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(quantile);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(quantile, 1);
+        if (Count == 0)
+        {
+            return null;
+        }
+        var rank = Math.Max(1, (long)Math.Ceiling(quantile * Count));
+        long seen = 0;
+        for (var bucket = 0; bucket < _counts.Length; bucket++)
+        {
+            seen += _counts[bucket];
+            if (seen >= rank)
+            {
+                return Estimate(bucket, Min, Max);
+            }
+        }
+        return Max;
+    }
 
     /// <summary>
     /// The nearest-rank percentile of a merged histogram (entries sorted by bucket, one per bucket), as stored in a
@@ -84,13 +119,15 @@ public sealed class LatencyHistogram
             seen += entry & CountMask;
             if (seen >= rank)
             {
-                var bucket = (int)(entry >> 32);
-                var estimate = bucket == 0 ? 0.5 : Math.Pow(2, (bucket - 0.5) / BucketsPerDoubling);
-                return Math.Clamp(estimate, min, max);
+                return Estimate((int)(entry >> 32), min, max);
             }
         }
         return max;
     }
+
+    // The bucket's geometric midpoint, within the observed range.
+    private static double Estimate(int bucket, double min, double max) =>
+        Math.Clamp(bucket == 0 ? 0.5 : Math.Pow(2, (bucket - 0.5) / BucketsPerDoubling), min, max);
 
     public static LatencyHistogram From(long[] entries, double min, double max)
     {

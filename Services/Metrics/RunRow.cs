@@ -27,6 +27,8 @@ internal sealed record RunRow(
     public static RunRow From(RunCompleted run, string? traceId)
     {
         var startedAt = Microseconds(run.StartedAt);
+        // A message from outside may carry "attempts": null; one bad field must not fail the whole batch.
+        var attempts = run.Attempts ?? [];
         return new RunRow(
             run.RunId,
             run.Connector,
@@ -35,7 +37,7 @@ internal sealed record RunRow(
             startedAt,
             Microseconds(run.FinishedAt),
             Milliseconds(run.LatencyMs),
-            Math.Max(run.Attempts.Count, 1),
+            Math.Max(attempts.Count, 1),
             run.RateLimited,
             Cap(run.ErrorType, MaxErrorTypeLength),
             Cap(run.ErrorMessage, MaxErrorMessageLength),
@@ -43,7 +45,7 @@ internal sealed record RunRow(
             Math.Max(run.PayloadBytes, 0),
             run.PayloadTruncated,
             run.ExpectedInterval is { Ticks: > 0 } interval ? interval : null,
-            [.. run.Attempts.Select(a => new AttemptRow(
+            [.. attempts.Where(a => a is not null).Select(a => new AttemptRow(
                 run.RunId,
                 startedAt,
                 a.Number,

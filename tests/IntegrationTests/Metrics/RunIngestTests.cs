@@ -86,6 +86,21 @@ public sealed class RunIngestTests(PostgresServer postgres)
     }
 
     [Fact]
+    public async Task AMalformedRunDoesNotFailItsBatch()
+    {
+        await using var db = await MetricsDatabase.CreateAsync(postgres, Now);
+
+        var result = await db.StoreAsync(
+            TestRuns.Run("a", Now.AddMinutes(-2)) with { Attempts = null!, LatencyMs = double.NaN },
+            TestRuns.Run("a", Now.AddMinutes(-1)) with { Connector = null! },
+            TestRuns.Run("b", Now.AddMinutes(-1), latencyMs: -5));
+
+        Assert.Equal(new StoreResult(2, 0, 1), result);
+        Assert.Equal(0, await db.CountAsync("SELECT sum(latency_sum)::bigint FROM metrics.rollup_daily"));
+        Assert.Equal(1, await db.CountAsync("SELECT count(*) FROM metrics.attempts"));
+    }
+
+    [Fact]
     public async Task ARunIsReadBackWithItsAttemptsAndTrace()
     {
         await using var db = await MetricsDatabase.CreateAsync(postgres, Now);
