@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Reflection;
 using ConnectorHealth.ServiceDefaults;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,7 +17,13 @@ public static class DatabaseExtensions
     public static IHostApplicationBuilder AddServiceDatabase(
         this IHostApplicationBuilder builder, string schema, Assembly migrations)
     {
-        builder.AddNpgsqlDataSource(ResourceNames.Database);
+        builder.AddNpgsqlDataSource(ResourceNames.Database, configureDataSourceBuilder: dataSource =>
+            // SQL is traced as part of the work that issued it (a request, a consumed message). Statements outside any
+            // recorded span (migrations, maintenance, the health probes whose requests are left out of tracing)
+            // would each show as a trace of their own and bury the run traces in the dashboard.
+            dataSource.ConfigureTracing(tracing => tracing
+                .ConfigureCommandFilter(_ => IsInRecordedSpan())
+                .ConfigureBatchFilter(_ => IsInRecordedSpan())));
         // Registered before the message bus so the schema exists before the first message is consumed
         // (hosted services start in registration order).
         builder.Services.AddHostedService(sp => new SchemaMigrator(
@@ -26,4 +33,6 @@ public static class DatabaseExtensions
             migrations));
         return builder;
     }
+
+    private static bool IsInRecordedSpan() => Activity.Current is { IsAllDataRequested: true };
 }
