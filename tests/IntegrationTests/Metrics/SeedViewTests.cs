@@ -1,5 +1,6 @@
 using ConnectorHealth.IntegrationTests.Infrastructure;
 using ConnectorHealth.Metrics;
+using ConnectorHealth.MetricsBench;
 
 namespace ConnectorHealth.IntegrationTests.Metrics;
 
@@ -7,21 +8,6 @@ namespace ConnectorHealth.IntegrationTests.Metrics;
 public sealed class SeedViewTests(PostgresServer postgres)
 {
     private static readonly DateTimeOffset Now = new(2026, 3, 10, 12, 0, 0, TimeSpan.Zero);
-
-    /// <summary>The first version's views, verbatim, over the raw runs (its day followed the session time zone).</summary>
-    public const string FirstVersionViews =
-        """
-        CREATE SCHEMA first_version;
-        CREATE VIEW first_version.connector_health_daily AS
-        SELECT connector_name, date_trunc('day', started_at)::date AS day, count(*) AS total_runs,
-               avg(CASE WHEN status='success' THEN 1 ELSE 0 END)::float AS success_rate,
-               avg(latency_ms)::float AS avg_latency_ms, avg(attempts)::float AS avg_attempts,
-               avg(CASE WHEN rate_limited THEN 1 ELSE 0 END)::float AS rate_limited_rate
-        FROM raw.connector_runs GROUP BY 1,2;
-        CREATE VIEW first_version.top_failure_reasons AS
-        SELECT connector_name, COALESCE(error_type,'unknown') AS error_type, count(*) AS failures
-        FROM raw.connector_runs WHERE status='failed' GROUP BY 1,2 ORDER BY failures DESC;
-        """;
 
     [Fact]
     public async Task TheSeedViewsReturnWhatTheFirstVersionsSqlWould()
@@ -32,7 +18,7 @@ public sealed class SeedViewTests(PostgresServer postgres)
         {
             await db.StoreAsync([.. batch]);
         }
-        await using (var create = db.DataSource.CreateCommand(FirstVersionViews))
+        await using (var create = db.DataSource.CreateCommand(FirstVersion.Views))
         {
             await create.ExecuteNonQueryAsync();
         }
