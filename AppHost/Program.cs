@@ -1,3 +1,4 @@
+using ConnectorHealth.AppHost;
 using ConnectorHealth.AppHost.Infrastructure;
 using ConnectorHealth.ServiceDefaults;
 
@@ -21,17 +22,17 @@ var messaging = infrastructure.Messaging;
 var metrics = builder.AddProject<Projects.Metrics>(ResourceNames.Metrics)
     .WithReference(database, ResourceNames.Database).WaitFor(database)
     .WithReference(messaging, ResourceNames.Messaging).WaitFor(messaging)
-    .WithHttpHealthCheck("/health");
+    .WithServiceHealthCheck().WithRedriveCommand();
 
 var drift = builder.AddProject<Projects.Drift>(ResourceNames.Drift)
     .WithReference(database, ResourceNames.Database).WaitFor(database)
     .WithReference(messaging, ResourceNames.Messaging).WaitFor(messaging)
-    .WithHttpHealthCheck("/health");
+    .WithServiceHealthCheck().WithRedriveCommand();
 
 var alerting = builder.AddProject<Projects.Alerting>(ResourceNames.Alerting)
     .WithReference(database, ResourceNames.Database).WaitFor(database)
     .WithReference(messaging, ResourceNames.Messaging).WaitFor(messaging)
-    .WithHttpHealthCheck("/health");
+    .WithServiceHealthCheck().WithRedriveCommand();
 
 // The runner starts once every consumer is up: a run published before a consumer's queue is bound to the
 // exchange would reach no queue at all on a fresh broker.
@@ -39,7 +40,7 @@ var runner = builder.AddProject<Projects.Runner>(ResourceNames.Runner)
     .WithReference(database, ResourceNames.Database).WaitFor(database)
     .WithReference(messaging, ResourceNames.Messaging).WaitFor(messaging)
     .WaitFor(metrics).WaitFor(drift).WaitFor(alerting)
-    .WithHttpHealthCheck("/health");
+    .WithServiceHealthCheck().WithRedriveCommand();
 
 var gateway = builder.AddProject<Projects.Gateway>(ResourceNames.Gateway)
     .WithReference(runner).WaitFor(runner)

@@ -1,8 +1,15 @@
+using System.Text.Json.Serialization;
+using ConnectorHealth.ServiceDefaults;
 using MassTransit.Logging;
 using MassTransit.Monitoring;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -27,7 +34,9 @@ public static class Extensions
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
 
-        builder.Services.AddProblemDetails();
+        builder.AddBadInputProblems();
+        // Every OpenAPI document a service adds (AddOpenApi) declares the problem answers all routes share.
+        builder.Services.ConfigureAll<OpenApiOptions>(OpenApiDescriptions.Configure);
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
         {
@@ -76,6 +85,48 @@ public static class Extensions
         return builder;
     }
 
+    /// <summary>
+    /// Makes every answer to bad input a 4xx with RFC 9457 problem details: unreadable JSON bodies name the field,
+    /// bad query values and path segments name the parameter, over-long URLs and bodies get 414 and 413. Reads
+    /// JSON strictly: duplicate properties and numbers written as strings ("NaN", "1e3") are rejected.
+    /// </summary>
+    public static TBuilder AddBadInputProblems<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddOptions<RequestLimitsOptions>()
+            .BindConfiguration(RequestLimitsOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<RequestLimitsOptions>>((kestrel, limits) =>
+        {
+            // Kestrel answers its own limits with an empty body before any middleware runs. Set them well above
+            // RequestLimits, so RequestTargetChecks and the body reader answer first, with problem details.
+            kestrel.Limits.MaxRequestLineSize = Math.Max(kestrel.Limits.MaxRequestLineSize, 64 * 1024);
+            kestrel.Limits.MaxRequestHeadersTotalSize = Math.Max(kestrel.Limits.MaxRequestHeadersTotalSize, 96 * 1024);
+            kestrel.Limits.Http2.MaxRequestHeaderFieldSize = Math.Max(kestrel.Limits.Http2.MaxRequestHeaderFieldSize, 64 * 1024);
+            kestrel.Limits.MaxRequestBodySize = limits.Value.MaxBodyBytes;
+        });
+
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            // Statuses without a default title (413, 414, 431 …) still get one a person can read.
+            context.ProblemDetails.Title ??= ReasonPhrases.GetReasonPhrase(context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode);
+        });
+        builder.Services.AddExceptionHandler<BadRequestProblems>();
+        // Outside Development, minimal APIs answer a body they cannot read with a bare 400; thrown, the exception
+        // reaches BadRequestProblems, which can say which field was wrong.
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        builder.Services.ConfigureHttpJsonOptions(options =>
+        {
+            // {"status":"failed","status":"succeeded"} means nothing one can act on; the last-wins default hides a bug.
+            options.SerializerOptions.AllowDuplicateProperties = false;
+            // The web defaults read numbers from strings, which lets "NaN" and "Infinity" into doubles (a latency
+            // of NaN ms poisons every average it joins); a number is a JSON number. This also makes the OpenAPI
+            // documents type numbers as numbers instead of "integer or string".
+            options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+        });
+        return builder;
+    }
+
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.Services.AddHealthChecks()
@@ -89,13 +140,15 @@ public static class Extensions
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
         // A request the server cannot read (malformed JSON, a body too large) is the client's error: 4xx, not 500.
-        app.UseExceptionHandler(new ExceptionHandlerOptions
-        {
-            StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
-        });
+        app.UseExceptionHandler();
+        // 404 (no route, a failed route constraint), 405 and the like come without a body: give them problem details.
         app.UseStatusCodePages();
+        app.UseMiddleware<RequestTargetChecks>();
 
-        app.MapHealthChecks(HealthEndpointPath);
+        app.MapHealthChecks(HealthEndpointPath, new HealthCheckOptions
+        {
+            ResponseWriter = global::ConnectorHealth.ServiceDefaults.Pipeline.HealthResponse.WriteAsync,
+        });
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
         {
             Predicate = r => r.Tags.Contains("live"),

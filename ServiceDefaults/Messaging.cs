@@ -26,11 +26,9 @@ public static class MessagingExtensions
         {
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(serviceName, includeNamespace: false));
             configure?.Invoke(bus);
+            bus.RecordReceiveEndpoints();
 
-            // Debian's RabbitMQ has no delayed-exchange plugin, so no delayed redelivery: retry in memory,
-            // then the message goes to <queue>_error, from where it can be re-driven.
-            bus.AddConfigureEndpointsCallback((_, _, endpoint) =>
-                endpoint.UseMessageRetry(retry => retry.Intervals(100, 500, 2_000, 5_000)));
+            bus.AddConfigureEndpointsCallback((_, _, endpoint) => endpoint.UseRetryPolicies());
 
             bus.UsingRabbitMq((context, rabbit) =>
             {
@@ -43,6 +41,7 @@ public static class MessagingExtensions
                 rabbit.ConfigureEndpoints(context);
             });
         });
+        builder.AddPipelineState(serviceName, broker);
 
         return builder;
     }
@@ -62,5 +61,31 @@ public static class MessagingExtensions
 
         var parts = broker.UserInfo.Split(':', 2);
         return (Uri.UnescapeDataString(parts[0]), parts.Length > 1 ? Uri.UnescapeDataString(parts[1]) : "");
+    }
+
+    /// <summary>
+    /// Two retry policies, one inside the other. An outage (database or broker away, see <see cref="TransientFailures"/>)
+    /// is waited out for minutes with exponential backoff and never sends a healthy message to the error queue. Any
+    /// other failure belongs to the message: a few quick tries, then <c>&lt;queue&gt;_error</c>, so it never holds up the
+    /// messages behind it and can be re-driven once its cause is fixed.
+    /// </summary>
+    /// <remarks>
+    /// Debian's RabbitMQ has no delayed-exchange plugin, so there is no delayed redelivery: both retry in memory. A kill
+    /// switch or circuit breaker would stop the endpoint during an outage, but the messages that tripped it would still
+    /// fault to the error queue; retrying only what is transient keeps them.
+    /// </remarks>
+    private static void UseRetryPolicies(this IReceiveEndpointConfigurator endpoint)
+    {
+        endpoint.UseMessageRetry(retry =>
+        {
+            retry.Intervals(100, 500, 1_000);
+            retry.Ignore<Exception>(TransientFailures.IsTransient);
+        });
+        endpoint.UseMessageRetry(retry =>
+        {
+            // About 200 ms doubling to 10 s: some 7 minutes in all, well past a two-minute database restart.
+            retry.Exponential(45, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(400));
+            retry.Handle<Exception>(TransientFailures.IsTransient);
+        });
     }
 }

@@ -48,7 +48,22 @@ if [ "$purpose" = test ] && ! have_browser; then
   packages+=(chromium)
 fi
 
+# The OpenAPI lint test runs Redocly's CLI from tests/openapi-lint (Node.js and npm from Debian).
+if [ "$purpose" = test ] && ! { command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; }; then
+  packages+=(nodejs npm)
+fi
+
+install_openapi_lint() {
+  local dir
+  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/openapi-lint"
+  if [ "$purpose" = test ] && [ ! -d "$dir/node_modules" ]; then
+    echo "Installing the OpenAPI linter (npm ci in tests/openapi-lint)"
+    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+  fi
+}
+
 if [ ${#packages[@]} -eq 0 ]; then
+  install_openapi_lint
   exit 0
 fi
 
@@ -77,3 +92,4 @@ fi
 trap '$created_policy && $sudo rm -f "$policy"' EXIT
 $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 echo "Installed: ${packages[*]}"
+install_openapi_lint

@@ -1,4 +1,5 @@
 using ConnectorHealth.Alerting;
+using ConnectorHealth.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -9,5 +10,6 @@ var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.MapOpenApi();
+app.MapSystemApi(ResourceNames.Alerting);
 
 app.Run();

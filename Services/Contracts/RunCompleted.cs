@@ -59,6 +59,9 @@ public sealed record RunCompleted
     public bool PayloadTruncated { get; init; }
     public long PayloadBytes { get; init; }
 
+    /// <summary>Why the payload was cut or cleaned (size, depth, keys, string length, invalid text); empty when whole.</summary>
+    public IReadOnlyList<string> PayloadTruncationReasons { get; init; } = [];
+
     /// <summary>The connector's schedule interval, so consumers can judge freshness; optional for reported runs.</summary>
     public TimeSpan? ExpectedInterval { get; init; }
 }

@@ -1,5 +1,6 @@
 using ConnectorHealth.Metrics;
 using ConnectorHealth.Metrics.Apis;
+using ConnectorHealth.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -10,6 +11,7 @@ var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.MapOpenApi();
+app.MapSystemApi(ResourceNames.Metrics);
 app.MapRunsApi();
 app.MapKpisApi();
 

@@ -1,5 +1,7 @@
 using ConnectorHealth.Runner.Connectors;
+using ConnectorHealth.Runner.Reports;
 using ConnectorHealth.Runner.Runs;
+using ConnectorHealth.ServiceDefaults.Pipeline;
 using ConnectorHealth.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
@@ -30,8 +32,11 @@ internal static class ApplicationServices
         // The buffer is stopped before the bus (hosted services stop in reverse order), so it can still drain.
         builder.Services.AddSingleton<RunBuffer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RunBuffer>());
+        builder.Services.AddSingleton<IPublishBacklogSource>(sp => sp.GetRequiredService<RunBuffer>());
+        builder.Services.AddSingleton<IDeadLetterStore, ParkedRunStore>();
         builder.Services.AddHostedService<ConnectorScheduler>();
 
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new OffsetTimestampConverter()));
         builder.Services.AddOpenApi();
     }
 }

@@ -1,3 +1,4 @@
+using ConnectorHealth.ServiceDefaults;
 using ConnectorHealth.Runner;
 using ConnectorHealth.Runner.Apis;
 
@@ -12,5 +13,6 @@ app.MapDefaultEndpoints();
 app.MapOpenApi();
 app.MapConnectorsApi();
 app.MapRunReportsApi();
+app.MapSystemApi(ResourceNames.Runner);
 
 app.Run();

@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
 using Cronos;
+using ConnectorHealth.Runner.Reports;
 using ConnectorHealth.Runner.Connectors;
+using ConnectorHealth.Runner.Payloads;
 using Microsoft.Extensions.Options;
 
 namespace ConnectorHealth.Runner;
@@ -18,11 +20,23 @@ public sealed class RunnerOptions
     /// <summary>Finished runs waiting to be published; when full, schedules wait rather than drop runs.</summary>
     public int BufferCapacity { get; set; } = 10_000;
 
-    /// <summary>Payloads larger than this are cut to a valid sample (<c>PayloadTruncated</c>).</summary>
-    public int PayloadCapBytes { get; set; } = 1024 * 1024;
+    /// <summary>What a run's payload may hold; fetched payloads are cut to fit (<c>PayloadTruncated</c>), reports over it refused.</summary>
+    public PayloadLimits Payload { get; set; } = new();
+
+    /// <summary>What <c>POST /api/runs</c> accepts.</summary>
+    public ReportLimits Reports { get; set; } = new();
 
     /// <summary>How long one publish may wait for the broker's confirmation before it is retried.</summary>
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Publishes awaiting the broker's confirmation at once.</summary>
+    public int MaxPublishesInFlight { get; set; } = 64;
+
+    /// <summary>
+    /// A run whose publish fails this many times while the broker takes other runs is parked (<c>runner.parked_runs</c>)
+    /// rather than retried for ever in front of the runs behind it.
+    /// </summary>
+    public int ParkAfterFailures { get; set; } = 3;
 }
 
 public sealed class ConnectorOptions
@@ -80,17 +94,27 @@ internal sealed partial class RunnerOptionsValidator : IValidateOptions<RunnerOp
         {
             failures.Add($"Runner:BufferCapacity must be at least 1 (was {options.BufferCapacity}).");
         }
-        if (options.PayloadCapBytes < 1024)
+        if (options.MaxPublishesInFlight is < 1 or > 10_000)
         {
-            failures.Add($"Runner:PayloadCapBytes must be at least 1024 (was {options.PayloadCapBytes}).");
+            failures.Add($"Runner:MaxPublishesInFlight must be between 1 and 10000 (was {options.MaxPublishesInFlight}).");
         }
+        if (options.ParkAfterFailures is < 1 or > 1_000)
+        {
+            failures.Add($"Runner:ParkAfterFailures must be between 1 and 1000 (was {options.ParkAfterFailures}).");
+        }
+        if (options.PublishTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"Runner:PublishTimeout must be positive (was {options.PublishTimeout}).");
+        }
+        Nested(failures, new PayloadLimitsValidator().Validate($"{RunnerOptions.Section}:Payload", options.Payload));
+        Nested(failures, new ReportLimitsValidator().Validate($"{RunnerOptions.Section}:Reports", options.Reports));
 
         foreach (var (connector, c) in options.Connectors)
         {
             var at = $"Runner:Connectors:{connector}";
             if (!ConnectorName().IsMatch(connector))
             {
-                failures.Add($"{at}: the name may hold only a-z, 0-9, '_', '-' and '.' (at most 100 characters).");
+                failures.Add($"{at}: the name may hold only a-z, 0-9, '_', '-' and '.', starts with a letter, digit or '_' and has at most 100 characters.");
             }
             if (!ConnectorKinds.IsKnown(c.Kind))
             {
@@ -139,6 +163,14 @@ internal sealed partial class RunnerOptionsValidator : IValidateOptions<RunnerOp
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
+    private static void Nested(List<string> failures, ValidateOptionsResult result)
+    {
+        if (result.Failed)
+        {
+            failures.AddRange(result.Failures);
+        }
+    }
+
     private static void ValidateHttp(string at, HttpConnectorOptions? http, List<string> failures)
     {
         if (http is null)
@@ -160,6 +192,7 @@ internal sealed partial class RunnerOptionsValidator : IValidateOptions<RunnerOp
         }
     }
 
-    [GeneratedRegex("^[a-z0-9_.-]{1,100}$")]
+    /// <summary>Lower-case names that stand in a URL path as they are (never <c>.</c> or <c>..</c>).</summary>
+    [GeneratedRegex("^[a-z0-9_][a-z0-9_.-]{0,99}$")]
     public static partial Regex ConnectorName();
 }

@@ -136,6 +136,32 @@ public sealed class RunnerApiTests(ConnectorHealthApp system)
         var authFailing = connectors.Single(c => c.GetProperty("name").GetString() == "auth_failing_api");
         Assert.StartsWith("cron", authFailing.GetProperty("schedule").GetString());
     }
+
+    [Fact]
+    public async Task AReportThePipelineCannotCarryIsRefusedAndARunReportedRightAfterItIsStoredWithinSeconds()
+    {
+        var deep = string.Concat(Enumerable.Repeat("{\"d\":", 63)) + "1" + new string('}', 63);
+        var deepReport = JsonSerializer.Serialize(Report(Guid.NewGuid())).Replace(
+            "\"payload\":{\"rows\":1200,\"table\":\"orders\"}", "\"payload\":" + deep, StringComparison.Ordinal);
+        var huge = JsonSerializer.Serialize(Report(Guid.NewGuid())).Replace(
+            "\"table\":\"orders\"", "\"table\":\"" + new string('x', 17 * 1024 * 1024) + "\"", StringComparison.Ordinal);
+
+        var refusedDeep = await system.Gateway.PostAsync("/api/runs", new StringContent(deepReport, System.Text.Encoding.UTF8, "application/json"));
+        var refusedHuge = await system.Gateway.PostAsync("/api/runs", new StringContent(huge, System.Text.Encoding.UTF8, "application/json"));
+        var runId = Guid.NewGuid();
+        var accepted = await system.Gateway.PostAsJsonAsync("/api/runs", Report(runId));
+
+        Assert.Equal(HttpStatusCode.BadRequest, refusedDeep.StatusCode);
+        Assert.Equal("application/problem+json", refusedDeep.Content.Headers.ContentType?.MediaType);
+        var errors = (await refusedDeep.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors");
+        Assert.Contains(errors.EnumerateObject(), e => e.Name.StartsWith("payload.d.d", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, refusedHuge.StatusCode);
+        Assert.Equal("application/problem+json", refusedHuge.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        await Poll.UntilFoundAsync(system.Gateway, $"/api/runs/{runId}");
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10), $"The run took {stopwatch.Elapsed} to reach the run history.");
+    }
 }
 
 internal static class Poll

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using ConnectorHealth.Runner.Runs;
+using ConnectorHealth.Runner.Payloads;
 
 namespace ConnectorHealth.UnitTests;
 
@@ -12,7 +12,7 @@ public class PayloadSamplerTests
     {
         var payload = JsonSerializer.SerializeToElement(new { a = 1, b = "two" });
 
-        var sample = PayloadSampler.Sample(payload, 1024);
+        var sample = PayloadSampler.Sample(payload, new PayloadLimits { MaxBytes = 1024 });
 
         Assert.False(sample.Truncated);
         Assert.Equal(payload.GetRawText(), sample.Payload.GetRawText());
@@ -24,7 +24,7 @@ public class PayloadSamplerTests
     {
         var payload = JsonSerializer.SerializeToElement(Enumerable.Range(0, 10_000).Select(i => new { id = i, tags = new[] { "x", "y" } }));
 
-        var sample = PayloadSampler.Sample(payload, 8 * 1024);
+        var sample = PayloadSampler.Sample(payload, new PayloadLimits { MaxBytes = 8 * 1024 });
 
         Assert.True(sample.Truncated);
         Assert.True(Size(sample.Payload) <= 8 * 1024);
@@ -44,7 +44,7 @@ public class PayloadSamplerTests
             nested = new { rows = Enumerable.Range(0, 50_000).ToArray() },
         });
 
-        var sample = PayloadSampler.Sample(payload, 16 * 1024);
+        var sample = PayloadSampler.Sample(payload, new PayloadLimits { MaxBytes = 16 * 1024 });
 
         Assert.True(sample.Truncated);
         Assert.True(Size(sample.Payload) <= 16 * 1024);
@@ -59,7 +59,7 @@ public class PayloadSamplerTests
     {
         var payload = JsonSerializer.SerializeToElement(new { text = string.Concat(Enumerable.Repeat("😀", 20_000)) });
 
-        var sample = PayloadSampler.Sample(payload, 2048);
+        var sample = PayloadSampler.Sample(payload, new PayloadLimits { MaxBytes = 2048 });
 
         var text = sample.Payload.GetProperty("text").GetString()!;
         Assert.True(sample.Truncated);
@@ -67,5 +67,41 @@ public class PayloadSamplerTests
         // A strict encoder throws on a lone surrogate.
         var strict = new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
         Assert.Equal(System.Text.Encoding.UTF8.GetByteCount(text), strict.GetByteCount(text));
+    }
+
+    [Fact]
+    public void APayloadNestedTooDeepKeepsItsShallowPartAndSaysSo()
+    {
+        var deep = "{\"id\":1,\"inner\":" + string.Concat(Enumerable.Repeat("{\"d\":", 100)) + "1" + new string('}', 100) + "}";
+        using var document = JsonDocument.Parse(deep, new JsonDocumentOptions { MaxDepth = 1024 });
+
+        var sample = PayloadSampler.Sample(document.RootElement, new PayloadLimits { MaxDepth = 8 });
+
+        Assert.True(sample.Truncated);
+        Assert.Equal(1, sample.Payload.GetProperty("id").GetInt32());
+        Assert.Contains(sample.Reasons, r => r.StartsWith("depth:", StringComparison.Ordinal));
+        Assert.Empty(PayloadInspector.Inspect(sample.Payload, new PayloadLimits { MaxDepth = 8 }));
+        // What the message envelope and every consumer can read again.
+        Assert.NotNull(JsonSerializer.Deserialize<JsonElement>(JsonSerializer.Serialize(sample.Payload)).GetRawText());
+    }
+
+    [Fact]
+    public void TooManyKeysLongStringsBadTextAndHugeNumbersAreCleanedAndNamed()
+    {
+        var json = "{\"long\":\"" + new string('x', 100) + "\",\"nul\":\"a\\u0000b\",\"lone\":\"\\ud800\",\"big\":1e400,"
+            + string.Join(",", Enumerable.Range(0, 50).Select(i => $"\"k{i}\":{i}")) + "}";
+        using var document = JsonDocument.Parse(json);
+        var limits = new PayloadLimits { MaxKeys = 52, MaxStringLength = 20 };
+
+        var sample = PayloadSampler.Sample(document.RootElement, limits);
+
+        Assert.True(sample.Truncated);
+        Assert.Empty(PayloadInspector.Inspect(sample.Payload, limits));
+        Assert.Equal(["keys", "number", "string-length", "text"], sample.Reasons.Select(r => r[..r.IndexOf(':')]).Order());
+        Assert.Equal("a\uFFFDb", sample.Payload.GetProperty("nul").GetString());
+        Assert.Equal("\uFFFD", sample.Payload.GetProperty("lone").GetString());
+        Assert.Equal(JsonValueKind.Null, sample.Payload.GetProperty("big").ValueKind);
+        Assert.Equal(new string('x', 19) + "…", sample.Payload.GetProperty("long").GetString());
+        Assert.Equal(52, sample.Payload.EnumerateObject().Count());
     }
 }

@@ -1,3 +1,4 @@
+using ConnectorHealth.Runner.Payloads;
 using System.Text.Json;
 using ConnectorHealth.Contracts;
 using ConnectorHealth.Runner;

@@ -1,3 +1,4 @@
+using ConnectorHealth.Runner.Payloads;
 using ConnectorHealth.Runner;
 using ConnectorHealth.Runner.Connectors;
 using ConnectorHealth.Runner.Runs;
@@ -33,7 +34,7 @@ internal sealed class SimulatedTime
     }
 
     public RunEnvironment Environment(int seed, int payloadCapBytes = 1024 * 1024) =>
-        new(new Random(seed), Sleep, Clock, payloadCapBytes);
+        new(new Random(seed), Sleep, Clock, new PayloadLimits { MaxBytes = payloadCapBytes });
 }
 
 internal static class Catalog

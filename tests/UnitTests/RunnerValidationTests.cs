@@ -1,5 +1,4 @@
 using ConnectorHealth.Runner;
-using ConnectorHealth.Runner.Apis;
 using ConnectorHealth.Runner.Connectors;
 
 namespace ConnectorHealth.UnitTests;
@@ -45,40 +44,6 @@ public class RunnerValidationTests
     }
 
     private static readonly DateTimeOffset Now = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
-
-    [Fact]
-    public void AnEmptyReportNamesEveryRequiredField()
-    {
-        var errors = RunReportsApi.Validate(new RunReport(null, null, null, null, null, null, null, null, null, null, null, null), Now);
-
-        Assert.Equal(["connector", "finishedAt", "runId", "startedAt", "status"], errors.Keys.Order());
-    }
-
-    [Fact]
-    public void AReportWithInconsistentValuesNamesEachOne()
-    {
-        var report = new RunReport(
-            Guid.NewGuid(), "nightly_export", "exploded", Now, Now.AddMinutes(-1), -5,
-            [new ReportedAttempt(2, Now, -1, "sideways", 700, null, null)], null, null, null, null, TimeSpan.Zero);
-
-        var errors = RunReportsApi.Validate(report, Now);
-
-        Assert.Equal(
-            ["attempts[0].durationMs", "attempts[0].httpStatus", "attempts[0].number", "attempts[0].outcome", "expectedInterval", "finishedAt", "latencyMs", "status"],
-            errors.Keys.Order());
-    }
-
-    [Fact]
-    public void AValidReportPasses()
-    {
-        var report = new RunReport(
-            Guid.NewGuid(), "nightly_export", "failed", Now.AddMinutes(-3), Now, 180_000,
-            [new ReportedAttempt(1, Now.AddMinutes(-3), 60_000, "timed_out", null, "TimeoutError", "no answer"),
-             new ReportedAttempt(2, Now.AddMinutes(-2), 50_000, "rate_limited", 429, "RateLimitError", "slow down")],
-            true, "RateLimitError", "slow down", null, TimeSpan.FromHours(1));
-
-        Assert.Empty(RunReportsApi.Validate(report, Now));
-    }
 
     [Fact]
     public void RetryAfterIsReadAsSecondsOrAsADate()

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+using ConnectorHealth.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ConnectorHealth.Metrics.Apis;
@@ -35,12 +37,12 @@ public static class KpisApi
         DailyKpiReports reports,
         TimeProvider time,
         CancellationToken cancellationToken,
-        string? connector = null,
-        string? from = null,
-        string? to = null)
+        [StringLength(RunsApi.ConnectorMaxLength, MinimumLength = 1)] string? connector = null,
+        [ParsedAs(typeof(DateOnly))] string? from = null,
+        [ParsedAs(typeof(DateOnly))] string? to = null)
     {
         var query = new QueryParameters();
-        connector = query.Text("connector", connector, 200);
+        connector = query.Text("connector", connector, RunsApi.ConnectorMaxLength);
         var today = Today(time);
         var (start, end) = query.DayRange(from, to, today, DefaultDays, MaxDays);
         if (query.HasErrors)
@@ -55,13 +57,13 @@ public static class KpisApi
         FailureReasonReports reports,
         TimeProvider time,
         CancellationToken cancellationToken,
-        string? connector = null,
-        string? from = null,
-        string? to = null,
-        string? limit = null)
+        [StringLength(RunsApi.ConnectorMaxLength, MinimumLength = 1)] string? connector = null,
+        [ParsedAs(typeof(DateOnly))] string? from = null,
+        [ParsedAs(typeof(DateOnly))] string? to = null,
+        [ParsedAs(typeof(int)), Range(1, MaxReasons)] string? limit = null)
     {
         var query = new QueryParameters();
-        connector = query.Text("connector", connector, 200);
+        connector = query.Text("connector", connector, RunsApi.ConnectorMaxLength);
         var today = Today(time);
         var (start, end) = query.DayRange(from, to, today, DefaultDays, MaxDays);
         var top = query.Int("limit", limit, 1, MaxReasons) ?? DefaultReasons;

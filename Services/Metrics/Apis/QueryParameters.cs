@@ -1,4 +1,5 @@
 using System.Globalization;
+using ConnectorHealth.ServiceDefaults;
 
 namespace ConnectorHealth.Metrics.Apis;
 
@@ -8,6 +9,16 @@ namespace ConnectorHealth.Metrics.Apis;
 /// </summary>
 internal sealed class QueryParameters
 {
+    /// <summary>
+    /// The days a query may name. Runs before 1970 cannot exist, and the bounds keep every derived day (a default
+    /// range counted back from <c>to</c>, the day after <c>to</c>) inside what DateOnly and PostgreSQL can hold.
+    /// </summary>
+    public static readonly DateOnly FirstDay = new(1970, 1, 1);
+
+    public static readonly DateOnly LastDay = new(9999, 12, 30);
+
+    private static readonly string DayBounds = $"from {FirstDay:yyyy-MM-dd} to {LastDay:yyyy-MM-dd}";
+
     private readonly Dictionary<string, string[]> _errors = new(StringComparer.Ordinal);
 
     public bool HasErrors => _errors.Count > 0;
@@ -37,17 +48,27 @@ internal sealed class QueryParameters
         {
             return null;
         }
+        DateTimeOffset? value = null;
         if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
         {
-            return new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+            value = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         }
-        if (text.Length > 10 && (text.EndsWith('Z') || text[^6] is '+' or '-')
+        else if (text.Length is > 10 and <= 40 && (text.EndsWith('Z') || text[^6] is '+' or '-')
             && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var instant))
         {
-            return instant;
+            value = instant;
         }
-        Fail(name, $"{name} must be an ISO-8601 time with an offset (e.g. 2026-03-01T12:00:00Z) or a date (2026-03-01).");
-        return null;
+        if (value is null)
+        {
+            Fail(name, $"{name} must be an ISO-8601 time with an offset (e.g. 2026-03-01T12:00:00Z) or a date (2026-03-01).");
+            return null;
+        }
+        if (DateOnly.FromDateTime(value.Value.UtcDateTime) is var utcDay && (utcDay < FirstDay || utcDay > LastDay))
+        {
+            Fail(name, $"{name} must fall on a UTC day {DayBounds}.");
+            return null;
+        }
+        return value;
     }
 
     /// <summary>A UTC calendar day, yyyy-MM-dd.</summary>
@@ -60,6 +81,11 @@ internal sealed class QueryParameters
         if (!DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
         {
             Fail(name, $"{name} must be a UTC date, yyyy-MM-dd (e.g. 2026-03-01).");
+            return null;
+        }
+        if (day < FirstDay || day > LastDay)
+        {
+            Fail(name, $"{name} must be a day {DayBounds}.");
             return null;
         }
         return day;
@@ -76,6 +102,11 @@ internal sealed class QueryParameters
             Fail(name, $"{name} must be 1 to {maxLength} characters.");
             return null;
         }
+        if (!StorableText.IsStorable(text))
+        {
+            Fail(name, $"{name} {StorableText.Rule}.");
+            return null;
+        }
         return text;
     }
 
@@ -84,7 +115,7 @@ internal sealed class QueryParameters
     {
         var errors = _errors.Count;
         var to = Day("to", toText) ?? today;
-        var from = Day("from", fromText) ?? to.AddDays(1 - defaultDays);
+        var from = Day("from", fromText) ?? Max(to.AddDays(1 - defaultDays), FirstDay);
         if (_errors.Count > errors)
         {
             return (from, to);
@@ -99,4 +130,6 @@ internal sealed class QueryParameters
         }
         return (from, to);
     }
+
+    private static DateOnly Max(DateOnly a, DateOnly b) => a > b ? a : b;
 }

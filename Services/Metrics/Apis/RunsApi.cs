@@ -1,4 +1,6 @@
+using System.ComponentModel.DataAnnotations;
 using ConnectorHealth.Contracts;
+using ConnectorHealth.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ConnectorHealth.Metrics.Apis;
@@ -9,6 +11,10 @@ public static class RunsApi
 {
     public const int DefaultLimit = 50;
     public const int MaxLimit = 500;
+    public const int ConnectorMaxLength = 200;
+
+    // RunCursor.TryDecode refuses longer text; the cursors it hands out are shorter.
+    private const int CursorMaxLength = 64;
 
     public static IEndpointRouteBuilder MapRunsApi(this IEndpointRouteBuilder app)
     {
@@ -25,23 +31,24 @@ public static class RunsApi
     public static async Task<Results<Ok<RunPage>, ValidationProblem>> ListRuns(
         RunStore store,
         CancellationToken cancellationToken,
-        string? connector = null,
-        string? status = null,
-        string? source = null,
-        string? from = null,
-        string? to = null,
-        string? limit = null,
-        string? cursor = null)
+        [StringLength(ConnectorMaxLength, MinimumLength = 1)] string? connector = null,
+        [AllowedValues("succeeded", "failed")] string? status = null,
+        [AllowedValues("scheduled", "triggered", "reported")] string? source = null,
+        [ParsedAs(typeof(DateTimeOffset), typeof(DateOnly))] string? from = null,
+        [ParsedAs(typeof(DateTimeOffset), typeof(DateOnly))] string? to = null,
+        [ParsedAs(typeof(int)), Range(1, MaxLimit)] string? limit = null,
+        [StringLength(CursorMaxLength, MinimumLength = 1)] string? cursor = null)
     {
         var query = new QueryParameters();
-        connector = query.Text("connector", connector, 200);
+        connector = query.Text("connector", connector, ConnectorMaxLength);
+        // The value is not echoed: it may be 10,000 characters of anything.
         if (status is not null && !Wire.TryParse<RunStatus>(status, out _))
         {
-            query.Fail("status", $"Unknown status '{status}'. Use one of: succeeded, failed.");
+            query.Fail("status", "Unknown status. Use one of: succeeded, failed.");
         }
         if (source is not null && !Wire.TryParse<RunSource>(source, out _))
         {
-            query.Fail("source", $"Unknown source '{source}'. Use one of: scheduled, triggered, reported.");
+            query.Fail("source", "Unknown source. Use one of: scheduled, triggered, reported.");
         }
         var start = query.Instant("from", from);
         var end = query.Instant("to", to);

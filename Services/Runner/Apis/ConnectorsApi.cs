@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using ConnectorHealth.Runner.Connectors;
 using ConnectorHealth.Runner.Runs;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -14,22 +15,28 @@ public sealed record RunStarted(Guid RunId);
 
 public static class ConnectorsApi
 {
+    // The catalog's names (RunnerOptionsValidator.ConnectorName), declared for the OpenAPI document.
+    private const string NamePattern = "^[a-z0-9_][a-z0-9_.-]{0,99}$";
+
     public static IEndpointRouteBuilder MapConnectorsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/connectors").WithTags("Connectors");
         api.MapGet("/", ListConnectors).WithName("ListConnectors").WithSummary("The connector catalog, with each connector's last and next run");
         api.MapGet("/{connector}", GetConnector).WithName("GetConnector").WithSummary("One connector");
-        api.MapPost("/{connector}/runs", RunNow).WithName("RunConnectorNow").WithSummary("Run a connector now (202 with the run id; 409 while it runs)");
+        api.MapPost("/{connector}/runs", RunNow).WithName("RunConnectorNow").WithSummary("Run a connector now (202 with the run id; 409 while it runs)")
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
 
     public static Ok<ConnectorView[]> ListConnectors(ConnectorCatalog catalog, TimeProvider time) =>
         TypedResults.Ok(catalog.Entries.Select(e => View(e, time)).ToArray());
 
-    public static Results<Ok<ConnectorView>, ProblemHttpResult> GetConnector(string connector, ConnectorCatalog catalog, TimeProvider time) =>
+    public static Results<Ok<ConnectorView>, ProblemHttpResult> GetConnector(
+        [RegularExpression(NamePattern), StringLength(100, MinimumLength = 1)] string connector, ConnectorCatalog catalog, TimeProvider time) =>
         catalog.Find(connector) is { } entry ? TypedResults.Ok(View(entry, time)) : UnknownConnector(connector);
 
-    public static Results<Accepted<RunStarted>, ProblemHttpResult> RunNow(string connector, ConnectorCatalog catalog, ConnectorRunner runner)
+    public static Results<Accepted<RunStarted>, ProblemHttpResult> RunNow(
+        [RegularExpression(NamePattern), StringLength(100, MinimumLength = 1)] string connector, ConnectorCatalog catalog, ConnectorRunner runner)
     {
         if (catalog.Find(connector) is not { } entry)
         {

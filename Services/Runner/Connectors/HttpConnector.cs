@@ -10,6 +10,12 @@ namespace ConnectorHealth.Runner.Connectors;
 /// </summary>
 public sealed class HttpConnector(HttpClient http, HttpConnectorOptions options) : IConnector
 {
+    /// <summary>
+    /// Far deeper than the pipeline carries: a deep payload is still a successful fetch, cut to
+    /// <c>Runner:Payload:MaxDepth</c> and flagged by the sampler rather than failed as invalid JSON.
+    /// </summary>
+    private const int MaxParseDepth = 1024;
+
     public async Task<ConnectorResult> FetchAsync(ConnectorContext context, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(new HttpMethod(options.Method), options.Url);
@@ -46,7 +52,8 @@ public sealed class HttpConnector(HttpClient http, HttpConnectorOptions options)
             try
             {
                 await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
-                using var document = await JsonDocument.ParseAsync(body, cancellationToken: cancellationToken);
+                using var document = await JsonDocument.ParseAsync(
+                    body, new JsonDocumentOptions { MaxDepth = MaxParseDepth }, cancellationToken);
                 return new ConnectorResult(document.RootElement.Clone(), status);
             }
             catch (JsonException ex)

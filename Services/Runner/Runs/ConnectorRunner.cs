@@ -67,7 +67,7 @@ public sealed partial class ConnectorRunner(
         activity?.SetTag("connectorhealth.run.id", runId);
         activity?.SetTag("connectorhealth.run.source", Wire.Name(source));
 
-        var environment = new RunEnvironment(entry.Random, (delay, ct) => Task.Delay(delay, time, ct), time, options.Value.PayloadCapBytes);
+        var environment = new RunEnvironment(entry.Random, (delay, ct) => Task.Delay(delay, time, ct), time, options.Value.Payload);
         var run = await RunExecutor.ExecuteAsync(
             runId, entry.Name, catalog.Create(entry), entry.Options, source,
             entry.Schedule.ExpectedInterval(time.GetUtcNow()), environment, cancellationToken);

@@ -1,26 +1,45 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Text.Json;
 using System.Threading.Channels;
 using ConnectorHealth.Contracts;
 using ConnectorHealth.ServiceDefaults;
+using ConnectorHealth.ServiceDefaults.Pipeline;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
 namespace ConnectorHealth.Runner.Runs;
 
 /// <summary>
-/// Finished runs on their way to the broker. Each is published with the broker's confirmation and retried until
-/// it is confirmed; while RabbitMQ is away the runs wait here (a bounded buffer: when it is full, producers wait).
-/// On shutdown the buffer is drained while the broker answers, and what is left is kept in the runner's schema
-/// for the next start.
+/// Finished runs on their way to the broker. Many publishes are in flight at once, each awaiting the broker's
+/// confirmation and retried on its own, so one run that cannot be published never holds up the runs behind it:
+/// a run the broker cannot take (it cannot be serialised, or it keeps failing while other runs go through) is parked
+/// in <c>runner.parked_runs</c> with the reason, to be re-driven once the cause is fixed. While RabbitMQ is away
+/// every publish waits and retries; nothing is parked for an outage.
 /// </summary>
-public sealed partial class RunBuffer : BackgroundService
+/// <remarks>
+/// Reported runs are stored in <c>runner.pending_runs</c> before they are accepted; they are deleted in batches once
+/// confirmed, and a periodic sweep picks up any that are not in hand (after a restart, or when the buffer was full).
+/// Scheduled runs live in memory (a bounded buffer: when it is full, schedules wait); on shutdown the buffer is drained
+/// while the broker answers, and what is left is stored for the next start.
+/// </remarks>
+public sealed partial class RunBuffer : BackgroundService, IPublishBacklogSource
 {
+    private static readonly Counter<long> Parked = Telemetry.Meter.CreateCounter<long>(
+        "connectorhealth.runner.runs.parked", unit: "{run}", description: "Runs set aside because the broker would not take them");
+
     private readonly Channel<PendingRun> _channel;
+    private readonly ConcurrentDictionary<Guid, PendingRun> _inHand = new();
+    private readonly Channel<Guid> _confirmed = Channel.CreateUnbounded<Guid>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentDictionary<Task, bool> _publishing = new();
+    private readonly SemaphoreSlim _slots;
     private readonly IBus _bus;
     private readonly RunnerStore _store;
     private readonly RunnerOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<RunBuffer> _logger;
+    private long _lastConfirmedTicks;
 
     public RunBuffer(IBus bus, RunnerStore store, IOptions<RunnerOptions> options, TimeProvider time, ILogger<RunBuffer> logger)
     {
@@ -29,6 +48,7 @@ public sealed partial class RunBuffer : BackgroundService
         _options = options.Value;
         _time = time;
         _logger = logger;
+        _slots = new SemaphoreSlim(_options.MaxPublishesInFlight);
         _channel = Channel.CreateBounded<PendingRun>(new BoundedChannelOptions(_options.BufferCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -38,52 +58,111 @@ public sealed partial class RunBuffer : BackgroundService
             unit: "{run}", description: "Finished runs waiting for the broker's confirmation");
     }
 
-    /// <summary>Runs not yet confirmed, the one being published included (it leaves the channel only once confirmed).</summary>
-    public int Depth => _channel.Reader.Count;
+    /// <summary>How often pending runs not in hand are looked for.</summary>
+    public static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>Runs not yet confirmed, those being published included.</summary>
+    public int Depth => _inHand.Count;
+
+    public PublishBacklog Current
+    {
+        get
+        {
+            var now = _time.GetUtcNow();
+            TimeSpan? oldest = null;
+            foreach (var run in _inHand.Values)
+            {
+                var age = now - run.Since;
+                if (oldest is null || age > oldest)
+                {
+                    oldest = age;
+                }
+            }
+            return new PublishBacklog(_inHand.Count, oldest);
+        }
+    }
 
     /// <summary>Hands a finished run over for publication, in the current trace; waits while the buffer is full.</summary>
-    public ValueTask EnqueueAsync(RunCompleted run, CancellationToken cancellationToken) =>
-        EnqueueAsync(new PendingRun(run, Activity.Current?.Id, Stored: false), cancellationToken);
+    public async ValueTask EnqueueAsync(RunCompleted run, CancellationToken cancellationToken)
+    {
+        var pending = new PendingRun(run, Activity.Current?.Id, Stored: false, _time.GetUtcNow());
+        if (_inHand.TryAdd(run.RunId, pending))
+        {
+            try
+            {
+                await _channel.Writer.WriteAsync(pending, cancellationToken);
+            }
+            catch
+            {
+                _inHand.TryRemove(run.RunId, out _);
+                throw;
+            }
+        }
+    }
 
-    public ValueTask EnqueueAsync(PendingRun run, CancellationToken cancellationToken) =>
-        _channel.Writer.WriteAsync(run, cancellationToken);
+    /// <summary>
+    /// Takes a run that is stored as pending, unless it is already in hand; never waits. A run that does not fit now
+    /// stays stored and is picked up by a later sweep.
+    /// </summary>
+    public bool TryEnqueueStored(PendingRun run)
+    {
+        if (!_inHand.TryAdd(run.Run.RunId, run))
+        {
+            return false;
+        }
+        if (_channel.Writer.TryWrite(run))
+        {
+            return true;
+        }
+        _inHand.TryRemove(run.Run.RunId, out _);
+        return false;
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await ReloadPendingAsync(stoppingToken);
-
+        var deleting = DeleteConfirmedAsync(stoppingToken);
+        var sweeping = SweepPendingAsync(stoppingToken);
         try
         {
-            while (await _channel.Reader.WaitToReadAsync(stoppingToken))
+            await foreach (var run in _channel.Reader.ReadAllAsync(stoppingToken))
             {
-                if (!_channel.Reader.TryPeek(out var next))
+                await _slots.WaitAsync(stoppingToken);
+                var publish = PublishUntilSettledAsync(run, stoppingToken);
+                _publishing.TryAdd(publish, true);
+                _ = publish.ContinueWith(t =>
                 {
-                    continue;
-                }
-                await PublishUntilConfirmedAsync(next, stoppingToken);
-                _channel.Reader.TryRead(out _);
+                    _publishing.TryRemove(t, out _);
+                    _slots.Release();
+                }, TaskScheduler.Default);
             }
         }
-        catch (Exception) when (stoppingToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Stopping: StopAsync drains what it can and keeps the rest.
         }
+        await Task.WhenAll(deleting, sweeping);
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
+        await Task.WhenAll(_publishing.Keys).WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
 
         // One try each while the broker answers; the first failure ends the drain.
         var left = new List<PendingRun>();
         var brokerAnswers = true;
-        while (_channel.Reader.TryRead(out var run))
+        foreach (var run in _inHand.Values.OrderBy(r => r.Since))
         {
             if (brokerAnswers && !cancellationToken.IsCancellationRequested)
             {
                 try
                 {
                     await PublishOnceAsync(run, cancellationToken);
+                    _inHand.TryRemove(run.Run.RunId, out _);
+                    if (run.Stored)
+                    {
+                        _confirmed.Writer.TryWrite(run.Run.RunId);
+                    }
                     continue;
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -94,6 +173,7 @@ public sealed partial class RunBuffer : BackgroundService
             left.Add(run);
         }
 
+        await DeleteBatchesAsync(CancellationToken.None, drainOnly: true);
         var unstored = left.Where(r => !r.Stored).ToList();
         if (unstored.Count == 0)
         {
@@ -110,71 +190,210 @@ public sealed partial class RunBuffer : BackgroundService
         }
     }
 
-    private async Task ReloadPendingAsync(CancellationToken stoppingToken)
+    /// <summary>Publishes until the broker confirms, or parks the run when retrying cannot help.</summary>
+    private async Task PublishUntilSettledAsync(PendingRun run, CancellationToken stoppingToken)
     {
-        for (var attempt = 1; ; attempt++)
+        var delay = TimeSpan.FromMilliseconds(250);
+        var firstFailure = DateTimeOffset.MinValue;
+        try
         {
-            try
+            for (var failures = 1; ; failures++)
             {
-                var pending = await _store.LoadPendingAsync(stoppingToken);
-                foreach (var run in pending)
+                try
                 {
-                    await EnqueueAsync(run, stoppingToken);
+                    await PublishOnceAsync(run, stoppingToken);
+                    Interlocked.Exchange(ref _lastConfirmedTicks, _time.GetUtcNow().UtcTicks);
+                    _inHand.TryRemove(run.Run.RunId, out _);
+                    if (run.Stored)
+                    {
+                        _confirmed.Writer.TryWrite(run.Run.RunId);
+                    }
+                    return;
                 }
-                if (pending.Count > 0)
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
-                    LogReloaded(_logger, pending.Count);
+                    if (firstFailure == DateTimeOffset.MinValue)
+                    {
+                        firstFailure = _time.GetUtcNow();
+                    }
+                    if (ParkingReason(ex, failures, firstFailure) is { } reason && await TryParkAsync(run, reason, ex, failures, stoppingToken))
+                    {
+                        return;
+                    }
+                    LogPublishFailed(_logger, ex, run.Run.RunId, failures, delay.TotalSeconds);
+                    await Task.Delay(delay, _time, stoppingToken);
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(15).Ticks));
                 }
-                return;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException && attempt < 5)
-            {
-                LogReloadFailed(_logger, ex, attempt);
-                await Task.Delay(TimeSpan.FromSeconds(attempt), _time, stoppingToken);
-            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Still in hand: the shutdown drain publishes or keeps it.
         }
     }
 
-    private async Task PublishUntilConfirmedAsync(PendingRun run, CancellationToken stoppingToken)
+    /// <summary>
+    /// Why a run should be parked rather than retried, or null. A run that cannot be serialised never will be; any
+    /// other failure is the run's own once it keeps failing while the broker confirms other runs. An outage fails every
+    /// publish alike, so it parks nothing.
+    /// </summary>
+    private string? ParkingReason(Exception exception, int failures, DateTimeOffset firstFailure)
     {
-        var delay = TimeSpan.FromMilliseconds(250);
-        for (var attempt = 1; ; attempt++)
+        for (var e = exception; e is not null; e = e.InnerException)
         {
-            try
+            if (e is JsonException or NotSupportedException || e.GetType().Name == "SerializationException")
             {
-                await PublishOnceAsync(run, stoppingToken);
-                return;
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                LogPublishFailed(_logger, ex, run.Run.RunId, attempt, delay.TotalSeconds);
-                await Task.Delay(delay, _time, stoppingToken);
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(15).Ticks));
+                return $"The run cannot be serialised for the broker: {e.Message}";
             }
         }
+        var othersConfirmed = new DateTimeOffset(Interlocked.Read(ref _lastConfirmedTicks), TimeSpan.Zero) > firstFailure;
+        if (failures >= _options.ParkAfterFailures && othersConfirmed && !TransientFailures.IsTransient(exception))
+        {
+            return $"Publishing failed {failures} times while the broker took other runs: {exception.Message}";
+        }
+        return null;
+    }
+
+    private async Task<bool> TryParkAsync(PendingRun run, string reason, Exception exception, int failures, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _store.ParkAsync(run, reason, exception.GetType().FullName, failures, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The database is away too: keep retrying the publish; parking is tried again after the next failure.
+            LogParkFailed(_logger, ex, run.Run.RunId);
+            return false;
+        }
+        _inHand.TryRemove(run.Run.RunId, out _);
+        Parked.Add(1, new KeyValuePair<string, object?>("connector", run.Run.Connector));
+        LogParked(_logger, exception, run.Run.RunId, run.Run.Connector, reason);
+        return true;
     }
 
     private async Task PublishOnceAsync(PendingRun run, CancellationToken cancellationToken)
     {
         // The publish belongs to the run's trace, however long the run waited here.
         ActivityContext.TryParse(run.TraceParent, null, out var parent);
-        using (var activity = Telemetry.ActivitySource.StartActivity("publish run", ActivityKind.Internal, parent))
+        using var activity = Telemetry.ActivitySource.StartActivity("publish run", ActivityKind.Internal, parent);
+        activity?.SetTag("connectorhealth.run.id", run.Run.RunId);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_options.PublishTimeout);
+        try
         {
-            activity?.SetTag("connectorhealth.run.id", run.Run.RunId);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(_options.PublishTimeout);
             // MassTransit on RabbitMQ awaits the broker's publisher confirmation before this returns.
             await _bus.Publish(run.Run, timeout.Token);
         }
-
-        if (run.Stored)
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            await _store.DeletePendingAsync(run.Run.RunId, CancellationToken.None);
+            throw new TimeoutException($"The broker did not confirm run {run.Run.RunId} within {_options.PublishTimeout}.");
+        }
+    }
+
+    /// <summary>Deletes confirmed runs from <c>runner.pending_runs</c> in batches instead of one statement per run.</summary>
+    private async Task DeleteConfirmedAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (await _confirmed.Reader.WaitToReadAsync(stoppingToken))
+            {
+                // A moment's wait lets confirmations gather into one statement.
+                await Task.Delay(TimeSpan.FromMilliseconds(50), _time, stoppingToken);
+                await DeleteBatchesAsync(stoppingToken, drainOnly: false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task DeleteBatchesAsync(CancellationToken cancellationToken, bool drainOnly)
+    {
+        var batch = new List<Guid>(500);
+        while (true)
+        {
+            batch.Clear();
+            while (batch.Count < 500 && _confirmed.Reader.TryRead(out var id))
+            {
+                batch.Add(id);
+            }
+            if (batch.Count == 0)
+            {
+                return;
+            }
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await _store.DeletePendingAsync(batch, cancellationToken);
+                    break;
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && (drainOnly || attempt >= 30))
+                {
+                    // Harmless: a confirmed run left pending is at worst published again, and consumers are idempotent.
+                    LogDeleteFailed(_logger, ex, batch.Count, attempt);
+                    break;
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    LogDeleteFailed(_logger, ex, batch.Count, attempt);
+                    await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 10)), _time, cancellationToken);
+                }
+            }
+        }
+    }
+
+    /// <summary>Picks up stored pending runs not in hand: all of them at start, and any the buffer had no room for.</summary>
+    private async Task SweepPendingAsync(CancellationToken stoppingToken)
+    {
+        var first = true;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var room = _options.BufferCapacity - _inHand.Count;
+                if (room > 0)
+                {
+                    var pending = await _store.LoadPendingAsync(Math.Min(room, 1_000), _inHand.Keys.ToArray(), stoppingToken);
+                    var taken = pending.Count(TryEnqueueStored);
+                    if (taken > 0 && first)
+                    {
+                        LogReloaded(_logger, taken);
+                    }
+                    if (pending.Count == 1_000 && taken > 0)
+                    {
+                        continue;
+                    }
+                }
+                first = false;
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                LogSweepFailed(_logger, ex);
+            }
+            try
+            {
+                await Task.Delay(SweepInterval, _time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing run {RunId} failed (attempt {Attempt}); retrying in {DelaySeconds:F1} s")]
     private static partial void LogPublishFailed(ILogger logger, Exception exception, Guid runId, int attempt, double delaySeconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Parked run {RunId} of {Connector}: {Reason}")]
+    private static partial void LogParked(ILogger logger, Exception exception, Guid runId, string connector, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} could not be parked; its publish is retried")]
+    private static partial void LogParkFailed(ILogger logger, Exception exception, Guid runId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deleting {Count} published runs from the pending runs failed (attempt {Attempt})")]
+    private static partial void LogDeleteFailed(ILogger logger, Exception exception, int count, int attempt);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Kept {Count} unpublished runs for the next start")]
     private static partial void LogKept(ILogger logger, int count);
@@ -185,6 +404,6 @@ public sealed partial class RunBuffer : BackgroundService
     [LoggerMessage(Level = LogLevel.Information, Message = "Reloaded {Count} runs that were not yet published")]
     private static partial void LogReloaded(ILogger logger, int count);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Reloading unpublished runs failed (attempt {Attempt})")]
-    private static partial void LogReloadFailed(ILogger logger, Exception exception, int attempt);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Looking for pending runs failed; trying again shortly")]
+    private static partial void LogSweepFailed(ILogger logger, Exception exception);
 }

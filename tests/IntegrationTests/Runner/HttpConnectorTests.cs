@@ -1,3 +1,4 @@
+using ConnectorHealth.Runner.Payloads;
 using ConnectorHealth.Contracts;
 using ConnectorHealth.Runner;
 using ConnectorHealth.Runner.Connectors;
@@ -22,7 +23,7 @@ public sealed class HttpConnectorTests(LocalHttpServer server) : IClassFixture<L
             Retry = retry ?? new RetryOptions { MaxAttempts = 3, InitialDelay = TimeSpan.FromMilliseconds(50), MaxDelay = TimeSpan.FromSeconds(5) },
             Http = http,
         };
-        var environment = new RunEnvironment(new Random(1), (d, ct) => Task.Delay(d, ct), TimeProvider.System, 1024 * 1024);
+        var environment = new RunEnvironment(new Random(1), (d, ct) => Task.Delay(d, ct), TimeProvider.System, new PayloadLimits());
         return await RunExecutor.ExecuteAsync(Guid.NewGuid(), "http_test", new HttpConnector(Http, http), options,
             RunSource.Triggered, TimeSpan.FromMinutes(1), environment, CancellationToken.None);
     }
@@ -146,7 +147,7 @@ public sealed class HttpConnectorTests(LocalHttpServer server) : IClassFixture<L
         var port = Infrastructure.TestPorts.Free();
         var options = new HttpConnectorOptions { Url = $"http://127.0.0.1:{port}/ok" };
         var retry = new RetryOptions { MaxAttempts = 2, InitialDelay = TimeSpan.FromMilliseconds(10) };
-        var environment = new RunEnvironment(new Random(1), (d, ct) => Task.Delay(d, ct), TimeProvider.System, 1024);
+        var environment = new RunEnvironment(new Random(1), (d, ct) => Task.Delay(d, ct), TimeProvider.System, new PayloadLimits { MaxBytes = 1024 });
 
         var run = await RunExecutor.ExecuteAsync(Guid.NewGuid(), "closed", new HttpConnector(Http, options),
             new ConnectorOptions { Kind = ConnectorKinds.Http, Interval = TimeSpan.FromMinutes(1), Retry = retry, Http = options },

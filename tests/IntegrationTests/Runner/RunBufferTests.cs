@@ -156,8 +156,52 @@ public sealed class RunBufferTests(RabbitMQServer rabbit, PostgresServer postgre
         Assert.Equal(ReportOutcome.AlreadyAccepted, await store.AcceptReportAsync(run, [1, 2, 3], null, CancellationToken.None));
         Assert.Equal(ReportOutcome.ConflictsWithEarlierReport, await store.AcceptReportAsync(run, [9, 9, 9], null, CancellationToken.None));
 
-        var pending = Assert.Single(await store.LoadPendingAsync(CancellationToken.None));
-        Assert.Equal(run, pending.Run with { Attempts = run.Attempts });
+        var pending = Assert.Single(await store.LoadPendingAsync(100, [], CancellationToken.None));
+        Assert.Equal(run, pending.Run with { Attempts = run.Attempts, PayloadTruncationReasons = run.PayloadTruncationReasons });
+        await host.StopAsync();
+    }
+
+    /// <summary>A payload nested deeper than MassTransit's JSON serializer writes (64 levels): the broker can never take it.</summary>
+    private static RunCompleted Unpublishable()
+    {
+        var json = string.Concat(Enumerable.Repeat("{\"d\":", 70)) + "1" + new string('}', 70);
+        using var document = System.Text.Json.JsonDocument.Parse(json, new System.Text.Json.JsonDocumentOptions { MaxDepth = 256 });
+        return Run() with { Connector = "poison_test", Payload = document.RootElement.Clone() };
+    }
+
+    [Fact]
+    public async Task ARunThatCannotBePublishedIsParkedWithItsReasonAndTheRunsBehindItFlowOn()
+    {
+        var received = new Received();
+        var database = await postgres.CreateDatabaseConnectionStringAsync("parking");
+        using var host = BuildRunnerHost(database, received);
+        await host.StartAsync();
+        var buffer = host.Services.GetRequiredService<RunBuffer>();
+        var store = host.Services.GetRequiredService<RunnerStore>();
+
+        var poison = Unpublishable() with { Source = RunSource.Reported };
+        Assert.Equal(ReportOutcome.Accepted, await store.AcceptReportAsync(poison, [1], null, CancellationToken.None));
+        Assert.True(buffer.TryEnqueueStored(new PendingRun(poison, null, Stored: true, DateTimeOffset.UtcNow)));
+        var behind = Enumerable.Range(0, 50).Select(_ => Run()).ToList();
+        foreach (var run in behind)
+        {
+            await buffer.EnqueueAsync(run, CancellationToken.None);
+        }
+
+        await WaitUntilAsync(() => behind.All(r => received.Runs.ContainsKey(r.RunId)), "the runs behind the poison run to arrive");
+        await WaitUntilAsync(() => store.CountParkedAsync(CancellationToken.None).GetAwaiter().GetResult() == 1, "the poison run to be parked");
+        var parked = Assert.Single(await store.ListParkedAsync(10, CancellationToken.None));
+        Assert.Equal(poison.RunId, parked.RunId);
+        Assert.Contains("serialised", parked.Reason, StringComparison.Ordinal);
+        Assert.False(received.Runs.ContainsKey(poison.RunId));
+        Assert.Empty(await store.LoadPendingAsync(10, [], CancellationToken.None));
+        await WaitUntilAsync(() => buffer.Depth == 0, "the buffer to empty");
+
+        // Re-driven while the cause persists, it is parked again rather than lost or stuck.
+        var parkedStore = new ParkedRunStore(store, buffer);
+        Assert.Equal(1, await parkedStore.RedriveAsync([poison.RunId.ToString()], CancellationToken.None));
+        await WaitUntilAsync(() => store.CountParkedAsync(CancellationToken.None).GetAwaiter().GetResult() == 1 && buffer.Depth == 0,
+            "the re-driven poison run to be parked again");
         await host.StopAsync();
     }
 }

@@ -1,0 +1,37 @@
+using System.Net.Sockets;
+using Npgsql;
+
+namespace ConnectorHealth.ServiceDefaults;
+
+/// <summary>
+/// Failures that waiting cures: the database or the broker is away or overloaded. They are retried until they pass;
+/// anything else is a property of the message itself and is set aside instead of blocking what comes after it.
+/// </summary>
+public static class TransientFailures
+{
+    public static bool IsTransient(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case NpgsqlException npgsql when npgsql.IsTransient:
+                case TimeoutException:
+                case SocketException:
+                case IOException:
+                    return true;
+            }
+            if (e is AggregateException aggregate && aggregate.InnerExceptions.Any(IsTransient))
+            {
+                return true;
+            }
+            // RabbitMQ and MassTransit transport failures, named rather than referenced so this stays dependency-free.
+            if (e.GetType().Name is "BrokerUnreachableException" or "AlreadyClosedException" or "RabbitMqConnectionException"
+                or "ConnectionException" or "TransportUnavailableException")
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}

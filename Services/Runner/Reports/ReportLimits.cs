@@ -1,0 +1,45 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace ConnectorHealth.Runner.Reports;
+
+/// <summary>What <c>POST /api/runs</c> accepts (configuration section <c>Runner:Reports</c>); the payload's own limits are <c>Runner:Payload</c>.</summary>
+public sealed class ReportLimits
+{
+    /// <summary>The whole request body; larger bodies are answered 413 before they are read.</summary>
+    [Range(4 * 1024, 256 * 1024 * 1024)]
+    public long MaxRequestBytes { get; set; } = 8 * 1024 * 1024;
+
+    [Range(1, 1_000)]
+    public int MaxAttempts { get; set; } = 100;
+
+    [Range(1, 10_000)]
+    public int MaxErrorTypeLength { get; set; } = 200;
+
+    [Range(1, 1_000_000)]
+    public int MaxErrorMessageLength { get; set; } = 4_000;
+
+    /// <summary>
+    /// How old a reported run may be. Keep it below the Metrics service's <c>RawRunRetention</c> (90 days): an older run
+    /// would be dropped there, so it is refused here.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:01:00", "3650.00:00:00")]
+    public TimeSpan MaxRunAge { get; set; } = TimeSpan.FromDays(89);
+
+    /// <summary>How far in the future a reporter's clock may put a run's start or finish.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How much a reported latency, or an attempt's duration, may exceed the time between the run's start and finish
+    /// (clocks and rounding differ between the reporter's timer and its timestamps).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan DurationTolerance { get; set; } = TimeSpan.FromSeconds(1);
+
+    [Range(typeof(TimeSpan), "00:00:01", "366.00:00:00")]
+    public TimeSpan MaxExpectedInterval { get; set; } = TimeSpan.FromDays(366);
+}
+
+[OptionsValidator]
+public sealed partial class ReportLimitsValidator : IValidateOptions<ReportLimits>;

@@ -1,0 +1,46 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using ConnectorHealth.Contracts;
+
+namespace ConnectorHealth.Runner.Reports;
+
+/// <summary>A valid report as the run the pipeline carries.</summary>
+public static class ReportedRun
+{
+    public static RunCompleted ToRunCompleted(this RunReport report)
+    {
+        var status = Wire.TryParse<RunStatus>(report.Status, out var s) ? s : RunStatus.Failed;
+        var started = report.StartedAt!.Value;
+        var finished = report.FinishedAt!.Value;
+        var attempts = report.Attempts is { Count: > 0 } reported
+            ? reported.Select(a => new RunAttempt(
+                a!.Number!.Value, a.StartedAt!.Value, a.DurationMs!.Value,
+                RunReportValidator.TryParseOutcome(a.Outcome!, out var o) ? o : AttemptOutcome.Failed,
+                a.HttpStatus, a.ErrorType, a.ErrorMessage)).ToList()
+            : [new RunAttempt(1, started, (finished - started).TotalMilliseconds,
+                status == RunStatus.Succeeded ? AttemptOutcome.Succeeded : AttemptOutcome.Failed,
+                ErrorType: report.ErrorType, ErrorMessage: report.ErrorMessage)];
+
+        return new RunCompleted
+        {
+            RunId = report.RunId!.Value,
+            Connector = report.Connector!,
+            Source = RunSource.Reported,
+            StartedAt = started,
+            FinishedAt = finished,
+            Status = status,
+            LatencyMs = report.LatencyMs ?? (finished - started).TotalMilliseconds,
+            Attempts = attempts,
+            RateLimited = report.RateLimited ?? attempts.Any(a => a.Outcome == AttemptOutcome.RateLimited),
+            ErrorType = report.ErrorType,
+            ErrorMessage = report.ErrorMessage,
+            // Within every limit (the validator saw to it), so carried whole.
+            Payload = report.Payload is { ValueKind: not JsonValueKind.Undefined } payload ? payload : null,
+            PayloadBytes = report.Payload is { } p ? Payloads.PayloadSampler.SizeOf(p) : 0,
+            ExpectedInterval = report.ExpectedInterval,
+        };
+    }
+
+    /// <summary>What makes two reports "the same": every field the client sent.</summary>
+    public static byte[] Fingerprint(this RunReport report) => SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(report));
+}

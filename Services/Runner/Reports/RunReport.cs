@@ -1,0 +1,33 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ConnectorHealth.Runner.Reports;
+
+/// <summary>A run of a pipeline this system does not execute, as its pipeline reports it.</summary>
+/// <remarks>Unknown properties are refused, so a misspelt field is an error rather than a silently missing value.</remarks>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record RunReport(
+    Guid? RunId,
+    string? Connector,
+    string? Status,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? FinishedAt,
+    double? LatencyMs,
+    IReadOnlyList<ReportedAttempt?>? Attempts,
+    bool? RateLimited,
+    string? ErrorType,
+    string? ErrorMessage,
+    JsonElement? Payload,
+    TimeSpan? ExpectedInterval);
+
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed record ReportedAttempt(
+    int? Number,
+    DateTimeOffset? StartedAt,
+    double? DurationMs,
+    string? Outcome,
+    int? HttpStatus,
+    string? ErrorType,
+    string? ErrorMessage);
+
+public sealed record ReportReceipt(Guid RunId, string Status);

@@ -1,0 +1,189 @@
+using ConnectorHealth.Contracts;
+using ConnectorHealth.Runner.Payloads;
+
+namespace ConnectorHealth.Runner.Reports;
+
+/// <summary>What is wrong with a report, by field (<c>attempts[2].durationMs</c>, <c>payload.items[3].name</c>).</summary>
+/// <param name="TooLarge">The payload is over the byte limit: answered 413 rather than 400.</param>
+public sealed record ReportProblems(Dictionary<string, string[]> Errors, bool TooLarge)
+{
+    public bool IsValid => Errors.Count == 0;
+}
+
+/// <summary>
+/// The door of <c>POST /api/runs</c>: a report is accepted only if every later stage can carry and store it, so that
+/// <c>202</c> means "will be stored".
+/// </summary>
+public static class RunReportValidator
+{
+    public static ReportProblems Validate(RunReport report, DateTimeOffset now, ReportLimits limits, PayloadLimits payloadLimits)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        void Add(string field, string message) => errors.TryAdd(field, [message]);
+
+        if (report.RunId is null || report.RunId == Guid.Empty)
+        {
+            Add("runId", "runId is required: a non-empty UUID that identifies this run (it makes the report idempotent).");
+        }
+        if (string.IsNullOrEmpty(report.Connector))
+        {
+            Add("connector", "connector is required.");
+        }
+        else if (!RunnerOptionsValidator.ConnectorName().IsMatch(report.Connector))
+        {
+            Add("connector", "connector must match ^[a-z0-9_][a-z0-9_.-]{0,99}$: lower-case letters, digits, '_', '-' and '.', "
+                + "starting with a letter, digit or '_', at most 100 characters (it is used in URLs).");
+        }
+        if (report.Status is null)
+        {
+            Add("status", "status is required: succeeded or failed.");
+        }
+        else if (!Wire.TryParse<RunStatus>(report.Status, out _))
+        {
+            Add("status", $"Unknown status '{Shown(report.Status)}'. Use one of: succeeded, failed.");
+        }
+
+        ValidateTimes(report, now, limits, Add);
+        ValidateText(report.ErrorType, "errorType", limits.MaxErrorTypeLength, Add);
+        ValidateText(report.ErrorMessage, "errorMessage", limits.MaxErrorMessageLength, Add);
+
+        if (report.ExpectedInterval is { } interval && (interval <= TimeSpan.Zero || interval > limits.MaxExpectedInterval))
+        {
+            Add("expectedInterval", $"expectedInterval must be positive and at most {limits.MaxExpectedInterval} (e.g. \"00:15:00\").");
+        }
+        if (report.Attempts is { } attempts)
+        {
+            ValidateAttempts(report, attempts, limits, Add);
+        }
+
+        var tooLarge = false;
+        if (report.Payload is { } payload)
+        {
+            foreach (var finding in PayloadInspector.Inspect(payload, payloadLimits))
+            {
+                tooLarge |= finding.Limit == PayloadLimit.Bytes;
+                Add(finding.Path, finding.Message);
+            }
+        }
+        return new ReportProblems(errors, tooLarge);
+    }
+
+    private static void ValidateTimes(RunReport report, DateTimeOffset now, ReportLimits limits, Action<string, string> add)
+    {
+        if (report.StartedAt is not { } started)
+        {
+            add("startedAt", "startedAt is required (ISO-8601 with an offset).");
+        }
+        else if (started < now - limits.MaxRunAge)
+        {
+            add("startedAt", $"startedAt is more than {limits.MaxRunAge.TotalDays:0.##} days ago: runs that old are past the retention of run history.");
+        }
+        else if (started > now + limits.ClockSkew)
+        {
+            add("startedAt", $"startedAt is in the future (more than {limits.ClockSkew.TotalMinutes:0.##} minutes ahead of the server's clock).");
+        }
+
+        if (report.FinishedAt is not { } finished)
+        {
+            add("finishedAt", "finishedAt is required (ISO-8601 with an offset).");
+        }
+        else if (finished > now + limits.ClockSkew)
+        {
+            add("finishedAt", $"finishedAt is in the future (more than {limits.ClockSkew.TotalMinutes:0.##} minutes ahead of the server's clock).");
+        }
+        else if (report.StartedAt is { } start && finished < start)
+        {
+            add("finishedAt", "finishedAt is before startedAt.");
+        }
+
+        if (report.LatencyMs is { } latency)
+        {
+            if (!double.IsFinite(latency) || latency < 0)
+            {
+                add("latencyMs", "latencyMs must be a finite, non-negative number of milliseconds.");
+            }
+            else if (Duration(report) is { } duration && latency > duration + limits.DurationTolerance.TotalMilliseconds)
+            {
+                add("latencyMs", $"latencyMs ({latency:0.###}) is longer than the run: startedAt to finishedAt is {duration:0.###} ms.");
+            }
+        }
+    }
+
+    private static void ValidateAttempts(
+        RunReport report, IReadOnlyList<ReportedAttempt?> attempts, ReportLimits limits, Action<string, string> add)
+    {
+        if (attempts.Count > limits.MaxAttempts)
+        {
+            add("attempts", $"At most {limits.MaxAttempts} attempts (got {attempts.Count}).");
+            return;
+        }
+        var duration = Duration(report);
+        var tolerance = limits.DurationTolerance;
+        for (var i = 0; i < attempts.Count; i++)
+        {
+            var at = $"attempts[{i}]";
+            if (attempts[i] is not { } a)
+            {
+                add(at, "An attempt is required, not null.");
+                continue;
+            }
+            if (a.Number != i + 1)
+            {
+                add($"{at}.number", $"Attempts are numbered 1, 2, 3, … in order: expected {i + 1}.");
+            }
+            if (a.StartedAt is not { } attemptStart)
+            {
+                add($"{at}.startedAt", "startedAt is required (ISO-8601 with an offset).");
+            }
+            else if (report is { StartedAt: { } runStart, FinishedAt: { } runEnd }
+                && (attemptStart < runStart - tolerance || attemptStart > runEnd + tolerance))
+            {
+                add($"{at}.startedAt", "The attempt starts outside the run (between startedAt and finishedAt).");
+            }
+            if (a.DurationMs is not { } attemptDuration || !double.IsFinite(attemptDuration) || attemptDuration < 0)
+            {
+                add($"{at}.durationMs", "durationMs is required: a finite, non-negative number of milliseconds.");
+            }
+            else if (duration is { } runDuration && attemptDuration > runDuration + tolerance.TotalMilliseconds)
+            {
+                add($"{at}.durationMs", $"durationMs ({attemptDuration:0.###}) is longer than the run ({runDuration:0.###} ms).");
+            }
+            if (a.Outcome is null || !TryParseOutcome(a.Outcome, out _))
+            {
+                add($"{at}.outcome", "outcome is required: succeeded, failed, rate_limited or timed_out.");
+            }
+            if (a.HttpStatus is < 100 or > 599)
+            {
+                add($"{at}.httpStatus", "httpStatus must be between 100 and 599.");
+            }
+            ValidateText(a.ErrorType, $"{at}.errorType", limits.MaxErrorTypeLength, add);
+            ValidateText(a.ErrorMessage, $"{at}.errorMessage", limits.MaxErrorMessageLength, add);
+        }
+    }
+
+    private static void ValidateText(string? text, string field, int maxLength, Action<string, string> add)
+    {
+        if (text is null)
+        {
+            return;
+        }
+        if (text.Length > maxLength)
+        {
+            add(field, $"{field} is {text.Length:N0} characters long; at most {maxLength:N0} are accepted.");
+        }
+        else if (JsonText.Problem(text) is { } problem)
+        {
+            add(field, $"{field} {problem}.");
+        }
+    }
+
+    public static bool TryParseOutcome(string text, out AttemptOutcome outcome) =>
+        Wire.TryParse(text.Replace("_", "", StringComparison.Ordinal), out outcome);
+
+    private static double? Duration(RunReport report) =>
+        report is { StartedAt: { } started, FinishedAt: { } finished } && finished >= started
+            ? (finished - started).TotalMilliseconds
+            : null;
+
+    private static string Shown(string text) => JsonText.Clean(text.Length > 40 ? text[..40] + "…" : text);
+}
