@@ -17,8 +17,15 @@ public sealed partial class PipelineSampler(
     TimeProvider time,
     ILogger<PipelineSampler> logger) : BackgroundService
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _queueDepths = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _deadLetters = new(StringComparer.Ordinal);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        Telemetry.Meter.CreateObservableGauge("connectorhealth.pipeline.queue.depth",
+            () => Measure(_queueDepths, "queue"), unit: "{message}", description: "Messages waiting in the service's queues (last sample)");
+        Telemetry.Meter.CreateObservableGauge("connectorhealth.pipeline.dead_letters",
+            () => Measure(_deadLetters, "store"), unit: "{message}", description: "Messages set aside in error queues and parked runs (last sample)");
         using var timer = new PeriodicTimer(options.Value.SampleInterval, time);
         do
         {
@@ -31,13 +38,27 @@ public sealed partial class PipelineSampler(
     {
         foreach (var queue in endpoints.Queues)
         {
-            monitor.ObserveQueue(queue, await broker.GetQueueDepthAsync(queue, cancellationToken));
+            var depth = await broker.GetQueueDepthAsync(queue, cancellationToken);
+            monitor.ObserveQueue(queue, depth);
+            if (depth is not null)
+            {
+                _queueDepths[queue] = depth.Messages;
+            }
         }
         foreach (var store in stores.All)
         {
-            monitor.ObserveStore(store.Name, await CountAsync(store, cancellationToken));
+            var count = await CountAsync(store, cancellationToken);
+            monitor.ObserveStore(store.Name, count);
+            if (count is { } known)
+            {
+                _deadLetters[store.Name] = known;
+            }
         }
     }
+
+    private static IEnumerable<System.Diagnostics.Metrics.Measurement<long>> Measure(
+        System.Collections.Concurrent.ConcurrentDictionary<string, long> values, string tag) =>
+        values.Select(v => new System.Diagnostics.Metrics.Measurement<long>(v.Value, new KeyValuePair<string, object?>(tag, v.Key)));
 
     private async Task<long?> CountAsync(IDeadLetterStore store, CancellationToken cancellationToken)
     {

@@ -48,11 +48,11 @@ public sealed class FaultToleranceTests(ConnectorHealthApp system)
                 var runId = Guid.CreateVersion7();
                 published.Add(runId);
                 var body = Envelope(RunJson(runId));
-                await PublishAsync(broker, body);
-                await PublishAsync(broker, body);
+                await PublishAsync(broker.Channel, body);
+                await PublishAsync(broker.Channel, body);
                 if (i % 40 == 20)
                 {
-                    await PublishAsync(broker, Envelope(Poison(i)));
+                    await PublishAsync(broker.Channel, Envelope(Poison(i)));
                 }
             }
         }
@@ -77,10 +77,13 @@ public sealed class FaultToleranceTests(ConnectorHealthApp system)
             {
                 var runId = Guid.CreateVersion7();
                 published.Add(runId);
-                await PublishAsync(broker, Envelope(RunJson(runId)));
+                await PublishAsync(broker.Channel, Envelope(RunJson(runId)));
             }
         }
-        Kill("-KILL", ProcessId(ResourceNames.Metrics));
+        // The resource's process may be a launcher (`dotnet run`) with the service as its child: kill both at once.
+        var metrics = ProcessId(ResourceNames.Metrics);
+        Kill("-KILL", "-P", metrics);
+        Kill("-KILL", metrics);
         await Task.Delay(TimeSpan.FromSeconds(2), deadline.Token);
         await StartAsync(ResourceNames.Metrics, deadline.Token);
 
@@ -165,10 +168,10 @@ public sealed class FaultToleranceTests(ConnectorHealthApp system)
     {
         runId,
         connector = _connector,
-        source = "reported",
+        source = 2, // RunSource.Reported: the bus carries enums as numbers
         startedAt = DateTimeOffset.UtcNow.AddSeconds(-2),
         finishedAt = DateTimeOffset.UtcNow.AddSeconds(-1),
-        status = "succeeded",
+        status = 0, // RunStatus.Succeeded
         latencyMs = 1000.0,
         attempts = Array.Empty<object>(),
         payload = new { id = 2 },
@@ -193,11 +196,24 @@ public sealed class FaultToleranceTests(ConnectorHealthApp system)
         }
         """);
 
-    private async Task<IChannel> BrokerChannelAsync()
+    private async Task<Broker> BrokerChannelAsync()
     {
         var factory = new ConnectionFactory { Uri = new Uri((await system.App.GetConnectionStringAsync(ResourceNames.Messaging))!) };
         var connection = await factory.CreateConnectionAsync();
-        return await connection.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        var channel = await connection.CreateChannelAsync(
+            new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        return new Broker(connection, channel);
+    }
+
+    private sealed class Broker(IConnection connection, IChannel channel) : IAsyncDisposable
+    {
+        public IChannel Channel => channel;
+
+        public async ValueTask DisposeAsync()
+        {
+            await channel.DisposeAsync();
+            await connection.DisposeAsync();
+        }
     }
 
     private static async Task PublishAsync(IChannel channel, byte[] body)
@@ -213,21 +229,36 @@ public sealed class FaultToleranceTests(ConnectorHealthApp system)
 
     private async Task<Dictionary<string, uint>> ErrorQueueDepthsAsync(CancellationToken cancellationToken)
     {
-        await using var channel = await BrokerChannelAsync();
         var depths = new Dictionary<string, uint>();
         foreach (var queue in ConsumerQueues)
         {
-            depths[queue] = 0;
+            uint? last = null;
             await WaitForAsync(async () =>
             {
-                var declared = await channel.QueueDeclarePassiveAsync(queue + "_error", cancellationToken);
-                var changed = declared.MessageCount != depths[queue];
-                depths[queue] = declared.MessageCount;
+                var depth = await ErrorQueueDepthAsync(queue + "_error", cancellationToken);
                 // Settled: the same depth twice in a row, a second apart.
-                return !changed;
+                var settled = depth == last;
+                last = depth;
+                return settled;
             }, $"{queue}_error to settle", cancellationToken, TimeSpan.FromSeconds(1));
+            depths[queue] = last!.Value;
         }
         return depths;
+    }
+
+    /// <summary>A queue's depth; a queue not declared yet (no message ever failed there) holds none.</summary>
+    private async Task<uint> ErrorQueueDepthAsync(string queue, CancellationToken cancellationToken)
+    {
+        // A passive declare of a missing queue closes the channel, so each look gets its own.
+        await using var broker = await BrokerChannelAsync();
+        try
+        {
+            return (await broker.Channel.QueueDeclarePassiveAsync(queue, cancellationToken)).MessageCount;
+        }
+        catch (RabbitMQ.Client.Exceptions.OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
+        {
+            return 0;
+        }
     }
 
     private async Task StartAsync(string resource, CancellationToken cancellationToken)
@@ -249,7 +280,7 @@ public sealed class FaultToleranceTests(ConnectorHealthApp system)
 
     private static void Kill(params string[] args)
     {
-        var program = args[^1].Contains('/', StringComparison.Ordinal) ? "pkill" : "kill";
+        var program = args[^1].Contains('/', StringComparison.Ordinal) || args.Contains("-P") ? "pkill" : "kill";
         using var process = Process.Start(new ProcessStartInfo(program, args) { RedirectStandardError = true })!;
         process.WaitForExit();
     }

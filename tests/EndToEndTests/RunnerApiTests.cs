@@ -147,7 +147,13 @@ public sealed class RunnerApiTests(ConnectorHealthApp system)
             "\"table\":\"orders\"", "\"table\":\"" + new string('x', 17 * 1024 * 1024) + "\"", StringComparison.Ordinal);
 
         var refusedDeep = await system.Gateway.PostAsync("/api/runs", new StringContent(deepReport, System.Text.Encoding.UTF8, "application/json"));
-        var refusedHuge = await system.Gateway.PostAsync("/api/runs", new StringContent(huge, System.Text.Encoding.UTF8, "application/json"));
+        // As curl does for large bodies: ask first, so the refusal arrives before 17 MB are sent.
+        using var hugeRequest = new HttpRequestMessage(HttpMethod.Post, "/api/runs")
+        {
+            Content = new StringContent(huge, System.Text.Encoding.UTF8, "application/json"),
+        };
+        hugeRequest.Headers.ExpectContinue = true;
+        var refusedHuge = await system.Gateway.SendAsync(hugeRequest);
         var runId = Guid.NewGuid();
         var accepted = await system.Gateway.PostAsJsonAsync("/api/runs", Report(runId));
 

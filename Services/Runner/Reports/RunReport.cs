@@ -1,17 +1,22 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace ConnectorHealth.Runner.Reports;
 
 /// <summary>A run of a pipeline this system does not execute, as its pipeline reports it.</summary>
-/// <remarks>Unknown properties are refused, so a misspelt field is an error rather than a silently missing value.</remarks>
+/// <remarks>
+/// Unknown properties are refused, so a misspelt field is an error rather than a silently missing value. Required fields
+/// are nullable so that a missing one is named by the validator rather than by the JSON reader; the attributes tell the
+/// OpenAPI document which they are.
+/// </remarks>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record RunReport(
-    Guid? RunId,
-    string? Connector,
-    string? Status,
-    DateTimeOffset? StartedAt,
-    DateTimeOffset? FinishedAt,
+    [property: Required] Guid? RunId,
+    [property: Required] string? Connector,
+    [property: Required] string? Status,
+    [property: Required] DateTimeOffset? StartedAt,
+    [property: Required] DateTimeOffset? FinishedAt,
     double? LatencyMs,
     IReadOnlyList<ReportedAttempt?>? Attempts,
     bool? RateLimited,
