@@ -50,7 +50,7 @@ public sealed class FaultToleranceTests(ConnectorHealthApp system)
                 var body = Envelope(RunJson(runId));
                 await PublishAsync(broker.Channel, body);
                 await PublishAsync(broker.Channel, body);
-                if (i % 40 == 20)
+                if (i is 10 or 50 or 90)
                 {
                     await PublishAsync(broker.Channel, Envelope(Poison(i)));
                 }
@@ -109,6 +109,17 @@ public sealed class FaultToleranceTests(ConnectorHealthApp system)
         foreach (var queue in ConsumerQueues)
         {
             Assert.Equal(errorsBefore[queue] + poisonCount, errorsAfter[queue]);
+        }
+
+        // The operator sees each poison message with the reason it was set aside.
+        foreach (var service in new[] { ResourceNames.Metrics, ResourceNames.Drift, ResourceNames.Alerting })
+        {
+            var listed = await system.Gateway.GetFromJsonAsync<JsonElement>($"/api/system/{service}/dead-letters?limit=500", deadline.Token);
+            var poison = listed.GetProperty("items").EnumerateArray()
+                .Where(i => i.GetProperty("connector").ValueKind == JsonValueKind.String && i.GetProperty("connector").GetString() == _connector)
+                .ToList();
+            Assert.Equal(poisonCount, poison.Count);
+            Assert.All(poison, p => Assert.Contains("Guid", p.GetProperty("reason").GetString(), StringComparison.Ordinal));
         }
 
         using var healthy = new CancellationTokenSource(TimeSpan.FromSeconds(60));
