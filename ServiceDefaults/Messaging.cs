@@ -32,35 +32,14 @@ public static class MessagingExtensions
 
             bus.UsingRabbitMq((context, rabbit) =>
             {
-                rabbit.Host(broker.Host, (ushort)(broker.IsDefaultPort ? 5672 : broker.Port), VirtualHost(broker), host =>
-                {
-                    var (user, password) = Credentials(broker);
-                    host.Username(user);
-                    host.Password(password);
-                });
+                // User, password, port and virtual host all come from the URI.
+                rabbit.Host(broker, _ => { });
                 rabbit.ConfigureEndpoints(context);
             });
         });
         builder.AddPipelineState(serviceName, broker);
 
         return builder;
-    }
-
-    private static string VirtualHost(Uri broker)
-    {
-        var path = Uri.UnescapeDataString(broker.AbsolutePath.TrimStart('/'));
-        return path.Length == 0 ? "/" : path;
-    }
-
-    private static (string User, string Password) Credentials(Uri broker)
-    {
-        if (string.IsNullOrEmpty(broker.UserInfo))
-        {
-            return ("guest", "guest");
-        }
-
-        var parts = broker.UserInfo.Split(':', 2);
-        return (Uri.UnescapeDataString(parts[0]), parts.Length > 1 ? Uri.UnescapeDataString(parts[1]) : "");
     }
 
     /// <summary>

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using ConnectorHealth.ServiceDefaults;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Npgsql;
 
 namespace ConnectorHealth.AppHost.Infrastructure;
@@ -78,18 +77,49 @@ public static class LocalPostgres
         var server = Server(binaries, dataDirectory, options.PostgresPort, runAs);
         var resource = new LocalPostgresResource(ResourceNames.Postgres, server.Command, dataRoot, options.PostgresPort, passwordParameter.Resource);
 
+        // Healthy once the server takes the application's credentials; the application database is created when
+        // it is (WaitFor also waits for the ready event, so no service starts before the database exists).
         var healthCheckKey = $"{ResourceNames.Postgres}-ready";
-        var readyCheck = new PostgresReadyHealthCheck(options.PostgresPort, password);
-        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
-            healthCheckKey,
-            _ => readyCheck,
-            failureStatus: default,
-            tags: default));
+        builder.Services.AddHealthChecks().AddNpgSql(
+            AdminConnectionString(options.PostgresPort, password), name: healthCheckKey, timeout: TimeSpan.FromSeconds(10));
 
         return builder.AddResource(resource)
             .WithArgs([.. server.Args])
             .WithHealthCheck(healthCheckKey)
+            .OnResourceReady((_, _, cancellationToken) =>
+                CreateDatabaseIfMissingAsync(AdminConnectionString(options.PostgresPort, password), cancellationToken))
             .ExcludeFromManifest();
+    }
+
+    /// <summary>The server's own <c>postgres</c> database, which exists from initdb on; unpooled, so a restarted server gets a fresh connection.</summary>
+    internal static string AdminConnectionString(int port, string password) => new NpgsqlConnectionStringBuilder
+    {
+        Host = IPAddress.Loopback.ToString(),
+        Port = port,
+        Database = "postgres",
+        Username = LocalPostgresResource.User,
+        Password = password,
+        Pooling = false,
+        Timeout = 5,
+    }.ConnectionString;
+
+    /// <summary>
+    /// Creates the application database, as Aspire's own PostgreSQL integration creates its databases once the server is
+    /// ready. Runs on every start of the resource, so it must be (and is) harmless when the database is already there.
+    /// </summary>
+    internal static async Task CreateDatabaseIfMissingAsync(string adminConnectionString, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(adminConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection)
+        {
+            Parameters = { new() { Value = ResourceNames.Database } },
+        };
+        if (await exists.ExecuteScalarAsync(cancellationToken) is null)
+        {
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{ResourceNames.Database}\"", connection);
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
     }
 
     internal static void InitializeDataDirectory(
@@ -135,59 +165,6 @@ public static class LocalPostgres
             throw new InfrastructureException($"Could not hand {string.Join(", ", paths)} to the '{user}' user: {result.Output.Trim()}");
         }
     }
-}
-
-/// <summary>
-/// Healthy when the server accepts the application's credentials and the application database answers a query.
-/// The database is created here on first start, the way Aspire's own PostgreSQL integration creates its databases
-/// once the server is up.
-/// </summary>
-internal sealed class PostgresReadyHealthCheck(int port, string password) : IHealthCheck
-{
-    private bool _databaseExists;
-
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            if (!_databaseExists)
-            {
-                await using var server = new NpgsqlConnection(ConnectionString("postgres"));
-                await server.OpenAsync(cancellationToken);
-                await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", server)
-                {
-                    Parameters = { new() { Value = ResourceNames.Database } },
-                };
-                if (await exists.ExecuteScalarAsync(cancellationToken) is null)
-                {
-                    await using var create = new NpgsqlCommand($"CREATE DATABASE \"{ResourceNames.Database}\"", server);
-                    await create.ExecuteNonQueryAsync(cancellationToken);
-                }
-                _databaseExists = true;
-            }
-
-            await using var connection = new NpgsqlConnection(ConnectionString(ResourceNames.Database));
-            await connection.OpenAsync(cancellationToken);
-            await using var query = new NpgsqlCommand("SELECT 1", connection);
-            await query.ExecuteScalarAsync(cancellationToken);
-            return HealthCheckResult.Healthy();
-        }
-        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
-        {
-            return HealthCheckResult.Unhealthy($"PostgreSQL on 127.0.0.1:{port} is not ready: {ex.Message}");
-        }
-    }
-
-    private string ConnectionString(string database) => new NpgsqlConnectionStringBuilder
-    {
-        Host = IPAddress.Loopback.ToString(),
-        Port = port,
-        Database = database,
-        Username = LocalPostgresResource.User,
-        Password = password,
-        Pooling = false,
-        Timeout = 5,
-    }.ConnectionString;
 }
 
 internal static class Ports

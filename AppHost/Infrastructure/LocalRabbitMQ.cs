@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using ConnectorHealth.ServiceDefaults;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using RabbitMQ.Client;
-using RabbitMQ.Client.Exceptions;
 
 namespace ConnectorHealth.AppHost.Infrastructure;
 
@@ -90,10 +89,8 @@ public static class LocalRabbitMQ
         var passwordParameter = builder.AddParameter($"{ResourceNames.Messaging}-password", password, secret: true);
         var resource = new LocalRabbitMQResource(ResourceNames.Messaging, binaries.Server, dataDirectory, options.RabbitMQPort, passwordParameter.Resource);
         var healthCheck = $"{ResourceNames.Messaging}-ready";
-        // One instance for the AppHost's lifetime: it keeps its connection open between checks.
-        var readyCheck = new RabbitMQReadyHealthCheck(options.RabbitMQPort, password);
-        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
-            healthCheck, _ => readyCheck, failureStatus: default, tags: default));
+        var broker = new ReadinessConnection(options.RabbitMQPort, password);
+        builder.Services.AddHealthChecks().AddRabbitMQ(_ => broker.GetAsync(), name: healthCheck, timeout: TimeSpan.FromSeconds(10));
 
         var server = builder.AddResource(resource)
             .WithHealthCheck(healthCheck)
@@ -107,47 +104,41 @@ public static class LocalRabbitMQ
     }
 }
 
-/// <summary>Healthy when a client can log in and open a channel.</summary>
-internal sealed class RabbitMQReadyHealthCheck(int port, string password) : IHealthCheck, IAsyncDisposable
+/// <summary>
+/// The connection the RabbitMQ health check opens a channel on, logged in with the generated credentials. Kept open
+/// between checks, and replaced once closed (a stopped and restarted node), so a check never waits on a recovery.
+/// </summary>
+internal sealed class ReadinessConnection(int port, string password)
 {
+    private readonly SemaphoreSlim _gate = new(1, 1);
     private IConnection? _connection;
 
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    public async Task<IConnection> GetAsync()
     {
+        await _gate.WaitAsync();
         try
         {
-            if (_connection is not { IsOpen: true })
+            if (_connection is { IsOpen: true })
             {
-                if (_connection is not null)
-                {
-                    await _connection.DisposeAsync();
-                }
-                var factory = new ConnectionFactory
-                {
-                    HostName = "127.0.0.1",
-                    Port = port,
-                    UserName = LocalRabbitMQResource.User,
-                    Password = password,
-                    RequestedConnectionTimeout = TimeSpan.FromSeconds(5),
-                    ClientProvidedName = "apphost-health-check",
-                };
-                _connection = await factory.CreateConnectionAsync(cancellationToken);
+                return _connection;
             }
-
-            await using var channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken);
-            return HealthCheckResult.Healthy();
+            if (_connection is not null)
+            {
+                await _connection.DisposeAsync();
+                _connection = null;
+            }
+            var factory = new ConnectionFactory
+            {
+                Uri = new Uri($"amqp://{LocalRabbitMQResource.User}:{Uri.EscapeDataString(password)}@127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/"),
+                RequestedConnectionTimeout = TimeSpan.FromSeconds(5),
+                AutomaticRecoveryEnabled = false,
+                ClientProvidedName = "apphost-health-check",
+            };
+            return _connection = await factory.CreateConnectionAsync();
         }
-        catch (Exception ex) when (ex is BrokerUnreachableException or OperationInterruptedException or SocketException or IOException or TimeoutException or AlreadyClosedException)
+        finally
         {
-            return HealthCheckResult.Unhealthy($"RabbitMQ on 127.0.0.1:{port} is not ready: {ex.Message}");
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_connection is not null)
-        {
-            await _connection.DisposeAsync();
+            _gate.Release();
         }
     }
 }

@@ -1,4 +1,6 @@
-using ConnectorHealth.Metrics.Apis;
+using ConnectorHealth.Metrics.ClosedDays;
+using ConnectorHealth.Metrics.Ingest;
+using ConnectorHealth.Metrics.Queries;
 using ConnectorHealth.ServiceDefaults;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -11,31 +13,23 @@ internal static class ApplicationServices
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddServiceDatabase("metrics", typeof(RunStore).Assembly);
-        builder.Services.AddMetricsServices();
-        // After the migrator (registered by AddServiceDatabase): partitions need the schema.
-        builder.Services.AddHostedService<PartitionMaintenance>();
-        builder.AddMessaging(ResourceNames.Metrics, bus => bus.AddConsumer<RunCompletedConsumer, RunCompletedConsumerDefinition>());
-        builder.Services.AddOpenApi();
-    }
-}
-
-public static class MetricsStorageExtensions
-{
-    /// <summary>
-    /// Registers the Metrics stores (writer, run history, KPIs), their validated <see cref="MetricsOptions"/> and the
-    /// compile-time JSON contract of the API; needs an <see cref="Npgsql.NpgsqlDataSource"/>.
-    /// </summary>
-    public static IServiceCollection AddMetricsServices(this IServiceCollection services)
-    {
+        var services = builder.Services;
         services.AddOptions<MetricsOptions>().BindConfiguration(MetricsOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, MetricsJsonContext.Default));
+        services.AddSingleton(provider => new StatusRules(provider.GetRequiredService<IOptions<MetricsOptions>>().Value.StatusBoard));
+        services.AddSingleton<RunPartitions>();
         services.AddSingleton<RunWriter>();
         services.AddSingleton<RunStore>();
         services.AddSingleton<KpiStore>();
+        services.AddHybridCache();
+        services.AddSingleton<ClosedDayCache>();
         services.AddSingleton<DailyKpiReports>();
         services.AddSingleton<FailureReasonReports>();
-        return services;
+        // After the migrator (registered by AddServiceDatabase): partitions need the schema.
+        services.AddHostedService<PartitionMaintenance>();
+        builder.AddMessaging(ResourceNames.Metrics, bus => bus.AddConsumer<RunCompletedConsumer, RunCompletedConsumerDefinition>());
+        services.AddOpenApi();
     }
 }

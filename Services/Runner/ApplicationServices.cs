@@ -15,6 +15,7 @@ internal static class ApplicationServices
             .BindConfiguration(RunnerOptions.Section)
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<RunnerOptions>, RunnerOptionsValidator>();
+        builder.Services.AddSingleton<IValidateOptions<RunnerOptions>, ConnectorCatalogValidator>();
 
         builder.AddServiceDatabase("runner", typeof(RunnerStore).Assembly);
         builder.AddMessaging(ResourceNames.Runner);

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.RegularExpressions;
 using Cronos;
 using ConnectorHealth.Runner.Reports;
@@ -18,24 +19,32 @@ public sealed class RunnerOptions
     public int? Seed { get; set; }
 
     /// <summary>Finished runs waiting to be published; when full, schedules wait rather than drop runs.</summary>
+    [Range(1, int.MaxValue)]
     public int BufferCapacity { get; set; } = 10_000;
 
     /// <summary>What a run's payload may hold; fetched payloads are cut to fit (<c>PayloadTruncated</c>), reports over it refused.</summary>
+    [Required]
+    [ValidateObjectMembers]
     public PayloadLimits Payload { get; set; } = new();
 
     /// <summary>What <c>POST /api/runs</c> accepts.</summary>
+    [Required]
+    [ValidateObjectMembers]
     public ReportLimits Reports { get; set; } = new();
 
     /// <summary>How long one publish may wait for the broker's confirmation before it is retried.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "10675199.02:48:05.4775807")]
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Publishes awaiting the broker's confirmation at once.</summary>
+    [Range(1, 10_000)]
     public int MaxPublishesInFlight { get; set; } = 64;
 
     /// <summary>
     /// A run whose publish fails this many times while the broker takes other runs is parked (<c>runner.parked_runs</c>)
     /// rather than retried for ever in front of the runs behind it.
     /// </summary>
+    [Range(1, 1_000)]
     public int ParkAfterFailures { get; set; } = 3;
 }
 
@@ -85,34 +94,28 @@ public sealed class HttpConnectorOptions
     public string? SecretValue { get; set; }
 }
 
-internal sealed partial class RunnerOptionsValidator : IValidateOptions<RunnerOptions>
+/// <summary>Checks <see cref="RunnerOptions"/>' own limits and its nested sections at start-up; generated at compile time.</summary>
+[OptionsValidator]
+public sealed partial class RunnerOptionsValidator : IValidateOptions<RunnerOptions>
+{
+    /// <summary>Lower-case names that stand in a URL path as they are (never <c>.</c> or <c>..</c>).</summary>
+    [GeneratedRegex("^[a-z0-9_][a-z0-9_.-]{0,99}$")]
+    public static partial Regex ConnectorName();
+}
+
+/// <summary>
+/// The rules for each connector of the catalog, which attributes cannot express: the catalog is a dictionary, a message
+/// names the connector, and some rules span fields (Interval or Cron, MaxDelay against InitialDelay, Http for kind http).
+/// </summary>
+internal sealed class ConnectorCatalogValidator : IValidateOptions<RunnerOptions>
 {
     public ValidateOptionsResult Validate(string? name, RunnerOptions options)
     {
         var failures = new List<string>();
-        if (options.BufferCapacity < 1)
-        {
-            failures.Add($"Runner:BufferCapacity must be at least 1 (was {options.BufferCapacity}).");
-        }
-        if (options.MaxPublishesInFlight is < 1 or > 10_000)
-        {
-            failures.Add($"Runner:MaxPublishesInFlight must be between 1 and 10000 (was {options.MaxPublishesInFlight}).");
-        }
-        if (options.ParkAfterFailures is < 1 or > 1_000)
-        {
-            failures.Add($"Runner:ParkAfterFailures must be between 1 and 1000 (was {options.ParkAfterFailures}).");
-        }
-        if (options.PublishTimeout <= TimeSpan.Zero)
-        {
-            failures.Add($"Runner:PublishTimeout must be positive (was {options.PublishTimeout}).");
-        }
-        Nested(failures, new PayloadLimitsValidator().Validate($"{RunnerOptions.Section}:Payload", options.Payload));
-        Nested(failures, new ReportLimitsValidator().Validate($"{RunnerOptions.Section}:Reports", options.Reports));
-
         foreach (var (connector, c) in options.Connectors)
         {
-            var at = $"Runner:Connectors:{connector}";
-            if (!ConnectorName().IsMatch(connector))
+            var at = $"{RunnerOptions.Section}:Connectors:{connector}";
+            if (!RunnerOptionsValidator.ConnectorName().IsMatch(connector))
             {
                 failures.Add($"{at}: the name may hold only a-z, 0-9, '_', '-' and '.', starts with a letter, digit or '_' and has at most 100 characters.");
             }
@@ -163,14 +166,6 @@ internal sealed partial class RunnerOptionsValidator : IValidateOptions<RunnerOp
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    private static void Nested(List<string> failures, ValidateOptionsResult result)
-    {
-        if (result.Failed)
-        {
-            failures.AddRange(result.Failures);
-        }
-    }
-
     private static void ValidateHttp(string at, HttpConnectorOptions? http, List<string> failures)
     {
         if (http is null)
@@ -191,8 +186,4 @@ internal sealed partial class RunnerOptionsValidator : IValidateOptions<RunnerOp
             failures.Add($"{at}:Http:SecretValue is required when SecretHeader is set.");
         }
     }
-
-    /// <summary>Lower-case names that stand in a URL path as they are (never <c>.</c> or <c>..</c>).</summary>
-    [GeneratedRegex("^[a-z0-9_][a-z0-9_.-]{0,99}$")]
-    public static partial Regex ConnectorName();
 }

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace ConnectorHealth.MetricsBench;
 
-/// <summary>Command line: <c>--runs N --connectors N --days N --iterations N --baseline-iterations N --connection CS --output DIR</c>.</summary>
+// Command line: --runs N --connectors N --days N --iterations N --baseline-iterations N --connection CS --output DIR.
 internal sealed record BenchOptions(
     int Runs,
     int Connectors,
@@ -47,7 +47,7 @@ internal sealed record BenchOptions(
 
     private static int Int(string text) => int.Parse(text.Replace("_", "", StringComparison.Ordinal), NumberStyles.None, CultureInfo.InvariantCulture);
 
-    /// <summary>bench/results under the repository root (found from the working directory), git-ignored.</summary>
+    // bench/results under the repository root (found from the working directory), git-ignored.
     private static string DefaultOutput()
     {
         for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)

@@ -7,10 +7,8 @@ using Npgsql;
 
 namespace ConnectorHealth.MetricsBench;
 
-/// <summary>
-/// A private PostgreSQL server for the benchmark, started with the AppHost's local-mode command lines on a free port in
-/// a throw-away directory, with settings for bulk loading (no fsync: the data is disposable) and a realistic cache.
-/// </summary>
+// A private PostgreSQL server for the benchmark, started with the AppHost's local-mode command lines on a free port in
+// a throw-away directory, with settings for bulk loading (no fsync: the data is disposable) and a realistic cache.
 internal sealed class BenchPostgres : IAsyncDisposable
 {
     public static readonly string[] Settings =

@@ -4,10 +4,8 @@ using NpgsqlTypes;
 
 namespace ConnectorHealth.MetricsBench;
 
-/// <summary>
-/// Loads generated runs into the service's own tables (ledger, runs, attempts) with binary COPY, one stream per table,
-/// so PostgreSQL works on the three in parallel while this process generates.
-/// </summary>
+// Loads generated runs into the service's own tables (ledger, runs, attempts) with binary COPY, one stream per table,
+// so PostgreSQL works on the three in parallel while this process generates.
 internal static class BulkLoader
 {
     public static async Task<long> LoadAsync(NpgsqlDataSource dataSource, IEnumerable<GeneratedRun> runs, int expected, Action<string> progress)

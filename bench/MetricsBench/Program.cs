@@ -1,10 +1,14 @@
 // Loads a year of connector runs into the Metrics service's schema and times each KPI endpoint over real HTTP (the
-// service's own endpoint classes and stores, hosted in-process) next to the first version's plain-view SQL on the same
+// service's own Program, hosted in-process on Kestrel) next to the first version's plain-view SQL on the same
 // data. It writes a report and never passes or fails.
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using ConnectorHealth.IntegrationTests.Metrics;
 using ConnectorHealth.Metrics;
+using ConnectorHealth.Metrics.Ingest;
+using ConnectorHealth.Metrics.Queries;
+using ConnectorHealth.Metrics.Rollups;
 using ConnectorHealth.MetricsBench;
 using ConnectorHealth.ServiceDefaults;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -57,7 +61,9 @@ try
     var generator = new RunGenerator(options.Seed, options.Runs, options.Connectors, end.AddDays(-options.Days), end);
     var clock = new FixedClock(end);
     var metricsOptions = new MetricsOptions { RawRunRetention = TimeSpan.FromDays(options.Days + 62) };
-    var writer = new RunWriter(dataSource, Options.Create(metricsOptions), clock, NullLogger<RunWriter>.Instance);
+    var partitions = new RunPartitions(dataSource);
+    var writer = new RunWriter(dataSource, partitions, Options.Create(metricsOptions), clock, NullLogger<RunWriter>.Instance);
+    var rebuilder = new RollupRebuilder(dataSource);
 
     // Load: the service's partitions, then binary COPY into its raw tables.
     var months = new List<DateOnly>();
@@ -65,7 +71,7 @@ try
     {
         months.Add(month);
     }
-    await writer.EnsurePartitionsAsync(months, CancellationToken.None);
+    await partitions.EnsureAsync(months, CancellationToken.None);
     Say($"Loading {options.Runs:N0} runs of {options.Connectors} connectors over {options.Days} days with binary COPY…");
     var step = Stopwatch.StartNew();
     var attempts = await BulkLoader.LoadAsync(dataSource, generator.Runs(), options.Runs, Say);
@@ -77,9 +83,9 @@ try
     step.Restart();
     foreach (var month in months)
     {
-        await writer.RebuildRollupsAsync(month, month.AddMonths(1), CancellationToken.None);
+        await rebuilder.RebuildRollupsAsync(month, month.AddMonths(1), CancellationToken.None);
     }
-    await writer.RebuildConnectorStateAsync(CancellationToken.None);
+    await rebuilder.RebuildConnectorStateAsync(CancellationToken.None);
     var rollupSeconds = step.Elapsed.TotalSeconds;
     Say($"  built in {rollupSeconds:N0} s");
 
@@ -96,7 +102,16 @@ try
     // The first version's views, verbatim, over the same raw runs.
     await dataSource.CreateCommand(FirstVersion.Views).ExecuteNonQueryAsync();
 
-    await using var api = await BenchApi.StartAsync(dataSource, clock, metricsOptions);
+    await using var api = new MetricsApp(dataSource, clock, metricsOptions);
+    api.UseKestrel(0);
+    // The factory finds the service's content root through the manifest the build put next to this program, which
+    // it looks for in the current directory.
+    var workingDirectory = Environment.CurrentDirectory;
+    Environment.CurrentDirectory = AppContext.BaseDirectory;
+    api.StartServer();
+    Environment.CurrentDirectory = workingDirectory;
+    using var client = api.CreateClient();
+    client.Timeout = TimeSpan.FromMinutes(5);
     var today = DateOnly.FromDateTime(end.UtcDateTime);
     var from30 = today.AddDays(-29);
     var fromYear = today.AddDays(1 - Math.Min(options.Days, 366));
@@ -147,7 +162,7 @@ try
     foreach (var scenario in scenarios)
     {
         Say($"Timing {scenario.Name}…");
-        var ours = await Timing.HttpAsync(api.Client, scenario.Url, options.Iterations);
+        var ours = await Timing.HttpAsync(client, scenario.Url, options.Iterations);
         Measurement? baseline = null;
         if (scenario.BaselineSql is not null)
         {
@@ -183,7 +198,7 @@ try
     report.AppendLine(CultureInfo.InvariantCulture, $"- Load: binary COPY of {options.Runs:N0} runs and {attempts:N0} attempts in {loadSeconds:N0} s ({options.Runs / loadSeconds:N0} runs/s); rollups and connector state rebuilt with the service's fold SQL in {rollupSeconds:N0} s; VACUUM ANALYZE {vacuumSeconds:N0} s");
     report.AppendLine(CultureInfo.InvariantCulture, $"- Check: rollups count {rolledUp:N0} runs, the ledger {stored:N0} ({(rolledUp == stored ? "equal" : "DIFFERENT")})");
     report.AppendLine(CultureInfo.InvariantCulture, $"- Storage: {sizes}");
-    report.AppendLine(CultureInfo.InvariantCulture, $"- Timing: ours = GET over HTTP to the Metrics API hosted in-process (Kestrel, the service's endpoint handlers and stores), to the last byte, {options.Iterations} requests after 10 warm-up (\"1st\" is the first request of each, with that range not yet in the service's per-day caches; the very first one also pays .NET start-up JIT); first version = its plain-view SQL through Npgsql, all rows read, {options.BaselineIterations} runs after 1 warm-up. Milliseconds.");
+    report.AppendLine(CultureInfo.InvariantCulture, $"- Timing: ours = GET over HTTP to the Metrics service's own Program hosted in-process on Kestrel (without its message bus and background work), to the last byte, {options.Iterations} requests after 10 warm-up (\"1st\" is the first request of each, with that range not yet in the service's per-day caches; the very first one also pays .NET start-up JIT); first version = its plain-view SQL through Npgsql, all rows read, {options.BaselineIterations} runs after 1 warm-up. Milliseconds.");
     report.AppendLine();
     report.AppendLine("| Query | Ours p50 | p95 | max | 1st (cold) | items | bytes | First version (same data) | p50 | p95 | max | rows | p50 speed-up |");
     report.AppendLine("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|");
@@ -261,7 +276,7 @@ static async Task<(Guid RunId, string Cursor)> MidYearRunAsync(NpgsqlDataSource 
 
 internal sealed record Scenario(string Name, bool IsKpi, string Url, string? BaselineName, string? BaselineSql, object[] BaselineParameters);
 
-/// <summary>The benchmark's "now": the end of the generated year, so the status board's last 24 h hold data.</summary>
+// The benchmark's "now": the end of the generated year, so the status board's last 24 h hold data.
 internal sealed class FixedClock(DateTimeOffset now) : TimeProvider
 {
     public override DateTimeOffset GetUtcNow() => now;

@@ -2,7 +2,7 @@ using ConnectorHealth.Contracts;
 
 namespace ConnectorHealth.MetricsBench;
 
-/// <summary>One connector's behaviour over the benchmark's year.</summary>
+// One connector's behaviour over the benchmark's year.
 internal sealed record ConnectorProfile(
     string Name,
     int Runs,
@@ -16,7 +16,7 @@ internal sealed record ConnectorProfile(
     string?[] ErrorTypes,
     (DateTimeOffset From, DateTimeOffset To)[] Outages);
 
-/// <summary>A generated attempt: outcome, duration, HTTP status, error, Retry-After and backoff.</summary>
+// A generated attempt: outcome, duration, HTTP status, error, Retry-After and backoff.
 internal readonly record struct GeneratedAttempt(
     int Number, DateTimeOffset StartedAt, double DurationMs, string Outcome, int HttpStatus, string? ErrorType, string? ErrorMessage,
     double? RetryAfterMs, double? BackoffMs);
@@ -37,11 +37,9 @@ internal sealed record GeneratedRun(
     TimeSpan? ExpectedInterval,
     GeneratedAttempt[] Attempts);
 
-/// <summary>
-/// Reproducible connector runs over a year (seeded): connectors of very different frequencies (log-normal shares),
-/// mostly healthy with some degraded, failing, rate-limited and outage-prone ones, a few that stopped running, and
-/// log-normal latencies with retries. Runs come out in start-time order, as they would arrive.
-/// </summary>
+// Reproducible connector runs over a year (seeded): connectors of very different frequencies (log-normal shares),
+// mostly healthy with some degraded, failing, rate-limited and outage-prone ones, a few that stopped running, and
+// log-normal latencies with retries. Runs come out in start-time order, as they would arrive.
 internal sealed class RunGenerator
 {
     private static readonly string?[] AllErrorTypes =
@@ -192,7 +190,7 @@ internal sealed class RunGenerator
             attempts);
     }
 
-    /// <summary>The same run as the message the service consumes (for the ingest measurement).</summary>
+    // The same run as the message the service consumes (for the ingest measurement).
     public static RunCompleted Message(GeneratedRun run) => new()
     {
         RunId = run.RunId,

@@ -4,7 +4,7 @@ using Npgsql;
 
 namespace ConnectorHealth.MetricsBench;
 
-/// <param name="First">The very first request, before any warm-up: what a cold process (empty caches) answers in.</param>
+// First: The very first request, before any warm-up: what a cold process (empty caches) answers in.
 internal sealed record Measurement(int Iterations, double P50, double P95, double Max, int Rows, long Bytes, double First)
 {
     public static Measurement From(List<double> milliseconds, int rows, long bytes, double first)
@@ -18,7 +18,7 @@ internal sealed record Measurement(int Iterations, double P50, double P95, doubl
 
 internal static class Timing
 {
-    /// <summary>Times a GET to the last byte of the body, after warm-up requests; counts the items of the last answer.</summary>
+    // Times a GET to the last byte of the body, after warm-up requests; counts the items of the last answer.
     public static async Task<Measurement> HttpAsync(HttpClient client, string url, int iterations, int warmup = 10)
     {
         var times = new List<double>(iterations);
@@ -50,7 +50,7 @@ internal static class Timing
         return Measurement.From(times, items, body.Length, first);
     }
 
-    /// <summary>Times a query to its last row read.</summary>
+    // Times a query to its last row read.
     public static async Task<Measurement> SqlAsync(NpgsqlDataSource dataSource, string sql, object[] parameters, int iterations, int warmup = 1)
     {
         var times = new List<double>(iterations);

@@ -27,8 +27,9 @@ public sealed class LifecycleTests
                 await first.StopAsync();
             }
 
-            await WaitUntilAsync(() => ProcessesUsing(dataDirectory, ports).Count == 0, TimeSpan.FromSeconds(60));
-            Assert.Empty(ProcessesUsing(dataDirectory, ports));
+            var left = new List<string>();
+            await Poll.UntilAsync(() => (left = ProcessesUsing(dataDirectory, ports)).Count == 0,
+                () => $"no process left of the stopped system (still running: {string.Join("; ", left)})", TimeSpan.FromSeconds(60));
             Assert.All(ports.All, port => Assert.True(IsFree(port), $"port {port} is still taken"));
 
             await using var second = await ConnectorHealthApp.StartAsync(dataDirectory, ports);
@@ -43,19 +44,12 @@ public sealed class LifecycleTests
         }
     }
 
-    private static async Task<Guid> FirstRunIdAsync(HttpClient gateway)
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        while (true)
+    private static Task<Guid> FirstRunIdAsync(HttpClient gateway) =>
+        Poll.UntilAsync(async () =>
         {
-            var page = await gateway.GetFromJsonAsync<JsonElement>("/api/runs?limit=1", cts.Token);
-            if (page.GetProperty("items").GetArrayLength() > 0)
-            {
-                return page.GetProperty("items")[0].GetProperty("runId").GetGuid();
-            }
-            await Task.Delay(500, cts.Token);
-        }
-    }
+            var items = (await gateway.GetFromJsonAsync<JsonElement>("/api/runs?limit=1")).GetProperty("items");
+            return items.GetArrayLength() > 0 ? items[0].GetProperty("runId").GetGuid() : (Guid?)null;
+        }, "a first run");
 
     /// <summary>Processes whose command line names the data directory or one of the private ports.</summary>
     private static List<string> ProcessesUsing(string dataDirectory, LocalPorts ports)
@@ -100,15 +94,6 @@ public sealed class LifecycleTests
         catch (SocketException)
         {
             return false;
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition() && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(500);
         }
     }
 }

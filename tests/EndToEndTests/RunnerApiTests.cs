@@ -122,6 +122,14 @@ public sealed class RunnerApiTests(ConnectorHealthApp system)
     }
 
     [Fact]
+    public async Task AnUnknownConnectorIsNotFound()
+    {
+        var response = await system.Gateway.GetAsync("/api/connectors/no_such_connector");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    [Fact]
     public async Task TheCatalogShowsSchedulesRetryPoliciesAndTheDisabledHttpConnector()
     {
         var connectors = (await system.Gateway.GetFromJsonAsync<JsonElement>("/api/connectors")).EnumerateArray().ToList();
@@ -167,23 +175,5 @@ public sealed class RunnerApiTests(ConnectorHealthApp system)
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
         await Poll.UntilFoundAsync(system.Gateway, $"/api/runs/{runId}");
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10), $"The run took {stopwatch.Elapsed} to reach the run history.");
-    }
-}
-
-internal static class Poll
-{
-    public static async Task<JsonElement> UntilFoundAsync(HttpClient client, string path)
-    {
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (true)
-        {
-            var response = await client.GetAsync(path, cts.Token);
-            if (response.StatusCode == HttpStatusCode.OK)
-            {
-                return await response.Content.ReadFromJsonAsync<JsonElement>(cts.Token);
-            }
-            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-            await Task.Delay(250, cts.Token);
-        }
     }
 }

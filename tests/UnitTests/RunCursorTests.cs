@@ -1,4 +1,4 @@
-using ConnectorHealth.Metrics;
+using ConnectorHealth.Metrics.Queries;
 
 namespace ConnectorHealth.UnitTests;
 

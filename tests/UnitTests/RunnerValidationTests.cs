@@ -1,5 +1,7 @@
 using ConnectorHealth.Runner;
 using ConnectorHealth.Runner.Connectors;
+using ConnectorHealth.Runner.Payloads;
+using ConnectorHealth.Runner.Reports;
 
 namespace ConnectorHealth.UnitTests;
 
@@ -8,8 +10,30 @@ public class RunnerValidationTests
     private static string[] Failures(params (string Name, ConnectorOptions Options)[] connectors)
     {
         var options = new RunnerOptions { Connectors = connectors.ToDictionary(c => c.Name, c => c.Options) };
-        var result = new RunnerOptionsValidator().Validate(null, options);
+        var result = new ConnectorCatalogValidator().Validate(null, options);
         return result.Failed ? result.Failures!.ToArray() : [];
+    }
+
+    [Fact]
+    public void TheRunnersOwnLimitsAndItsNestedSectionsAreChecked()
+    {
+        var options = new RunnerOptions
+        {
+            BufferCapacity = 0,
+            PublishTimeout = TimeSpan.Zero,
+            Payload = new PayloadLimits { MaxDepth = 100 },
+            Reports = new ReportLimits { MaxAttempts = 0 },
+        };
+
+        var result = new RunnerOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        var failures = string.Join("\n", result.Failures!);
+        Assert.Contains("BufferCapacity", failures, StringComparison.Ordinal);
+        Assert.Contains("PublishTimeout", failures, StringComparison.Ordinal);
+        Assert.Contains("Payload.MaxDepth", failures, StringComparison.Ordinal);
+        Assert.Contains("Reports.MaxAttempts", failures, StringComparison.Ordinal);
+        Assert.False(new RunnerOptionsValidator().Validate(null, new RunnerOptions()).Failed);
     }
 
     [Fact]

@@ -1,14 +1,10 @@
 using System.ComponentModel.DataAnnotations;
+using ConnectorHealth.Metrics.ClosedDays;
+using ConnectorHealth.Metrics.Queries;
 using ConnectorHealth.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ConnectorHealth.Metrics.Apis;
-
-public sealed record DailyKpiReport(DateOnly From, DateOnly To, IReadOnlyList<DailyKpi> Items);
-
-public sealed record FailureReasonReport(DateOnly From, DateOnly To, long TotalFailures, IReadOnlyList<FailureReason> Items);
-
-public sealed record StatusBoard(DateTimeOffset AsOf, IReadOnlyList<ConnectorStatus> Items);
 
 public static class KpisApi
 {
@@ -28,12 +24,12 @@ public static class KpisApi
             .WithSummary("Failed runs by connector and error type over a range of UTC days, most frequent first")
             .WithDescription($"from and to are UTC days (yyyy-MM-dd), inclusive; default the last {DefaultDays} days. "
                 + $"limit 1–{MaxReasons} (default {DefaultReasons}).");
-        api.MapGet("/connectors", Connectors).WithName("ConnectorStatusBoard")
+        api.MapGet("/connectors", GetStatusBoard).WithName("ConnectorStatusBoard")
             .WithSummary("The status board: per connector its state (failing, stale, degraded, healthy) and why, worst first");
         return app;
     }
 
-    public static async Task<Results<JsonParts<DailyKpiReport>, ValidationProblem>> Daily(
+    public static async Task<Results<DailyKpiReportJson, ValidationProblem>> Daily(
         DailyKpiReports reports,
         TimeProvider time,
         CancellationToken cancellationToken,
@@ -75,10 +71,11 @@ public static class KpisApi
         return TypedResults.Ok(await reports.GetAsync(connector, start, end, time.GetUtcNow(), top, cancellationToken));
     }
 
-    public static async Task<Ok<StatusBoard>> Connectors(KpiStore store, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<Ok<StatusBoard>> GetStatusBoard(
+        KpiStore store, StatusRules rules, TimeProvider time, CancellationToken cancellationToken)
     {
         var asOf = time.GetUtcNow();
-        return TypedResults.Ok(new StatusBoard(asOf, await store.ConnectorsAsync(asOf, cancellationToken)));
+        return TypedResults.Ok(new StatusBoard(asOf, rules.Board(await store.ConnectorFactsAsync(asOf, cancellationToken), asOf)));
     }
 
     private static DateOnly Today(TimeProvider time) => DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);

@@ -1,11 +1,10 @@
 using System.ComponentModel.DataAnnotations;
 using ConnectorHealth.Contracts;
+using ConnectorHealth.Metrics.Queries;
 using ConnectorHealth.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ConnectorHealth.Metrics.Apis;
-
-public sealed record RunPage(IReadOnlyList<RunSummary> Items, string? Cursor);
 
 public static class RunsApi
 {
@@ -42,11 +41,11 @@ public static class RunsApi
         var query = new QueryParameters();
         connector = query.Text("connector", connector, ConnectorMaxLength);
         // The value is not echoed: it may be 10,000 characters of anything.
-        if (status is not null && !Wire.TryParse<RunStatus>(status, out _))
+        if (status is not null && !EnumNames.TryParse<RunStatus>(status, out _))
         {
             query.Fail("status", "Unknown status. Use one of: succeeded, failed.");
         }
-        if (source is not null && !Wire.TryParse<RunSource>(source, out _))
+        if (source is not null && !EnumNames.TryParse<RunSource>(source, out _))
         {
             query.Fail("source", "Unknown source. Use one of: scheduled, triggered, reported.");
         }

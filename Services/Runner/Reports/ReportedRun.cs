@@ -9,7 +9,7 @@ public static class ReportedRun
 {
     public static RunCompleted ToRunCompleted(this RunReport report)
     {
-        var status = Wire.TryParse<RunStatus>(report.Status, out var s) ? s : RunStatus.Failed;
+        var status = EnumNames.TryParse<RunStatus>(report.Status, out var s) ? s : RunStatus.Failed;
         var started = report.StartedAt!.Value;
         var finished = report.FinishedAt!.Value;
         var attempts = report.Attempts is { Count: > 0 } reported

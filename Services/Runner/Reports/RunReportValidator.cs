@@ -38,7 +38,7 @@ public static class RunReportValidator
         {
             Add("status", "status is required: succeeded or failed.");
         }
-        else if (!Wire.TryParse<RunStatus>(report.Status, out _))
+        else if (!EnumNames.TryParse<RunStatus>(report.Status, out _))
         {
             Add("status", $"Unknown status '{Shown(report.Status)}'. Use one of: succeeded, failed.");
         }
@@ -178,7 +178,7 @@ public static class RunReportValidator
     }
 
     public static bool TryParseOutcome(string text, out AttemptOutcome outcome) =>
-        Wire.TryParse(text.Replace("_", "", StringComparison.Ordinal), out outcome);
+        EnumNames.TryParse(text.Replace("_", "", StringComparison.Ordinal), out outcome);
 
     private static double? Duration(RunReport report) =>
         report is { StartedAt: { } started, FinishedAt: { } finished } && finished >= started

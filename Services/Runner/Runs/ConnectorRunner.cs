@@ -65,21 +65,21 @@ public sealed partial class ConnectorRunner(
         using var activity = Telemetry.ActivitySource.StartActivity($"run {entry.Name}", ActivityKind.Internal);
         activity?.SetTag("connectorhealth.connector", entry.Name);
         activity?.SetTag("connectorhealth.run.id", runId);
-        activity?.SetTag("connectorhealth.run.source", Wire.Name(source));
+        activity?.SetTag("connectorhealth.run.source", EnumNames.Name(source));
 
         var environment = new RunEnvironment(entry.Random, (delay, ct) => Task.Delay(delay, time, ct), time, options.Value.Payload);
         var run = await RunExecutor.ExecuteAsync(
             runId, entry.Name, catalog.Create(entry), entry.Options, source,
             entry.Schedule.ExpectedInterval(time.GetUtcNow()), environment, cancellationToken);
 
-        activity?.SetTag("connectorhealth.run.status", Wire.Name(run.Status));
+        activity?.SetTag("connectorhealth.run.status", EnumNames.Name(run.Status));
         activity?.SetTag("connectorhealth.run.attempts", run.Attempts.Count);
         if (run.Status == RunStatus.Failed)
         {
             activity?.SetStatus(ActivityStatusCode.Error, run.ErrorType);
         }
 
-        var last = new LastRun(run.RunId, Wire.Name(run.Status), run.StartedAt, run.FinishedAt, run.ErrorType);
+        var last = new LastRun(run.RunId, EnumNames.Name(run.Status), run.StartedAt, run.FinishedAt, run.ErrorType);
         entry.LastRun = last;
         await buffer.EnqueueAsync(run, cancellationToken);
         try

@@ -36,11 +36,20 @@ public sealed class PostgresServer : IAsyncLifetime
         LocalPostgres.InitializeDataDirectory(binaries, _root, dataDirectory, _password, runAs);
 
         _server = TestProcess.Start(LocalPostgres.Server(binaries, dataDirectory, Port, runAs), _root);
-        await TestProcess.WaitUntilAsync(async () =>
+        await TestProcess.WaitUntilReadyAsync(_server, async () =>
         {
-            await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
-            await connection.OpenAsync();
-        }, _server, TimeSpan.FromSeconds(60));
+            try
+            {
+                await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
+                await connection.OpenAsync();
+                return true;
+            }
+            catch (NpgsqlException)
+            {
+                // Refused, or "the database system is starting up".
+                return false;
+            }
+        }, TimeSpan.FromSeconds(60));
     }
 
     /// <summary>A new, empty database, so each test class starts from nothing.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ConnectorHealth.AppHost.Infrastructure;
 using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
 
 namespace ConnectorHealth.IntegrationTests.Infrastructure;
 
@@ -48,12 +49,21 @@ public sealed class RabbitMQServer : IAsyncLifetime
         var dataDirectory = Path.Combine(_root, "rabbitmq");
         _server = TestProcess.Start(
             new LaunchSpec(_binaries.Server, []), _root, LocalRabbitMQ.Environment(dataDirectory, _options));
-        await TestProcess.WaitUntilAsync(async () =>
+        await TestProcess.WaitUntilReadyAsync(_server, async () =>
         {
-            var factory = new ConnectionFactory { Uri = Uri, RequestedConnectionTimeout = TimeSpan.FromSeconds(2) };
-            await using var connection = await factory.CreateConnectionAsync();
-            await using var channel = await connection.CreateChannelAsync();
-        }, _server, TimeSpan.FromSeconds(90));
+            try
+            {
+                var factory = new ConnectionFactory { Uri = Uri, RequestedConnectionTimeout = TimeSpan.FromSeconds(2) };
+                await using var connection = await factory.CreateConnectionAsync();
+                await using var channel = await connection.CreateChannelAsync();
+                return true;
+            }
+            catch (Exception ex) when (ex is BrokerUnreachableException or OperationInterruptedException or AlreadyClosedException or IOException)
+            {
+                // The AMQP port opens some seconds after the node starts.
+                return false;
+            }
+        }, TimeSpan.FromSeconds(90));
     }
 
     /// <summary>Stops the node (SIGTERM: the server script shuts RabbitMQ down cleanly); epmd stays.</summary>

@@ -34,29 +34,12 @@ internal static class TestProcess
         return process;
     }
 
-    public static async Task WaitUntilAsync(Func<Task> probe, Process process, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        Exception? last = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"{process.StartInfo.FileName} exited with code {process.ExitCode} while starting");
-            }
-            try
-            {
-                await probe();
-                return;
-            }
-            catch (Exception ex)
-            {
-                last = ex;
-                await Task.Delay(250);
-            }
-        }
-        throw new TimeoutException($"{process.StartInfo.FileName} was not ready within {timeout}", last);
-    }
+    /// <summary>Waits until <paramref name="ready"/> answers true, failing at once if the process exits first.</summary>
+    public static Task WaitUntilReadyAsync(Process process, Func<Task<bool>> ready, TimeSpan timeout) =>
+        Poll.UntilAsync(async () => process.HasExited
+            ? throw new InvalidOperationException($"{process.StartInfo.FileName} exited with code {process.ExitCode} while starting")
+            : await ready(),
+            $"{process.StartInfo.FileName} to accept connections", timeout);
 
     public static async Task StopAsync(Process? process, int signal)
     {

@@ -1,6 +1,9 @@
 using ConnectorHealth.Contracts;
 using ConnectorHealth.IntegrationTests.Infrastructure;
 using ConnectorHealth.Metrics;
+using ConnectorHealth.Metrics.Ingest;
+using ConnectorHealth.Metrics.Queries;
+using ConnectorHealth.Metrics.Rollups;
 
 namespace ConnectorHealth.IntegrationTests.Metrics;
 
@@ -58,7 +61,7 @@ public sealed class ConnectorStateTests(PostgresServer postgres)
         }
         Assert.Equal([0, 2, 7, 200, 1], incremental.Select(s => (int)s[8]!));
 
-        await db.Writer.RebuildConnectorStateAsync(CancellationToken.None);
+        await db.Rebuilder.RebuildConnectorStateAsync(CancellationToken.None);
         var rebuilt = await db.RowsAsync(StateSql);
         Assert.Equal(incremental.Select(r => string.Join('|', r)), rebuilt.Select(r => string.Join('|', r)));
     }
@@ -105,7 +108,7 @@ public sealed class ConnectorStateTests(PostgresServer postgres)
         runs.Add(TestRuns.Run("reported", Now.AddDays(-3)) with { Source = RunSource.Reported });
         await db.StoreAsync([.. runs]);
 
-        var board = await db.Kpis.ConnectorsAsync(Now, CancellationToken.None);
+        var board = await db.StatusBoardAsync(Now);
 
         Assert.Equal(
             [("failing", "failing"), ("stale", "stale"), ("degraded", "degraded"), ("throttled", "degraded"), ("healthy", "healthy"), ("reported", "healthy")],
@@ -119,7 +122,7 @@ public sealed class ConnectorStateTests(PostgresServer postgres)
         Assert.Equal(24, healthy.Runs24h);
         Assert.Equal(Now - FiveMinutes, healthy.LastRunAt);
         Assert.Equal(FiveMinutes, healthy.ExpectedInterval);
-        Assert.InRange(healthy.P95LatencyMs24h!.Value, 123 * (1 - LatencyHistogram.RelativeErrorBound), 123 * (1 + LatencyHistogram.RelativeErrorBound));
+        Assert.InRange(healthy.P95LatencyMs24h!.Value, 123 * (1 - HistogramSpec.RelativeErrorBound), 123 * (1 + HistogramSpec.RelativeErrorBound));
         Assert.Empty(healthy.Reasons);
         var reported = board.Single(b => b.Connector == "reported");
         Assert.Equal(0, reported.Runs24h);

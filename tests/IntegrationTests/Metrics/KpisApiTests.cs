@@ -22,7 +22,7 @@ public sealed class KpisApiTests(PostgresServer postgres)
             TestRuns.Run("crm", day.AddHours(4), latencyMs: 400),
             TestRuns.Run("crm", day.AddDays(1), latencyMs: 50),
             TestRuns.Run("ads", day.AddDays(-10), latencyMs: 50));
-        await using var api = await MetricsApiHost.StartAsync(db);
+        await using var api = db.App();
 
         var report = await api.Client.GetFromJsonAsync<JsonElement>("/api/kpis/daily?connector=crm&from=2026-03-01&to=2026-03-10");
         var everyone = await api.Client.GetFromJsonAsync<JsonElement>("/api/kpis/daily");
@@ -51,7 +51,7 @@ public sealed class KpisApiTests(PostgresServer postgres)
         await using var db = await MetricsDatabase.CreateAsync(postgres, Now);
         var closedDay = new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
         await db.StoreAsync(TestRuns.Run("alpha", closedDay), TestRuns.Run("beta", closedDay), TestRuns.Run("alpha", Now.AddHours(-1)));
-        await using var api = await MetricsApiHost.StartAsync(db);
+        await using var api = db.App();
         const string url = "/api/kpis/daily?from=2026-02-20";
 
         var before = await api.Client.GetStringAsync(url);
@@ -75,7 +75,7 @@ public sealed class KpisApiTests(PostgresServer postgres)
         {
             await repair.ExecuteNonQueryAsync();
         }
-        await db.Writer.RebuildRollupsAsync(new DateOnly(2026, 3, 1), new DateOnly(2026, 3, 2), CancellationToken.None);
+        await db.Rebuilder.RebuildRollupsAsync(new DateOnly(2026, 3, 1), new DateOnly(2026, 3, 2), CancellationToken.None);
         var rebuilt = await api.Client.GetFromJsonAsync<JsonElement>(url);
         Assert.Contains(("beta", 1, 0.0), Items(rebuilt));
 
@@ -91,14 +91,14 @@ public sealed class KpisApiTests(PostgresServer postgres)
         await using var db = await MetricsDatabase.CreateAsync(postgres, justAfterMidnight);
         var yesterday = new DateTimeOffset(2026, 3, 9, 23, 0, 0, TimeSpan.Zero);
         await db.StoreAsync(TestRuns.Run("alpha", yesterday));
-        await using var api = await MetricsApiHost.StartAsync(db);
+        await using var api = db.App();
         // A replica whose clock is a little behind still thinks it is the 9th: its runs do not move the day's version.
         var lateClock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 3, 9, 23, 59, 0, TimeSpan.Zero));
-        var behind = new ConnectorHealth.Metrics.RunWriter(db.DataSource, Microsoft.Extensions.Options.Options.Create(db.Options), lateClock,
-            Microsoft.Extensions.Logging.Abstractions.NullLogger<ConnectorHealth.Metrics.RunWriter>.Instance);
+        var behind = new ConnectorHealth.Metrics.Ingest.RunWriter(db.DataSource, db.Partitions, Microsoft.Extensions.Options.Options.Create(db.Options), lateClock,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<ConnectorHealth.Metrics.Ingest.RunWriter>.Instance);
 
         var first = await api.Client.GetFromJsonAsync<JsonElement>("/api/kpis/daily?from=2026-03-09&to=2026-03-09");
-        await behind.StoreAsync([new ConnectorHealth.Metrics.IncomingRun(TestRuns.Run("alpha", yesterday.AddMinutes(30)), null)], CancellationToken.None);
+        await behind.StoreAsync([new ConnectorHealth.Metrics.Ingest.IncomingRun(TestRuns.Run("alpha", yesterday.AddMinutes(30)), null)], CancellationToken.None);
         var second = await api.Client.GetFromJsonAsync<JsonElement>("/api/kpis/daily?from=2026-03-09&to=2026-03-09");
 
         Assert.Equal(1, first.GetProperty("items")[0].GetProperty("runs").GetInt32());
@@ -119,7 +119,7 @@ public sealed class KpisApiTests(PostgresServer postgres)
         Fail("ads", "AuthExpired", 4, 40);
         runs.Add(TestRuns.Run("ads", Now.AddHours(-1)));
         await db.StoreAsync([.. runs]);
-        await using var api = await MetricsApiHost.StartAsync(db);
+        await using var api = db.App();
 
         var all = await api.Client.GetFromJsonAsync<JsonElement>("/api/kpis/failure-reasons");
         var crm = await api.Client.GetFromJsonAsync<JsonElement>("/api/kpis/failure-reasons?connector=crm&from=2026-03-09&to=2026-03-09");
@@ -146,7 +146,7 @@ public sealed class KpisApiTests(PostgresServer postgres)
             TestRuns.Run("ads", Now.AddMinutes(-30), RunStatus.Failed, expectedInterval: interval),
             TestRuns.Run("ads", Now.AddMinutes(-20), RunStatus.Failed, expectedInterval: interval),
             TestRuns.Run("ads", Now.AddMinutes(-10), RunStatus.Failed, expectedInterval: interval));
-        await using var api = await MetricsApiHost.StartAsync(db);
+        await using var api = db.App();
 
         var board = await api.Client.GetFromJsonAsync<JsonElement>("/api/kpis/connectors");
 

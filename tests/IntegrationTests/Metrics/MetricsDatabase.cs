@@ -1,6 +1,9 @@
 using ConnectorHealth.Contracts;
 using ConnectorHealth.IntegrationTests.Infrastructure;
 using ConnectorHealth.Metrics;
+using ConnectorHealth.Metrics.Ingest;
+using ConnectorHealth.Metrics.Queries;
+using ConnectorHealth.Metrics.Rollups;
 using ConnectorHealth.ServiceDefaults;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -9,7 +12,7 @@ using Npgsql;
 
 namespace ConnectorHealth.IntegrationTests.Metrics;
 
-/// <summary>A fresh database with the Metrics schema migrated the way the service does it, and the service's stores.</summary>
+// A fresh database with the Metrics schema migrated the way the service does it, and the service's stores.
 public sealed class MetricsDatabase : IAsyncDisposable
 {
     private MetricsDatabase(NpgsqlDataSource dataSource, FakeTimeProvider time, MetricsOptions options)
@@ -17,9 +20,11 @@ public sealed class MetricsDatabase : IAsyncDisposable
         DataSource = dataSource;
         Time = time;
         Options = options;
-        Writer = new RunWriter(dataSource, Microsoft.Extensions.Options.Options.Create(options), time, NullLogger<RunWriter>.Instance);
+        Partitions = new RunPartitions(dataSource);
+        Writer = new RunWriter(dataSource, Partitions, Microsoft.Extensions.Options.Options.Create(options), time, NullLogger<RunWriter>.Instance);
+        Rebuilder = new RollupRebuilder(dataSource);
         Runs = new RunStore(dataSource);
-        Kpis = new KpiStore(dataSource, Microsoft.Extensions.Options.Options.Create(options));
+        Kpis = new KpiStore(dataSource);
     }
 
     public NpgsqlDataSource DataSource { get; }
@@ -28,16 +33,19 @@ public sealed class MetricsDatabase : IAsyncDisposable
 
     public MetricsOptions Options { get; }
 
+    public RunPartitions Partitions { get; }
+
     public RunWriter Writer { get; }
+
+    public RollupRebuilder Rebuilder { get; }
 
     public RunStore Runs { get; }
 
     public KpiStore Kpis { get; }
 
-    /// <param name="now">The clock the stores see (the retention horizon and "future" runs depend on it).</param>
-    /// <param name="sessionTimeZone">
-    /// The database's default session time zone; an odd one (e.g. +12:45) proves that days and hours are UTC.
-    /// </param>
+    // now: The clock the stores see (the retention horizon and "future" runs depend on it).
+    // sessionTimeZone:
+    // The database's default session time zone; an odd one (e.g. +12:45) proves that days and hours are UTC.
     public static async Task<MetricsDatabase> CreateAsync(
         PostgresServer postgres,
         DateTimeOffset now,
@@ -95,8 +103,15 @@ public sealed class MetricsDatabase : IAsyncDisposable
         return rows;
     }
 
-    /// <summary>A timestamptz read with <c>GetValue</c> (a UTC DateTime) as an instant.</summary>
+    // A timestamptz read with GetValue (a UTC DateTime) as an instant.
     public static DateTimeOffset? Instant(object? value) => value is DateTime utc ? new DateTimeOffset(utc, TimeSpan.Zero) : null;
+
+    // The service's real Program on this database and clock.
+    public MetricsApp App() => new(DataSource, Time, Options);
+
+    // The status board as the service's rules judge it at now.
+    public async Task<IReadOnlyList<ConnectorStatus>> StatusBoardAsync(DateTimeOffset now) =>
+        new StatusRules(Options.StatusBoard).Board(await Kpis.ConnectorFactsAsync(now, CancellationToken.None), now);
 
     public Task<StoreResult> StoreAsync(params RunCompleted[] runs) =>
         Writer.StoreAsync([.. runs.Select(r => new IncomingRun(r, null))], CancellationToken.None);

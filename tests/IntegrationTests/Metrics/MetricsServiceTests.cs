@@ -4,13 +4,14 @@ using System.Text.Json;
 using ConnectorHealth.Contracts;
 using ConnectorHealth.IntegrationTests.Infrastructure;
 using ConnectorHealth.Metrics;
+using ConnectorHealth.Metrics.Ingest;
+using ConnectorHealth.Metrics.Queries;
+using ConnectorHealth.Metrics.Rollups;
 using ConnectorHealth.Metrics.Apis;
 using ConnectorHealth.ServiceDefaults;
 using MassTransit;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -24,7 +25,7 @@ public sealed class MetricsServiceCollection : ICollectionFixture<PostgresServer
     public const string Name = "metrics-service";
 }
 
-/// <summary>The Metrics service composed as Program.cs composes it, on real PostgreSQL and RabbitMQ.</summary>
+// The Metrics service composed as Program.cs composes it, on real PostgreSQL and RabbitMQ.
 [Collection(MetricsServiceCollection.Name)]
 public sealed class MetricsServiceTests(PostgresServer postgres, RabbitMQServer rabbit)
 {
@@ -34,23 +35,13 @@ public sealed class MetricsServiceTests(PostgresServer postgres, RabbitMQServer 
         await using var dataSource = await postgres.CreateDatabaseAsync("service");
         var database = (string)(await dataSource.CreateCommand("SELECT current_database()").ExecuteScalarAsync())!;
 
-        var builder = WebApplication.CreateBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Configuration[$"ConnectionStrings:{ResourceNames.Database}"] = postgres.ConnectionString(database);
-        builder.Configuration[$"ConnectionStrings:{ResourceNames.Messaging}"] = rabbit.Uri.ToString();
-        builder.AddServiceDefaults();
-        builder.AddApplicationServices();
-        await using var app = builder.Build();
-        app.MapDefaultEndpoints();
-        app.MapOpenApi();
-        app.MapRunsApi();
-        app.MapKpisApi();
-        await app.StartAsync();
-        using var http = new HttpClient
-        {
-            BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()),
-        };
+        await using var service = new WebApplicationFactory<MetricsOptions>();
+        await using var app = service.WithWebHostBuilder(host => host
+            .UseSetting($"ConnectionStrings:{ResourceNames.Database}", postgres.ConnectionString(database))
+            .UseSetting($"ConnectionStrings:{ResourceNames.Messaging}", rabbit.Uri.ToString())
+            .ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning)));
+        // The first client starts the service: migrations, partition maintenance, the bus.
+        using var http = app.CreateClient();
 
         var now = DateTimeOffset.UtcNow;
         var runs = new TestRuns(33).Many(600, ["crm", "billing", "ads", "hr"], now.AddHours(-20), now);
@@ -94,7 +85,6 @@ public sealed class MetricsServiceTests(PostgresServer postgres, RabbitMQServer 
         Assert.True(openApi.GetProperty("components").GetProperty("schemas").TryGetProperty("DailyKpi", out var dailyKpi));
         Assert.True(dailyKpi.GetProperty("properties").TryGetProperty("p95LatencyMs", out _));
 
-        await app.StopAsync();
     }
 
     private static async Task<long> Count(NpgsqlDataSource dataSource, string sql)

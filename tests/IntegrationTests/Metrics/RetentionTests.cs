@@ -1,5 +1,8 @@
 using ConnectorHealth.IntegrationTests.Infrastructure;
 using ConnectorHealth.Metrics;
+using ConnectorHealth.Metrics.Ingest;
+using ConnectorHealth.Metrics.Queries;
+using ConnectorHealth.Metrics.Rollups;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ConnectorHealth.IntegrationTests.Metrics;
@@ -21,7 +24,7 @@ public sealed class RetentionTests(PostgresServer postgres)
 
         // 2026-05-15 minus 60 days is 2026-03-16: January and February are wholly older, March is not.
         db.Time.SetUtcNow(new DateTimeOffset(2026, 5, 15, 0, 0, 0, TimeSpan.Zero));
-        var maintenance = new PartitionMaintenance(db.DataSource, db.Writer, Microsoft.Extensions.Options.Options.Create(options), db.Time,
+        var maintenance = new PartitionMaintenance(db.DataSource, db.Partitions, Microsoft.Extensions.Options.Options.Create(options), db.Time,
             NullLogger<PartitionMaintenance>.Instance);
         var dropped = await maintenance.RunOnceAsync(CancellationToken.None);
 

@@ -4,6 +4,9 @@ using System.Text.Json;
 using ConnectorHealth.Contracts;
 using ConnectorHealth.IntegrationTests.Infrastructure;
 using ConnectorHealth.Metrics;
+using ConnectorHealth.Metrics.Ingest;
+using ConnectorHealth.Metrics.Queries;
+using ConnectorHealth.Metrics.Rollups;
 
 namespace ConnectorHealth.IntegrationTests.Metrics;
 
@@ -27,7 +30,7 @@ public sealed class RunsApiTests(PostgresServer postgres)
         {
             await db.StoreAsync([.. batch]);
         }
-        await using var api = await MetricsApiHost.StartAsync(db);
+        await using var api = db.App();
 
         var everything = await WalkAsync(api.Client, "/api/runs?limit=500");
         Assert.Equal(NewestFirst(runs).Select(r => r.RunId), everything.Ids);
@@ -48,7 +51,7 @@ public sealed class RunsApiTests(PostgresServer postgres)
     public async Task BadParametersGetProblemDetailsNamingEachOne()
     {
         await using var db = await MetricsDatabase.CreateAsync(postgres, Now);
-        await using var api = await MetricsApiHost.StartAsync(db);
+        await using var api = db.App();
 
         await AssertProblemAsync(api.Client, "/api/runs?status=exploded&source=moon&limit=100000&cursor=garbage&from=yesterday",
             "status", "source", "limit", "cursor", "from");
@@ -67,7 +70,7 @@ public sealed class RunsApiTests(PostgresServer postgres)
         await using var db = await MetricsDatabase.CreateAsync(postgres, Now);
         var run = TestRuns.Run("crm", Now.AddMinutes(-3), RunStatus.Succeeded, 640, rateLimited: true, attempts: 2);
         await db.Writer.StoreAsync([new IncomingRun(run, "0af7651916cd43dd8448eb211c80319c")], CancellationToken.None);
-        await using var api = await MetricsApiHost.StartAsync(db);
+        await using var api = db.App();
 
         var detail = await api.Client.GetFromJsonAsync<JsonElement>($"/api/runs/{run.RunId}");
         var page = await api.Client.GetFromJsonAsync<JsonElement>("/api/runs?connector=crm");
@@ -120,7 +123,7 @@ public sealed class RunsApiTests(PostgresServer postgres)
         Assert.Equal(parameters.Order(), errors.EnumerateObject().Select(e => e.Name).Order());
     }
 
-    /// <summary>PostgreSQL orders uuids by their bytes in RFC 4122 (big-endian) order.</summary>
+    // PostgreSQL orders uuids by their bytes in RFC 4122 (big-endian) order.
     private sealed class ByteOrder : IComparer<byte[]>
     {
         public static readonly ByteOrder Instance = new();

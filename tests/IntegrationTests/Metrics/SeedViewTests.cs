@@ -1,6 +1,9 @@
+using ConnectorHealth.Contracts;
 using ConnectorHealth.IntegrationTests.Infrastructure;
 using ConnectorHealth.Metrics;
-using ConnectorHealth.MetricsBench;
+using ConnectorHealth.Metrics.Ingest;
+using ConnectorHealth.Metrics.Queries;
+using ConnectorHealth.Metrics.Rollups;
 
 namespace ConnectorHealth.IntegrationTests.Metrics;
 
@@ -47,6 +50,51 @@ public sealed class SeedViewTests(PostgresServer postgres)
         Assert.Equal(0, await db.CountAsync("SELECT count(*) FROM raw.connector_runs WHERE status NOT IN ('success', 'failed')"));
 
         static IEnumerable<string> Sorted(List<object?[]> rows) => rows.Select(r => string.Join('|', r)).Order(StringComparer.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheDailySeedViewCountsRunsThatCrossMidnightOnTheDayTheyEndedAsTheFirstVersionDid()
+    {
+        await using var db = await MetricsDatabase.CreateAsync(postgres, Now);
+        var midnight = new DateTimeOffset(2026, 3, 2, 0, 0, 0, TimeSpan.Zero);
+        await db.StoreAsync(
+            TestRuns.Run("crm", midnight.AddMinutes(-1), latencyMs: 120_000),
+            TestRuns.Run("crm", midnight.AddHours(-3), RunStatus.Failed, latencyMs: 4 * 3_600_000, errorType: "Timeout"),
+            TestRuns.Run("crm", midnight.AddTicks(-10), latencyMs: 0.5, rateLimited: true, attempts: 2),
+            TestRuns.Run("crm", midnight.AddHours(-2), latencyMs: 300),
+            TestRuns.Run("crm", midnight.AddHours(1), latencyMs: 80),
+            TestRuns.Run("billing", midnight.AddDays(1).AddSeconds(-30), latencyMs: 45_000));
+        await using (var create = db.DataSource.CreateCommand(FirstVersion.Views))
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+
+        const string ours = "SELECT * FROM mart.connector_health_daily ORDER BY connector_name, day";
+        const string theirs = "SELECT * FROM first_version.connector_health_daily ORDER BY connector_name, day";
+        var first = await RowsInUtcAsync(db, theirs);
+        AssertSameDays(first, await db.RowsAsync(ours));
+        Assert.Equal(
+            [("billing", new DateOnly(2026, 3, 3), 1L), ("crm", new DateOnly(2026, 3, 1), 1L), ("crm", new DateOnly(2026, 3, 2), 4L)],
+            first.Select(r => ((string)r[0]!, (DateOnly)r[1]!, (long)r[2]!)));
+
+        // A rebuild of the days keeps the view equal to the first version's.
+        await db.Rebuilder.RebuildRollupsAsync(new DateOnly(2026, 3, 1), new DateOnly(2026, 3, 4), CancellationToken.None);
+        AssertSameDays(first, await db.RowsAsync(ours));
+        await db.Rebuilder.RebuildRollupsAsync(new DateOnly(2026, 3, 2), new DateOnly(2026, 3, 3), CancellationToken.None);
+        AssertSameDays(first, await db.RowsAsync(ours));
+
+        static void AssertSameDays(List<object?[]> expected, List<object?[]> actual)
+        {
+            Assert.Equal(expected.Count, actual.Count);
+            foreach (var (mine, theirs) in actual.Zip(expected))
+            {
+                Assert.Equal(theirs[..3], mine[..3]);
+                for (var column = 3; column < 7; column++)
+                {
+                    Assert.Equal((double)theirs[column]!, (double)mine[column]!, 1e-9);
+                }
+            }
+        }
     }
 
     [Fact]

@@ -2,7 +2,7 @@ using ConnectorHealth.Contracts;
 
 namespace ConnectorHealth.IntegrationTests.Metrics;
 
-/// <summary>Builds runs for tests: realistic but reproducible (seeded), with retries, rate limits and error types.</summary>
+// Builds runs for tests: realistic but reproducible (seeded), with retries, rate limits and error types.
 public sealed class TestRuns(int seed)
 {
     private static readonly string?[] ErrorTypes = ["HttpRequestException", "TimeoutException", "SchemaMismatch", "AuthExpired", null];
@@ -51,7 +51,7 @@ public sealed class TestRuns(int seed)
         };
     }
 
-    /// <summary>Random runs of the given connectors with start times uniform in [from, to).</summary>
+    // Random runs of the given connectors with start times uniform in [from, to).
     public List<RunCompleted> Many(int count, IReadOnlyList<string> connectors, DateTimeOffset from, DateTimeOffset to)
     {
         var runs = new List<RunCompleted>(count);
@@ -89,7 +89,7 @@ public sealed class TestRuns(int seed)
         return list;
     }
 
-    /// <summary>Splits into batches of random sizes from 1 to <paramref name="maxBatch"/>.</summary>
+    // Splits into batches of random sizes from 1 to maxBatch.
     public List<List<T>> Batches<T>(IReadOnlyList<T> items, int maxBatch)
     {
         var batches = new List<List<T>>();

@@ -15,8 +15,6 @@ namespace ConnectorHealth.IntegrationTests.Runner;
 [Collection(BrokerAndDatabaseCollection.Name)]
 public sealed class RunBufferTests(RabbitMQServer rabbit, PostgresServer postgres)
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
-
     public sealed class Received
     {
         public ConcurrentDictionary<Guid, int> Runs { get; } = new();
@@ -31,10 +29,43 @@ public sealed class RunBufferTests(RabbitMQServer rabbit, PostgresServer postgre
         }
     }
 
-    private IHost BuildRunnerHost(string database, Received received)
+    /// <summary>The runs the buffer reported a failed publish for: proof it tried, and did not just sit idle.</summary>
+    public sealed class FailedPublishes : ILoggerProvider, ILogger
+    {
+        private readonly ConcurrentDictionary<Guid, bool> _runs = new();
+
+        public bool Contains(Guid runId) => _runs.ContainsKey(runId);
+
+        public ILogger CreateLogger(string categoryName) =>
+            categoryName == typeof(RunBuffer).FullName ? this : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (state is IReadOnlyList<KeyValuePair<string, object?>> fields
+                && fields.Any(f => f is { Key: "{OriginalFormat}", Value: string format } && format.StartsWith("Publishing run", StringComparison.Ordinal))
+                && fields.FirstOrDefault(f => f.Key == "RunId").Value is Guid runId)
+            {
+                _runs.TryAdd(runId, true);
+            }
+        }
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private IHost BuildRunnerHost(string database, Received received, FailedPublishes? failedPublishes = null)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        if (failedPublishes is not null)
+        {
+            builder.Logging.AddProvider(failedPublishes);
+        }
         builder.Configuration[$"ConnectionStrings:{ServiceDefaults.ResourceNames.Database}"] = database;
         builder.Configuration[$"ConnectionStrings:{ServiceDefaults.ResourceNames.Messaging}"] = rabbit.Uri.ToString();
         builder.AddServiceDatabase("runner", typeof(RunnerStore).Assembly);
@@ -61,27 +92,12 @@ public sealed class RunBufferTests(RabbitMQServer rabbit, PostgresServer postgre
         LatencyMs = 1,
     };
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        using var cts = new CancellationTokenSource(Patience);
-        while (!condition())
-        {
-            try
-            {
-                await Task.Delay(200, cts.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                throw new TimeoutException($"Waited {Patience} for {what}");
-            }
-        }
-    }
-
     [Fact]
     public async Task RunsFinishedWhileTheBrokerIsDownWaitInTheBufferAndAreAllPublishedWhenItReturns()
     {
         var received = new Received();
-        using var host = BuildRunnerHost(await postgres.CreateDatabaseConnectionStringAsync("buffer"), received);
+        var failedPublishes = new FailedPublishes();
+        using var host = BuildRunnerHost(await postgres.CreateDatabaseConnectionStringAsync("buffer"), received, failedPublishes);
         await host.StartAsync();
         var buffer = host.Services.GetRequiredService<RunBuffer>();
 
@@ -91,12 +107,11 @@ public sealed class RunBufferTests(RabbitMQServer rabbit, PostgresServer postgre
         {
             await buffer.EnqueueAsync(run, CancellationToken.None);
         }
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        await Poll.UntilAsync(() => runs.All(r => failedPublishes.Contains(r.RunId)), "a failed publish of every run while the broker is down");
         Assert.Equal(20, buffer.Depth);
-        Assert.Empty(received.Runs);
 
         await rabbit.StartAsync();
-        await WaitUntilAsync(() => runs.All(r => received.Runs.ContainsKey(r.RunId)), "every buffered run to arrive");
+        await Poll.UntilAsync(() => runs.All(r => received.Runs.ContainsKey(r.RunId)), "every buffered run to arrive");
         Assert.Equal(0, buffer.Depth);
 
         await host.StopAsync();
@@ -127,17 +142,16 @@ public sealed class RunBufferTests(RabbitMQServer rabbit, PostgresServer postgre
             var kept = (long)(await dataSource.CreateCommand("SELECT count(*) FROM runner.pending_runs").ExecuteScalarAsync())!;
             Assert.Equal(5, kept);
         }
-        Assert.Empty(received.Runs);
 
         await rabbit.StartAsync();
         using var second = BuildRunnerHost(database, received);
         await second.StartAsync();
-        await WaitUntilAsync(() => runs.All(r => received.Runs.ContainsKey(r.RunId)), "the kept runs to arrive after the restart");
+        await Poll.UntilAsync(() => runs.All(r => received.Runs.ContainsKey(r.RunId)), "the kept runs to arrive after the restart");
 
         await using (var dataSource = NpgsqlDataSource.Create(database))
         {
-            await WaitUntilAsync(() =>
-                (long)dataSource.CreateCommand("SELECT count(*) FROM runner.pending_runs").ExecuteScalar()! == 0, "the pending rows to go");
+            await Poll.UntilAsync(async () =>
+                (long)(await dataSource.CreateCommand("SELECT count(*) FROM runner.pending_runs").ExecuteScalarAsync())! == 0, "the pending rows to go");
         }
         await second.StopAsync();
     }
@@ -188,19 +202,19 @@ public sealed class RunBufferTests(RabbitMQServer rabbit, PostgresServer postgre
             await buffer.EnqueueAsync(run, CancellationToken.None);
         }
 
-        await WaitUntilAsync(() => behind.All(r => received.Runs.ContainsKey(r.RunId)), "the runs behind the poison run to arrive");
-        await WaitUntilAsync(() => store.CountParkedAsync(CancellationToken.None).GetAwaiter().GetResult() == 1, "the poison run to be parked");
+        await Poll.UntilAsync(() => behind.All(r => received.Runs.ContainsKey(r.RunId)), "the runs behind the poison run to arrive");
+        await Poll.UntilAsync(async () => await store.CountParkedAsync(CancellationToken.None) == 1, "the poison run to be parked");
         var parked = Assert.Single(await store.ListParkedAsync(10, CancellationToken.None));
         Assert.Equal(poison.RunId, parked.RunId);
         Assert.Contains("serialised", parked.Reason, StringComparison.Ordinal);
         Assert.False(received.Runs.ContainsKey(poison.RunId));
         Assert.Empty(await store.LoadPendingAsync(10, [], CancellationToken.None));
-        await WaitUntilAsync(() => buffer.Depth == 0, "the buffer to empty");
+        await Poll.UntilAsync(() => buffer.Depth == 0, "the buffer to empty");
 
         // Re-driven while the cause persists, it is parked again rather than lost or stuck.
         var parkedStore = new ParkedRunStore(store, buffer);
         Assert.Equal(1, await parkedStore.RedriveAsync([poison.RunId.ToString()], CancellationToken.None));
-        await WaitUntilAsync(() => store.CountParkedAsync(CancellationToken.None).GetAwaiter().GetResult() == 1 && buffer.Depth == 0,
+        await Poll.UntilAsync(async () => await store.CountParkedAsync(CancellationToken.None) == 1 && buffer.Depth == 0,
             "the re-driven poison run to be parked again");
         await host.StopAsync();
     }

@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using ConnectorHealth.Contracts;
+using MassTransit;
+
+namespace ConnectorHealth.Metrics.Ingest;
+
+// Stores runs in batches, so ingest keeps up with bursts: one transaction per batch. Each run counts once: a
+// redelivered or duplicated message finds its RunId in the ledger and changes nothing.
+public sealed class RunCompletedConsumer(RunWriter writer) : IConsumer<Batch<RunCompleted>>
+{
+    // MassTransit carries the publisher's span as a W3C traceparent in this header; a batch runs under one activity
+    // (the last message's), so each run's trace is read from its own message.
+    private const string ActivityIdHeader = "MT-Activity-Id";
+
+    public async Task Consume(ConsumeContext<Batch<RunCompleted>> context)
+    {
+        var runs = new List<IncomingRun>(context.Message.Length);
+        foreach (var message in context.Message)
+        {
+            runs.Add(new IncomingRun(message.Message, TraceIdOf(message, context.Message.Length)));
+        }
+        await writer.StoreAsync(runs, context.CancellationToken);
+    }
+
+    private static string? TraceIdOf(ConsumeContext<RunCompleted> message, int batchLength)
+    {
+        if (message.Headers.Get<string>(ActivityIdHeader) is { } activityId
+            && ActivityContext.TryParse(activityId, null, out var parent))
+        {
+            return parent.TraceId.ToHexString();
+        }
+        return batchLength == 1 ? Activity.Current?.TraceId.ToHexString() : null;
+    }
+}
+
+// Batches of up to 100 runs, or whatever arrived within 100 ms of the first.
+public sealed class RunCompletedConsumerDefinition : ConsumerDefinition<RunCompletedConsumer>
+{
+    public const int MessageLimit = 100;
+
+    protected override void ConfigureConsumer(
+        IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<RunCompletedConsumer> consumerConfigurator,
+        IRegistrationContext context)
+    {
+        consumerConfigurator.Options<BatchOptions>(batch => batch
+            .SetMessageLimit(MessageLimit)
+            .SetTimeLimit(TimeSpan.FromMilliseconds(100))
+            .SetConcurrencyLimit(2));
+    }
+}

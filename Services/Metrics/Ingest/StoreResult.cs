@@ -1,0 +1,3 @@
+namespace ConnectorHealth.Metrics.Ingest;
+
+public sealed record StoreResult(int Stored, int Duplicates, int Rejected);

@@ -1,0 +1,15 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ConnectorHealth.Metrics.Queries;
+
+namespace ConnectorHealth.Metrics;
+
+// The API's answers serialised by compile-time generated code: a 30-day report holds ~15,000 items.
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(RunPage))]
+[JsonSerializable(typeof(RunDetail))]
+[JsonSerializable(typeof(DailyKpiReport))]
+[JsonSerializable(typeof(DailyKpi))]
+[JsonSerializable(typeof(FailureReasonReport))]
+[JsonSerializable(typeof(StatusBoard))]
+internal sealed partial class MetricsJsonContext : JsonSerializerContext;
