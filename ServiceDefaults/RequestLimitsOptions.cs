@@ -12,8 +12,8 @@ public sealed class RequestLimitsOptions
     public int MaxUrlBytes { get; set; } = 8 * 1024;
 
     /// <summary>
-    /// Largest request body, in bytes; larger answers 413. Several times the runner's payload cap (1 MiB by default):
-    /// a report's payload is cut to that cap anyway, so more is only memory spent on a client's mistake.
+    /// Largest request body, in bytes; larger answers 413. Several times the runner's payload limit (1 MiB by default,
+    /// counted as compact UTF-8, while a body may escape its text): more is only memory spent on a client's mistake.
     /// </summary>
     [Range(1024, 1024L * 1024 * 1024)]
     public long MaxBodyBytes { get; set; } = 8 * 1024 * 1024;

@@ -12,8 +12,29 @@ public static class StorableText
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    public static bool IsStorable(ReadOnlySpan<char> text) =>
-        !text.Contains('\0') && IsWellFormedUtf16(text);
+    public static bool IsStorable(ReadOnlySpan<char> text) => Problem(text) is null;
+
+    /// <summary>What keeps <paramref name="text"/> from being stored, or null when nothing does.</summary>
+    public static string? Problem(ReadOnlySpan<char> text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '\0')
+            {
+                return "contains a NUL character (\\u0000)";
+            }
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(c))
+            {
+                return "contains invalid Unicode (an unpaired surrogate)";
+            }
+        }
+        return null;
+    }
 
     /// <summary>Percent-decodes a URL component strictly: false for invalid UTF-8 (e.g. %ED%A0%80, an encoded surrogate).</summary>
     public static bool TryPercentDecode(ReadOnlySpan<char> raw, bool plusIsSpace, out string decoded)
@@ -52,22 +73,6 @@ public static class StorableText
             decoded = "";
             return false;
         }
-    }
-
-    private static bool IsWellFormedUtf16(ReadOnlySpan<char> text)
-    {
-        for (var i = 0; i < text.Length; i++)
-        {
-            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(text[i]))
-            {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static int HexValue(char c) => c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;

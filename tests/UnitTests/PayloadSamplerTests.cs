@@ -80,7 +80,7 @@ public class PayloadSamplerTests
         Assert.True(sample.Truncated);
         Assert.Equal(1, sample.Payload.GetProperty("id").GetInt32());
         Assert.Contains(sample.Reasons, r => r.StartsWith("depth:", StringComparison.Ordinal));
-        Assert.Empty(PayloadInspector.Inspect(sample.Payload, new PayloadLimits { MaxDepth = 8 }));
+        Assert.Empty(PayloadInspector.Inspect(sample.Payload, new PayloadLimits { MaxDepth = 8 }).Findings);
         // What the message envelope and every consumer can read again.
         Assert.NotNull(JsonSerializer.Deserialize<JsonElement>(JsonSerializer.Serialize(sample.Payload)).GetRawText());
     }
@@ -96,7 +96,7 @@ public class PayloadSamplerTests
         var sample = PayloadSampler.Sample(document.RootElement, limits);
 
         Assert.True(sample.Truncated);
-        Assert.Empty(PayloadInspector.Inspect(sample.Payload, limits));
+        Assert.Empty(PayloadInspector.Inspect(sample.Payload, limits).Findings);
         Assert.Equal(["keys", "number", "string-length", "text"], sample.Reasons.Select(r => r[..r.IndexOf(':')]).Order());
         Assert.Equal("a\uFFFDb", sample.Payload.GetProperty("nul").GetString());
         Assert.Equal("\uFFFD", sample.Payload.GetProperty("lone").GetString());

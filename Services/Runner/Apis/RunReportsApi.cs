@@ -3,7 +3,6 @@ using ConnectorHealth.Runner.Reports;
 using ConnectorHealth.Runner.Runs;
 using ConnectorHealth.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace ConnectorHealth.Runner.Apis;
@@ -15,14 +14,12 @@ public static partial class RunReportsApi
 
     public static IEndpointRouteBuilder MapRunReportsApi(this IEndpointRouteBuilder app)
     {
-        var limits = app.ServiceProvider.GetRequiredService<IOptions<RunnerOptions>>().Value.Reports;
         app.MapPost("/api/runs", ReportRun).WithTags("Runs").WithName("ReportRun")
             .WithSummary("Report a run of an outside pipeline; the same runId is accepted once")
             .WithDescription(
                 "202 means the run is stored and will reach run history, drift and alerting. A report the pipeline could not "
                 + "carry is refused: 400 naming each field and the limit it breaks, 413 for a payload or body over the size limit.")
             .Accepts<RunReport>("application/json")
-            .WithMetadata(new RequestSizeLimitAttribute(limits.MaxRequestBytes))
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
@@ -49,7 +46,7 @@ public static partial class RunReportsApi
             return TypedResults.ValidationProblem(problems.Errors, title: "The run report is not valid");
         }
 
-        var run = report.ToRunCompleted();
+        var run = report.ToRunCompleted(problems.PayloadBytes);
         ReportOutcome outcome;
         try
         {

@@ -1,38 +1,17 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using ConnectorHealth.ServiceDefaults;
 
 namespace ConnectorHealth.Runner.Payloads;
 
 /// <summary>
-/// Text as PostgreSQL and every JSON reader downstream accept it: no NUL, and no half of a surrogate pair. JSON escapes
-/// (<c>\u0000</c>, <c>\ud800</c>) let both through the parser, and <see cref="JsonElement.GetString"/> throws on the latter.
+/// Reading and repairing JSON text that is not <see cref="StorableText"/>: JSON escapes (<c>\u0000</c>, <c>\ud800</c>)
+/// let NUL and lone surrogates through the parser, and <see cref="JsonElement.GetString"/> throws on the latter.
 /// </summary>
 public static class JsonText
 {
     public const char Replacement = '\uFFFD';
-
-    /// <summary>The problem with <paramref name="text"/>, or null when it is valid.</summary>
-    public static string? Problem(string text)
-    {
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (c == '\0')
-            {
-                return "contains a NUL character (\\u0000)";
-            }
-            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                i++;
-            }
-            else if (char.IsSurrogate(c))
-            {
-                return "contains invalid Unicode (an unpaired surrogate)";
-            }
-        }
-        return null;
-    }
 
     /// <summary>The current string value or property name as written, lone surrogates included (never throws on them).</summary>
     public static string Read(ref Utf8JsonReader reader)
@@ -51,7 +30,7 @@ public static class JsonText
     /// <summary>NUL and unpaired surrogates replaced by U+FFFD; other text unchanged.</summary>
     public static string Clean(string text)
     {
-        if (Problem(text) is null)
+        if (StorableText.IsStorable(text))
         {
             return text;
         }

@@ -1,6 +1,8 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using ConnectorHealth.ServiceDefaults;
 
 namespace ConnectorHealth.Runner.Payloads;
 
@@ -17,10 +19,13 @@ public enum PayloadLimit
 /// <summary>One way a payload breaks a limit, at the first place it does (<c>payload.items[3].name</c>).</summary>
 public sealed record PayloadFinding(PayloadLimit Limit, string Path, string Message);
 
+/// <summary>A payload's size (compact UTF-8 JSON) and what in it breaks a limit.</summary>
+public sealed record PayloadInspection(long Bytes, IReadOnlyList<PayloadFinding> Findings);
+
 /// <summary>Finds what in a payload the pipeline cannot carry or store: one finding per kind of limit, at its first place.</summary>
 public static partial class PayloadInspector
 {
-    public static IReadOnlyList<PayloadFinding> Inspect(JsonElement payload, PayloadLimits limits, string root = "payload")
+    public static PayloadInspection Inspect(JsonElement payload, PayloadLimits limits, string root = "payload")
     {
         var findings = new Dictionary<PayloadLimit, PayloadFinding>();
         void Found(PayloadLimit limit, string path, string message) => findings.TryAdd(limit, new PayloadFinding(limit, path, message));
@@ -31,7 +36,7 @@ public static partial class PayloadInspector
             Found(PayloadLimit.Bytes, root, $"The payload is {bytes:N0} bytes; at most {limits.MaxBytes:N0} bytes (compact UTF-8 JSON) are accepted.");
         }
 
-        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(payload.GetRawText()), new JsonReaderOptions { MaxDepth = 4096 });
+        var reader = new Utf8JsonReader(JsonMarshal.GetRawUtf8Value(payload), new JsonReaderOptions { MaxDepth = 4096 });
         var path = new JsonPathTracker(root);
         var keys = 0;
         while (reader.Read())
@@ -76,7 +81,7 @@ public static partial class PayloadInspector
                     break;
             }
         }
-        return findings.Values.OrderBy(f => f.Limit).ToList();
+        return new PayloadInspection(bytes, findings.Values.OrderBy(f => f.Limit).ToList());
 
         void CheckText(string text, string what)
         {
@@ -84,7 +89,7 @@ public static partial class PayloadInspector
             {
                 Found(PayloadLimit.StringLength, path.Current, $"A {what} of {text.Length:N0} characters; at most {limits.MaxStringLength:N0} are accepted.");
             }
-            if (JsonText.Problem(text) is { } problem)
+            if (StorableText.Problem(text) is { } problem)
             {
                 Found(PayloadLimit.Text, path.Current, $"A {what} that {problem}.");
             }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -25,8 +26,7 @@ public static class PayloadSampler
 
     public static SampledPayload Sample(JsonElement payload, PayloadLimits limits)
     {
-        var findings = PayloadInspector.Inspect(payload, limits);
-        var originalBytes = SizeOf(payload);
+        var (originalBytes, findings) = PayloadInspector.Inspect(payload, limits);
         if (findings.Count == 0)
         {
             return new SampledPayload(payload, false, originalBytes, []);
@@ -78,7 +78,7 @@ public static class PayloadSampler
 
     private static JsonElement Normalize(JsonElement payload, PayloadLimits limits)
     {
-        var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(payload.GetRawText()), new JsonReaderOptions { MaxDepth = 4096 });
+        var reader = new Utf8JsonReader(JsonMarshal.GetRawUtf8Value(payload), new JsonReaderOptions { MaxDepth = 4096 });
         var buffer = new ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {

@@ -6,10 +6,6 @@ namespace ConnectorHealth.Runner.Reports;
 /// <summary>What <c>POST /api/runs</c> accepts (configuration section <c>Runner:Reports</c>); the payload's own limits are <c>Runner:Payload</c>.</summary>
 public sealed class ReportLimits
 {
-    /// <summary>The whole request body; larger bodies are answered 413 before they are read.</summary>
-    [Range(4 * 1024, 256 * 1024 * 1024)]
-    public long MaxRequestBytes { get; set; } = 8 * 1024 * 1024;
-
     [Range(1, 1_000)]
     public int MaxAttempts { get; set; } = 100;
 

@@ -7,7 +7,8 @@ namespace ConnectorHealth.Runner.Reports;
 /// <summary>A valid report as the run the pipeline carries.</summary>
 public static class ReportedRun
 {
-    public static RunCompleted ToRunCompleted(this RunReport report)
+    /// <param name="payloadBytes">The payload's size, as the validator measured it.</param>
+    public static RunCompleted ToRunCompleted(this RunReport report, long payloadBytes)
     {
         var status = EnumNames.TryParse<RunStatus>(report.Status, out var s) ? s : RunStatus.Failed;
         var started = report.StartedAt!.Value;
@@ -36,7 +37,7 @@ public static class ReportedRun
             ErrorMessage = report.ErrorMessage,
             // Within every limit (the validator saw to it), so carried whole.
             Payload = report.Payload is { ValueKind: not JsonValueKind.Undefined } payload ? payload : null,
-            PayloadBytes = report.Payload is { } p ? Payloads.PayloadSampler.SizeOf(p) : 0,
+            PayloadBytes = payloadBytes,
             ExpectedInterval = report.ExpectedInterval,
         };
     }

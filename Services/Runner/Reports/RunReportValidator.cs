@@ -1,11 +1,13 @@
 using ConnectorHealth.Contracts;
 using ConnectorHealth.Runner.Payloads;
+using ConnectorHealth.ServiceDefaults;
 
 namespace ConnectorHealth.Runner.Reports;
 
 /// <summary>What is wrong with a report, by field (<c>attempts[2].durationMs</c>, <c>payload.items[3].name</c>).</summary>
 /// <param name="TooLarge">The payload is over the byte limit: answered 413 rather than 400.</param>
-public sealed record ReportProblems(Dictionary<string, string[]> Errors, bool TooLarge)
+/// <param name="PayloadBytes">The payload's size as compact UTF-8 JSON, measured once here.</param>
+public sealed record ReportProblems(Dictionary<string, string[]> Errors, bool TooLarge, long PayloadBytes)
 {
     public bool IsValid => Errors.Count == 0;
 }
@@ -57,15 +59,18 @@ public static class RunReportValidator
         }
 
         var tooLarge = false;
+        long payloadBytes = 0;
         if (report.Payload is { } payload)
         {
-            foreach (var finding in PayloadInspector.Inspect(payload, payloadLimits))
+            var inspection = PayloadInspector.Inspect(payload, payloadLimits);
+            payloadBytes = inspection.Bytes;
+            foreach (var finding in inspection.Findings)
             {
                 tooLarge |= finding.Limit == PayloadLimit.Bytes;
                 Add(finding.Path, finding.Message);
             }
         }
-        return new ReportProblems(errors, tooLarge);
+        return new ReportProblems(errors, tooLarge, payloadBytes);
     }
 
     private static void ValidateTimes(RunReport report, DateTimeOffset now, ReportLimits limits, Action<string, string> add)
@@ -171,7 +176,7 @@ public static class RunReportValidator
         {
             add(field, $"{field} is {text.Length:N0} characters long; at most {maxLength:N0} are accepted.");
         }
-        else if (JsonText.Problem(text) is { } problem)
+        else if (StorableText.Problem(text) is { } problem)
         {
             add(field, $"{field} {problem}.");
         }
