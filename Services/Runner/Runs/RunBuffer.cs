@@ -148,21 +148,18 @@ public sealed partial class RunBuffer : BackgroundService, IPublishBacklogSource
         await base.StopAsync(cancellationToken);
         await Task.WhenAll(_publishing.Keys).WaitAsync(cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
 
-        // One try each while the broker answers; the first failure ends the drain.
+        // Stored runs stay pending for the next start. The others get one try each while the broker answers; the
+        // first failure ends the drain.
         var left = new List<PendingRun>();
         var brokerAnswers = true;
-        foreach (var run in _inHand.Values.OrderBy(r => r.Since))
+        foreach (var run in _inHand.Values.Where(r => !r.Stored).OrderBy(r => r.Since))
         {
             if (brokerAnswers && !cancellationToken.IsCancellationRequested)
             {
                 try
                 {
                     await PublishOnceAsync(run, cancellationToken);
-                    _inHand.TryRemove(run.Run.RunId, out _);
-                    if (run.Stored)
-                    {
-                        _confirmed.Writer.TryWrite(run.Run.RunId);
-                    }
+                    Confirmed(run);
                     continue;
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -174,19 +171,18 @@ public sealed partial class RunBuffer : BackgroundService, IPublishBacklogSource
         }
 
         await DeleteBatchesAsync(CancellationToken.None, drainOnly: true);
-        var unstored = left.Where(r => !r.Stored).ToList();
-        if (unstored.Count == 0)
+        if (left.Count == 0)
         {
             return;
         }
         try
         {
-            await _store.StorePendingAsync(unstored, CancellationToken.None);
-            LogKept(_logger, unstored.Count);
+            await _store.StorePendingAsync(left, CancellationToken.None);
+            LogKept(_logger, left.Count);
         }
         catch (Exception ex)
         {
-            LogLost(_logger, ex, unstored.Count, string.Join(", ", unstored.Select(r => r.Run.RunId)));
+            LogLost(_logger, ex, left.Count, string.Join(", ", left.Select(r => r.Run.RunId)));
         }
     }
 
@@ -203,11 +199,7 @@ public sealed partial class RunBuffer : BackgroundService, IPublishBacklogSource
                 {
                     await PublishOnceAsync(run, stoppingToken);
                     Interlocked.Exchange(ref _lastConfirmedTicks, _time.GetUtcNow().UtcTicks);
-                    _inHand.TryRemove(run.Run.RunId, out _);
-                    if (run.Stored)
-                    {
-                        _confirmed.Writer.TryWrite(run.Run.RunId);
-                    }
+                    Confirmed(run);
                     return;
                 }
                 catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
@@ -229,6 +221,16 @@ public sealed partial class RunBuffer : BackgroundService, IPublishBacklogSource
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Still in hand: the shutdown drain publishes or keeps it.
+        }
+    }
+
+    /// <summary>The run leaves the buffer; a stored one is deleted from the pending runs with the next batch.</summary>
+    private void Confirmed(PendingRun run)
+    {
+        _inHand.TryRemove(run.Run.RunId, out _);
+        if (run.Stored)
+        {
+            _confirmed.Writer.TryWrite(run.Run.RunId);
         }
     }
 
