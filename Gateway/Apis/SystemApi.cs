@@ -26,7 +26,10 @@ public static class SystemApi
     /// </summary>
     public static IServiceCollection AddSystemApi(this IServiceCollection services)
     {
-        services.AddHttpClient(HttpClientName, client => client.Timeout = PerServiceTimeout);
+        // The defaults' resilience handler would retry behind the per-service timeout; the overview wants one honest try.
+#pragma warning disable EXTEXP0001 // Experimental, but the way to opt one client out of the defaults.
+        services.AddHttpClient(HttpClientName).RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
         return services;
     }
 
