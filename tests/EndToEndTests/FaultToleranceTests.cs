@@ -277,8 +277,10 @@ public sealed class FaultToleranceTests(ConnectorHealthApp system)
         var commands = system.App.Services.GetRequiredService<ResourceCommandService>();
         await WaitForAsync(async () => (await commands.ExecuteCommandAsync(resource, "resource-start", cancellationToken)).Success,
             $"{resource} to start again", cancellationToken, TimeSpan.FromSeconds(2));
+        // The state stream starts with the current snapshot, which can still be the killed process's "Exited" for a
+        // moment after the start command returns: wait through it rather than stopping at the first unavailable state.
         using var healthy = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        await system.App.ResourceNotifications.WaitForResourceHealthyAsync(resource, healthy.Token);
+        await system.App.ResourceNotifications.WaitForResourceHealthyAsync(resource, WaitBehavior.WaitOnResourceUnavailable, healthy.Token);
     }
 
     private string ProcessId(string resource)
