@@ -1,11 +1,10 @@
 using System.Globalization;
-using ConnectorHealth.ServiceDefaults;
 
-namespace ConnectorHealth.Metrics.Queries;
+namespace ConnectorHealth.ServiceDefaults;
 
 // Parses query parameters from their raw text, so that a bad value becomes a validation problem naming the parameter
 // instead of a bare 400 from model binding.
-internal sealed class QueryParameters
+public sealed class QueryParameters
 {
     // The days a query may name. Runs before 1970 cannot exist, and the bounds keep every derived day (a default
     // range counted back from to, the day after to) inside what DateOnly and PostgreSQL can hold.

@@ -1,4 +1,14 @@
+using ConnectorHealth.Drift.DataContracts;
+using ConnectorHealth.Drift.History;
+using ConnectorHealth.Drift.Ingest;
+using ConnectorHealth.Drift.Publishing;
+using ConnectorHealth.Drift.Queries;
+using ConnectorHealth.Drift.Schemas;
 using ConnectorHealth.ServiceDefaults;
+using ConnectorHealth.ServiceDefaults.Pipeline;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 
 namespace ConnectorHealth.Drift;
 
@@ -6,8 +16,22 @@ internal static class ApplicationServices
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddServiceDatabase("drift", typeof(RunCompletedConsumer).Assembly);
-        builder.AddMessaging(ResourceNames.Drift, bus => bus.AddConsumer<RunCompletedConsumer>());
-        builder.Services.AddOpenApi();
+        builder.AddServiceDatabase("drift", typeof(DriftProcessor).Assembly);
+        var services = builder.Services;
+        services.AddOptions<DriftOptions>().BindConfiguration(DriftOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DriftOptions>, DriftOptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.ConfigureHttpJsonOptions(json => DriftJson.Configure(json.SerializerOptions));
+        services.AddSingleton(provider => new SchemaInferrer(provider.GetRequiredService<IOptions<DriftOptions>>().Value.Inference));
+        services.AddSingleton<ContractRules>();
+        services.AddSingleton<VersionFieldsCache>();
+        services.AddSingleton<DriftProcessor>();
+        services.AddSingleton<DriftStore>();
+        services.AddSingleton<DriftEventPublisher>();
+        services.AddSingleton<IPublishBacklogSource>(provider => provider.GetRequiredService<DriftEventPublisher>());
+        // After the migrator (registered by AddServiceDatabase): the sweep reads the drift schema.
+        services.AddHostedService(provider => provider.GetRequiredService<DriftEventPublisher>());
+        builder.AddMessaging(ResourceNames.Drift, bus => bus.AddConsumer<RunCompletedConsumer, RunCompletedConsumerDefinition>());
+        services.AddOpenApi();
     }
 }

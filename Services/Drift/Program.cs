@@ -1,4 +1,5 @@
 using ConnectorHealth.Drift;
+using ConnectorHealth.Drift.Apis;
 using ConnectorHealth.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -11,5 +12,7 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapOpenApi();
 app.MapSystemApi(ResourceNames.Drift);
+app.MapSchemasApi();
+app.MapContractsApi();
 
 app.Run();

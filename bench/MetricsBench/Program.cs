@@ -271,7 +271,7 @@ static async Task<(Guid RunId, string Cursor)> MidYearRunAsync(NpgsqlDataSource 
     await using var reader = await command.ExecuteReaderAsync();
     await reader.ReadAsync();
     var runId = reader.GetGuid(0);
-    return (runId, Uri.EscapeDataString(new RunCursor(reader.GetFieldValue<DateTimeOffset>(1), runId).Encode()));
+    return (runId, Uri.EscapeDataString(new PageCursor(reader.GetFieldValue<DateTimeOffset>(1), runId).Encode()));
 }
 
 internal sealed record Scenario(string Name, bool IsKpi, string Url, string? BaselineName, string? BaselineSql, object[] BaselineParameters);

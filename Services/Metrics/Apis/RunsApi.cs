@@ -12,7 +12,7 @@ public static class RunsApi
     public const int MaxLimit = 500;
     public const int ConnectorMaxLength = 200;
 
-    // RunCursor.TryDecode refuses longer text; the cursors it hands out are shorter.
+    // PageCursor.TryDecode refuses longer text; the cursors it hands out are shorter.
     private const int CursorMaxLength = 64;
 
     public static IEndpointRouteBuilder MapRunsApi(this IEndpointRouteBuilder app)
@@ -56,8 +56,8 @@ public static class RunsApi
             query.Fail("from", "from must not be after to.");
         }
         var pageSize = query.Int("limit", limit, 1, MaxLimit) ?? DefaultLimit;
-        RunCursor? after = null;
-        if (cursor is not null && !RunCursor.TryDecode(cursor, out after))
+        PageCursor? after = null;
+        if (cursor is not null && !PageCursor.TryDecode(cursor, out after))
         {
             query.Fail("cursor", "cursor is not one this API handed out.");
         }
@@ -75,7 +75,7 @@ public static class RunsApi
             return TypedResults.Ok(new RunPage(runs, null));
         }
         var page = runs.Take(pageSize).ToArray();
-        return TypedResults.Ok(new RunPage(page, new RunCursor(page[^1].StartedAt, page[^1].RunId).Encode()));
+        return TypedResults.Ok(new RunPage(page, new PageCursor(page[^1].StartedAt, page[^1].RunId).Encode()));
     }
 
     public static async Task<Results<Ok<RunDetail>, NotFound>> GetRun(

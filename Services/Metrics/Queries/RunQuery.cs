@@ -1,3 +1,5 @@
+using ConnectorHealth.ServiceDefaults;
+
 namespace ConnectorHealth.Metrics.Queries;
 
 // Filters of the run list; times are a half-open range [From, To) on the start time.
@@ -8,4 +10,4 @@ public sealed record RunQuery(
     DateTimeOffset? From = null,
     DateTimeOffset? To = null,
     int Limit = 50,
-    RunCursor? After = null);
+    PageCursor? After = null);

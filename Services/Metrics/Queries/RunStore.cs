@@ -38,8 +38,8 @@ public sealed class RunStore(NpgsqlDataSource dataSource)
         }
         if (query.After is { } after)
         {
-            var startedAt = Parameter(command, after.StartedAt.ToUniversalTime(), NpgsqlDbType.TimestampTz);
-            var runId = Parameter(command, after.RunId, NpgsqlDbType.Uuid);
+            var startedAt = Parameter(command, after.At.ToUniversalTime(), NpgsqlDbType.TimestampTz);
+            var runId = Parameter(command, after.Id, NpgsqlDbType.Uuid);
             // The plain bound lets PostgreSQL skip the months after the cursor.
             where.Add($"started_at <= {startedAt} AND (started_at, run_id) < ({startedAt}, {runId})");
         }

@@ -24,7 +24,7 @@ public sealed class OpenApiLintTests(ITestOutputHelper output)
     public Task TheMetricsDocumentPassesTheLinter() => LintAsync<ConnectorHealth.Metrics.MetricsOptions>("metrics");
 
     [Fact]
-    public Task TheDriftDocumentPassesTheLinter() => LintAsync<ConnectorHealth.Drift.RunCompletedConsumer>("drift");
+    public Task TheDriftDocumentPassesTheLinter() => LintAsync<ConnectorHealth.Drift.DriftOptions>("drift");
 
     [Fact]
     public Task TheAlertingDocumentPassesTheLinter() => LintAsync<ConnectorHealth.Alerting.RunCompletedConsumer>("alerting");

@@ -2,22 +2,22 @@ using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.AspNetCore.WebUtilities;
 
-namespace ConnectorHealth.Metrics.Queries;
+namespace ConnectorHealth.ServiceDefaults;
 
-// An opaque position in the newest-first run list: the last run of the previous page.
-public sealed record RunCursor(DateTimeOffset StartedAt, Guid RunId)
+// An opaque position in a newest-first list ordered by (time, id): the last item of the previous page.
+public sealed record PageCursor(DateTimeOffset At, Guid Id)
 {
     private const int Length = sizeof(long) + 16;
 
     public string Encode()
     {
         Span<byte> bytes = stackalloc byte[Length];
-        BinaryPrimitives.WriteInt64BigEndian(bytes, StartedAt.UtcTicks);
-        RunId.TryWriteBytes(bytes[sizeof(long)..], bigEndian: true, out _);
+        BinaryPrimitives.WriteInt64BigEndian(bytes, At.UtcTicks);
+        Id.TryWriteBytes(bytes[sizeof(long)..], bigEndian: true, out _);
         return WebEncoders.Base64UrlEncode(bytes);
     }
 
-    public static bool TryDecode(string? text, [NotNullWhen(true)] out RunCursor? cursor)
+    public static bool TryDecode(string? text, [NotNullWhen(true)] out PageCursor? cursor)
     {
         cursor = null;
         if (string.IsNullOrEmpty(text) || text.Length > 64)
@@ -46,7 +46,7 @@ public sealed record RunCursor(DateTimeOffset StartedAt, Guid RunId)
             return false;
         }
 
-        cursor = new RunCursor(new DateTimeOffset(ticks, TimeSpan.Zero), new Guid(bytes.AsSpan(sizeof(long)), bigEndian: true));
+        cursor = new PageCursor(new DateTimeOffset(ticks, TimeSpan.Zero), new Guid(bytes.AsSpan(sizeof(long)), bigEndian: true));
         return true;
     }
 }

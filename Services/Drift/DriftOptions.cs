@@ -1,0 +1,32 @@
+using System.ComponentModel.DataAnnotations;
+using ConnectorHealth.Drift.Schemas;
+using Microsoft.Extensions.Options;
+
+namespace ConnectorHealth.Drift;
+
+// Settings of the Drift service (configuration section Drift).
+public sealed class DriftOptions
+{
+    public const string Section = "Drift";
+
+    // How far schema inference reads into a payload.
+    [Required]
+    [ValidateObjectMembers]
+    public InferenceLimits Inference { get; set; } = new();
+
+    // A return to a known version within this time of the previous change is part of an oscillation: recorded, but
+    // published once when the oscillation starts rather than at every flip.
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan OscillationWindow { get; set; } = TimeSpan.FromHours(1);
+
+    // How often drift events whose publication did not happen with their batch (a broker outage) are published.
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan PublishSweepInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    // The largest contract document accepted (UTF-8 bytes).
+    [Range(64, 1_048_576)]
+    public int MaxContractBytes { get; set; } = 65_536;
+}
+
+[OptionsValidator]
+public sealed partial class DriftOptionsValidator : IValidateOptions<DriftOptions>;

@@ -1,0 +1,39 @@
+using System.Text.Json;
+using ConnectorHealth.Drift.Schemas;
+
+namespace ConnectorHealth.Drift.History;
+
+/// <summary>A field as the database and the API hold it: its JSON types by name.</summary>
+public sealed record StoredField(string Path, IReadOnlyList<string> Types, bool Nullable, bool Optional);
+
+/// <summary>Converts inferred fields to and from their stored JSON form.</summary>
+public static class StoredFields
+{
+    private static readonly (JsonTypes Type, string Name)[] Names =
+    [
+        (JsonTypes.Boolean, "boolean"), (JsonTypes.Integer, "integer"), (JsonTypes.Number, "number"),
+        (JsonTypes.String, "string"), (JsonTypes.Object, "object"), (JsonTypes.Array, "array"),
+    ];
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static StoredField From(FieldSchema field) =>
+        new(field.Path, Names.Where(n => field.Types.HasFlag(n.Type)).Select(n => n.Name).ToArray(), field.Nullable, field.Optional);
+
+    public static FieldSchema ToField(StoredField field)
+    {
+        var types = JsonTypes.None;
+        foreach (var name in field.Types)
+        {
+            types |= Names.First(n => n.Name == name).Type;
+        }
+        return new FieldSchema(field.Path, types, field.Nullable, field.Optional);
+    }
+
+    public static string Serialize(IEnumerable<FieldSchema> fields) => JsonSerializer.Serialize(fields.Select(From), Json);
+
+    public static IReadOnlyList<FieldSchema> Deserialize(string json) =>
+        JsonSerializer.Deserialize<List<StoredField>>(json, Json)!.Select(ToField).ToArray();
+
+    public static IReadOnlyList<StoredField> DeserializeStored(string json) => JsonSerializer.Deserialize<List<StoredField>>(json, Json)!;
+}
