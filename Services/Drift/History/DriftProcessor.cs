@@ -186,7 +186,7 @@ public sealed partial class DriftProcessor(
             {
                 if (state.LatestFinishedAt is { } latest && RunOrder.Compare(run.Run.FinishedAt, run.Run.RunId, latest, state.LatestRunId!.Value) < 0)
                 {
-                    await PlaceLateRunAsync(connection, transaction, context, work, state, run, cancellationToken);
+                    await PlaceLateRunAsync(connection, transaction, work, state, run, cancellationToken);
                 }
                 else
                 {
@@ -279,11 +279,14 @@ public sealed partial class DriftProcessor(
         return next;
     }
 
-    // A run that finished before the connector's latest recorded run: its predecessor P and successor S are read from
-    // the ledger; the event at S (P→S) is replaced by the events P→run and run→S, each only where the versions differ.
+    // A run R that finished before the connector's latest recorded run is put in its place between its predecessor P
+    // and successor S (read from the ledger). Events stay a function of the runs: where R carries P's version nothing
+    // changes; where it carries S's, the change at S happened at R already (the event moves, keeping its identity and
+    // whether it was published); otherwise R gets the change from P and the event at S now starts from R's version.
+    // Only a version first seen at R is news to publish; the rest corrects history that was already told.
     private async Task PlaceLateRunAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, BatchContext context, BatchWork work, ConnectorState state,
-        ObservedRun run, CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, BatchWork work, ConnectorState state, ObservedRun run,
+        CancellationToken cancellationToken)
     {
         var version = run.Version!.Value;
         await using var batch = new NpgsqlBatch(connection, transaction);
@@ -293,22 +296,16 @@ public sealed partial class DriftProcessor(
             WHERE connector = $1 AND version IS NOT NULL AND (finished_at, run_id) < ($2, $3)
             ORDER BY finished_at DESC, run_id DESC LIMIT 1
             """, Text(state.Connector), Instant(run.Run.FinishedAt), Uuid(run.Run.RunId)));
-        // The successor, and the event it carried (removed here: it is recomputed below), in one statement.
         batch.BatchCommands.Add(Command(
             """
-            WITH successor AS (
-                SELECT run_id, version, finished_at FROM drift.runs
-                WHERE connector = $1 AND version IS NOT NULL AND (finished_at, run_id) > ($2, $3)
-                ORDER BY finished_at, run_id LIMIT 1
-            ), removed AS (
-                DELETE FROM drift.drift_events e USING successor s
-                WHERE e.run_id = s.run_id AND e.kind <> 'contract_violation'
-                RETURNING e.kind
-            )
-            SELECT s.run_id, s.version, s.finished_at, (SELECT kind FROM removed) FROM successor s
+            SELECT s.run_id, s.version, s.finished_at, e.event_id, e.kind
+            FROM (SELECT run_id, version, finished_at FROM drift.runs
+                  WHERE connector = $1 AND version IS NOT NULL AND (finished_at, run_id) > ($2, $3)
+                  ORDER BY finished_at, run_id LIMIT 1) s
+            LEFT JOIN drift.drift_events e ON e.run_id = s.run_id AND e.kind <> 'contract_violation'
             """, Text(state.Connector), Instant(run.Run.FinishedAt), Uuid(run.Run.RunId)));
         int? before = null;
-        (Guid RunId, int Version, DateTimeOffset FinishedAt, string? Kind)? after = null;
+        (Guid RunId, int Version, DateTimeOffset FinishedAt, long? EventId, string? Kind)? after = null;
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
             if (await reader.ReadAsync(cancellationToken))
@@ -318,33 +315,69 @@ public sealed partial class DriftProcessor(
             await reader.NextResultAsync(cancellationToken);
             if (await reader.ReadAsync(cancellationToken))
             {
-                after = (reader.GetGuid(0), reader.GetInt32(1), reader.GetFieldValue<DateTimeOffset>(2), reader.IsDBNull(3) ? null : reader.GetString(3));
+                after = (reader.GetGuid(0), reader.GetInt32(1), reader.GetFieldValue<DateTimeOffset>(2),
+                    reader.IsDBNull(3) ? null : reader.GetInt64(3), reader.IsDBNull(4) ? null : reader.GetString(4));
             }
         }
 
-        var events = new List<EventRow>();
+        var late = new BatchWork();
+        late.Runs.Add(new RunRow(run.Run.RunId, state.Connector, run.Run.FinishedAt, "versioned", version));
+        late.NewVersions.AddRange(work.NewVersions);
+        var kind = work.CreatedBy.Contains(run.Run.RunId) ? DriftKind.NewVersion : DriftKind.Reverted;
+        var notify = kind == DriftKind.NewVersion || run.Violations.Count > 0;
+        var moved = false;
+        EventRow? refrom = null;
         if (before is { } from && from != version)
         {
-            var kind = work.CreatedBy.Contains(run.Run.RunId) ? DriftKind.NewVersion : DriftKind.Reverted;
-            events.Add(EventAt(run, from, version, kind, oscillating: false, state.Compatibility, DriftAction.Alerted,
-                notify: kind == DriftKind.NewVersion || run.Violations.Count > 0));
+            if (after is { EventId: not null } next && next.Version == version)
+            {
+                moved = true;
+            }
+            else
+            {
+                late.Events.Add(EventAt(run, from, version, kind, oscillating: false, state.Compatibility, DriftAction.Alerted, notify));
+            }
         }
-        if (after is { } next && next.Version != version)
+        if (after is { } successor && successor.Version != version && before != version)
         {
-            // Already told (or not) when it arrived: recorded again between its new neighbours, not published again.
-            var kind = next.Kind == DriftJson.Name(DriftKind.NewVersion) ? DriftKind.NewVersion : DriftKind.Reverted;
-            events.Add(new EventRow(state.Connector, next.RunId, next.FinishedAt, null, version, next.Version, kind, Oscillating: false,
-                state.Compatibility, DriftAction.Alerted, [], Notify: false));
-        }
-        var late = new BatchWork();
-        late.Events.AddRange(events);
-        late.Runs.Add(new RunRow(run.Run.RunId, state.Connector, run.Run.FinishedAt, "versioned", version));
-        late.CreatedBy.UnionWith(work.CreatedBy);
-        foreach (var created in work.NewVersions)
-        {
-            late.NewVersions.Add(created);
+            if (successor.EventId is null)
+            {
+                late.Events.Add(new EventRow(state.Connector, successor.RunId, successor.FinishedAt, null, version, successor.Version,
+                    DriftKind.Reverted, Oscillating: false, state.Compatibility, DriftAction.Alerted, [], Notify: false));
+            }
+            else
+            {
+                refrom = new EventRow(state.Connector, successor.RunId, successor.FinishedAt, null, version, successor.Version,
+                    DriftKind.Reverted, Oscillating: false, state.Compatibility, DriftAction.Alerted, [], Notify: false);
+                late.Events.Add(refrom);
+            }
         }
         await DescribeChangesAsync(connection, transaction, late, cancellationToken);
+
+        await using (var update = new NpgsqlBatch(connection, transaction))
+        {
+            if (moved)
+            {
+                update.BatchCommands.Add(Command(
+                    "UPDATE drift.drift_events SET run_id = $2, finished_at = $3 WHERE event_id = $1",
+                    new NpgsqlParameter { Value = after!.Value.EventId!.Value, NpgsqlDbType = NpgsqlDbType.Bigint },
+                    Uuid(run.Run.RunId), Instant(run.Run.FinishedAt)));
+            }
+            if (refrom is not null)
+            {
+                late.Events.Remove(refrom);
+                update.BatchCommands.Add(Command(
+                    "UPDATE drift.drift_events SET from_version = $2, changes = $3::jsonb, breaking = $4 WHERE event_id = $1",
+                    new NpgsqlParameter { Value = after!.Value.EventId!.Value, NpgsqlDbType = NpgsqlDbType.Bigint },
+                    new NpgsqlParameter { Value = version, NpgsqlDbType = NpgsqlDbType.Integer },
+                    Text(JsonSerializer.Serialize(refrom.Changes, DriftJson.Options)),
+                    new NpgsqlParameter { Value = refrom.Breaking, NpgsqlDbType = NpgsqlDbType.Boolean }));
+            }
+            if (update.BatchCommands.Count > 0)
+            {
+                await update.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
         // The version rows come with the batch's final write; events here only need their numbers.
         late.NewVersions.Clear();
         work.LatePublished.AddRange(await WriteAsync(connection, transaction, late, replayOf: null, time.GetUtcNow(), cancellationToken));

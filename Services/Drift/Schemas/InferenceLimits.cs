@@ -1,28 +1,14 @@
 using System.ComponentModel.DataAnnotations;
-using Microsoft.Extensions.Options;
 
 namespace ConnectorHealth.Drift.Schemas;
 
 /// <summary>
 /// How far schema inference reads into a payload (configuration section <c>Drift:Inference</c>). Reaching a limit
-/// leaves a partial schema that names the limit in <see cref="InferredSchema.LimitsHit"/>.
+/// leaves a partial schema that names the limit (<see cref="InferenceLimit"/>) in
+/// <see cref="InferredSchema.LimitsHit"/>.
 /// </summary>
 public sealed class InferenceLimits
 {
-    public const string Section = "Drift:Inference";
-
-    /// <summary>Reported in <see cref="InferredSchema.LimitsHit"/> when <see cref="MaxDepth"/> stopped the descent.</summary>
-    public const string Depth = "depth";
-
-    /// <summary>Reported when <see cref="MaxFields"/> kept paths out.</summary>
-    public const string Fields = "fields";
-
-    /// <summary>Reported when an array had more items than <see cref="ArraySample"/>.</summary>
-    public const string ArraySampled = "array-sample";
-
-    /// <summary>Reported when a path longer than <see cref="MaxPathLength"/> was left out.</summary>
-    public const string PathLength = "path-length";
-
     /// <summary>
     /// Levels of objects and arrays read below the root; a container at this level keeps its type, its content is not
     /// read. Bounds the inferrer's recursion.
@@ -42,6 +28,3 @@ public sealed class InferenceLimits
     [Range(16, 65_536)]
     public int MaxPathLength { get; set; } = 512;
 }
-
-[OptionsValidator]
-public sealed partial class InferenceLimitsValidator : IValidateOptions<InferenceLimits>;

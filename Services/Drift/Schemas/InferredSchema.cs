@@ -27,7 +27,7 @@ public sealed class InferredSchema
     /// <summary>32 lowercase hex digits (128 bits of SHA-256) over the fields; see <see cref="FingerprintOf"/>.</summary>
     public string Fingerprint { get; }
 
-    /// <summary>The <see cref="InferenceLimits"/> names (<c>depth</c>, <c>fields</c>, <c>array-sample</c>, <c>path-length</c>) that stopped inference.</summary>
+    /// <summary>The <see cref="InferenceLimit"/> names of the limits inference reached, in a fixed order.</summary>
     public IReadOnlyList<string> LimitsHit { get; }
 
     public bool PayloadTruncated { get; }

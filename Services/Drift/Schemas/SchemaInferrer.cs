@@ -261,19 +261,19 @@ public sealed class SchemaInferrer(InferenceLimits limits)
             var hits = new List<string>(4);
             if (hit.HasFlag(Limit.Depth))
             {
-                hits.Add(InferenceLimits.Depth);
+                hits.Add(InferenceLimit.Depth);
             }
             if (hit.HasFlag(Limit.Fields))
             {
-                hits.Add(InferenceLimits.Fields);
+                hits.Add(InferenceLimit.Fields);
             }
             if (hit.HasFlag(Limit.ArraySample))
             {
-                hits.Add(InferenceLimits.ArraySampled);
+                hits.Add(InferenceLimit.ArraySample);
             }
             if (hit.HasFlag(Limit.PathLength))
             {
-                hits.Add(InferenceLimits.PathLength);
+                hits.Add(InferenceLimit.PathLength);
             }
             return [.. hits];
         }
