@@ -12,7 +12,7 @@ public sealed class ContractRules
 {
     private const int MaxViolations = 20;
     private static readonly EvaluationOptions Evaluation = new() { OutputFormat = OutputFormat.List };
-    private readonly ConcurrentDictionary<(string Connector, DateTimeOffset Revision), JsonSchema> _compiled = new();
+    private readonly ConcurrentDictionary<(string Connector, DateTimeOffset Revision), (JsonSchema? Schema, string? Error)> _compiled = new();
 
     /// <summary>Compiles a contract document, or says why it is not a usable JSON Schema.</summary>
     public static bool TryCompile(JsonElement document, out JsonSchema? schema, out string? error)
@@ -27,14 +27,17 @@ public sealed class ContractRules
         try
         {
             // A registry of its own: contracts are independent documents, and $id values may repeat across connectors.
-            schema = JsonSchema.Build(document, new BuildOptions { SchemaRegistry = new SchemaRegistry() });
-            // Evaluating once against null resolves references now, so a dangling $ref is refused here.
-            schema.Evaluate(JsonDocument.Parse("null").RootElement, Evaluation);
+            var built = JsonSchema.Build(document, new BuildOptions { SchemaRegistry = new SchemaRegistry() });
+            // Evaluating once against null resolves the top-level references now, so most dangling ones are refused
+            // here; one deeper down is met only by payloads that reach it (see Check).
+            built.Evaluate(JsonDocument.Parse("null").RootElement, Evaluation);
+            schema = built;
             return true;
         }
-        catch (Exception ex) when (ex is JsonSchemaException or JsonException or InvalidOperationException
-            or ArgumentException or FormatException or RefResolutionException or NotSupportedException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            // Whatever the library refuses (bad keywords, invalid patterns, reference cycles, unknown dialects) is the
+            // user's schema being wrong, never a server error.
             error = $"The contract schema is not valid JSON Schema: {ex.Message}";
             return false;
         }
@@ -43,13 +46,27 @@ public sealed class ContractRules
     /// <summary>The ways a payload breaks the contract (at most 20); empty when it complies.</summary>
     public IReadOnlyList<string> Check(string connector, DateTimeOffset revision, JsonElement contract, JsonElement payload)
     {
-        var schema = _compiled.GetOrAdd((connector, revision), key =>
-            TryCompile(contract, out var compiled, out _) ? compiled! : JsonSchema.Build(JsonDocument.Parse("true").RootElement));
+        var (schema, error) = _compiled.GetOrAdd((connector, revision), key =>
+            TryCompile(contract, out var compiled, out var reason) ? (compiled, null) : (null, reason));
         if (_compiled.Count > 10_000)
         {
             _compiled.Clear();
         }
-        var results = schema.Evaluate(payload, Evaluation);
+        if (schema is null)
+        {
+            return [$"/: {error}"];
+        }
+        EvaluationResults results;
+        try
+        {
+            results = schema.Evaluate(payload, Evaluation);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // E.g. a $ref that resolves nowhere, met only by payloads that reach it: the payload is flagged, the
+            // consumer carries on.
+            return [$"/: the contract could not be evaluated against this payload: {ex.Message}"];
+        }
         if (results.IsValid)
         {
             return [];
