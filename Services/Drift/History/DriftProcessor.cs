@@ -141,6 +141,15 @@ public sealed partial class DriftProcessor(
 
         var fresh = observed.Where(o => !context.Existing.Contains(o.Run.RunId)).ToList();
         var work = new BatchWork();
+        // A cut payload with a schema not seen before may just be the current schema with parts left out: the current
+        // versions' fields are needed to tell.
+        var currentOfCut = fresh
+            .Where(o => o.Schema is { Partial: true } && !context.Versions.ContainsKey((o.Run.Connector, o.Schema.Fingerprint)))
+            .Select(o => context.States.GetValueOrDefault(o.Run.Connector) is { CurrentVersion: { } v } ? (o.Run.Connector, v) : default)
+            .Where(k => k.Connector is not null)
+            .Distinct()
+            .ToArray();
+        await versionFields.LoadAsync(connection, transaction, currentOfCut, cancellationToken);
         foreach (var group in fresh.GroupBy(o => o.Run.Connector, StringComparer.Ordinal))
         {
             var connector = group.Key;
@@ -174,7 +183,7 @@ public sealed partial class DriftProcessor(
             versioned.Sort((a, b) => RunOrder.Compare(a.Run.FinishedAt, a.Run.RunId, b.Run.FinishedAt, b.Run.RunId));
             foreach (var run in versioned)
             {
-                run.Version = ResolveVersion(context, work, connector, run);
+                run.Version = ResolveVersion(context, work, state, run);
                 work.Count(connector, run.Version.Value, run.Run.FinishedAt);
                 work.ReleasedVersion = run.Version;
             }
@@ -264,12 +273,19 @@ public sealed partial class DriftProcessor(
         };
     }
 
-    private static int ResolveVersion(BatchContext context, BatchWork work, string connector, ObservedRun run)
+    private int ResolveVersion(BatchContext context, BatchWork work, ConnectorState state, ObservedRun run)
     {
+        var connector = state.Connector;
         var key = (connector, run.Schema!.Fingerprint);
         if (context.Versions.TryGetValue(key, out var known))
         {
             return known;
+        }
+        // A cut payload (truncated, or an inference limit hit) whose fields all fit the current version is a run of
+        // that version with parts missing, not a new schema with fields removed.
+        if (run.Schema.Partial && state.CurrentVersion is { } current && FitsWithin(run.Schema.Fields, versionFields.Get(connector, current)))
+        {
+            return current;
         }
         var next = context.MaxVersions.GetValueOrDefault(connector) + 1;
         context.MaxVersions[connector] = next;
@@ -277,6 +293,12 @@ public sealed partial class DriftProcessor(
         work.NewVersions.Add(new NewVersion(connector, next, run.Schema));
         work.CreatedBy.Add(run.Run.RunId);
         return next;
+    }
+
+    private static bool FitsWithin(IReadOnlyList<FieldSchema> part, IReadOnlyList<FieldSchema> whole)
+    {
+        var byPath = whole.ToDictionary(f => f.Path, StringComparer.Ordinal);
+        return part.All(f => byPath.TryGetValue(f.Path, out var w) && (f.Types & ~w.Types) == 0 && (!f.Nullable || w.Nullable));
     }
 
     // A run R that finished before the connector's latest recorded run is put in its place between its predecessor P

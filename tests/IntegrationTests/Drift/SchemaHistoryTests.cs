@@ -194,6 +194,29 @@ public sealed class SchemaHistoryTests(PostgresServer postgres)
         Assert.Equal(1, schema.Versions.Single().RunCount);
     }
 
+    [Fact]
+    public async Task ACutPayloadThatFitsTheCurrentSchemaCountsAsItsRunAndANewOneIsMarkedPartial()
+    {
+        await using var db = await DriftDatabase.CreateAsync(postgres);
+        var processor = db.Processor();
+        await processor.ProcessAsync([DriftDatabase.Run("cut", Start, """{"id":1,"items":[{"a":1,"b":"x"}],"note":"n"}""")], CancellationToken.None);
+
+        // The runner cut it to fit: keys left out. Not a schema with fields removed.
+        var fits = DriftDatabase.Run("cut", Start.AddMinutes(1), """{"id":2,"items":[{"a":1}]}""") with { PayloadTruncated = true };
+        var result = await processor.ProcessAsync([fits], CancellationToken.None);
+        Assert.Empty(result.ToPublish);
+        var schema = (await db.Store.GetSchemaAsync("cut", CancellationToken.None))!;
+        Assert.Equal(2, schema.Versions.Single().RunCount);
+
+        // Cut, and with a field the current schema does not have: a new version, marked partial, saying why.
+        var differs = DriftDatabase.Run("cut", Start.AddMinutes(2), """{"id":"3","extra":true}""") with { PayloadTruncated = true };
+        var drift = (await processor.ProcessAsync([differs], CancellationToken.None)).ToPublish.Single();
+        Assert.Equal((1, (int?)2), (drift.FromVersion, drift.ToVersion));
+        var version = (await db.Store.GetVersionAsync("cut", 2, CancellationToken.None))!;
+        Assert.True(version.Partial);
+        Assert.Contains("payload-truncated", version.LimitsHit);
+    }
+
     [Theory]
     [InlineData(CompatibilityMode.Backward, false)]
     [InlineData(CompatibilityMode.Forward, true)]
