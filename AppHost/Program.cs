@@ -34,6 +34,15 @@ var alerting = builder.AddProject<Projects.Alerting>(ResourceNames.Alerting)
     .WithReference(messaging, ResourceNames.Messaging).WaitFor(messaging)
     .WithServiceHealthCheck().WithRedriveCommand();
 
+// An alert webhook, if one is set: its URL is a secret parameter (Parameters__alert-webhook-url, or user secrets), never
+// a committed file; Parameters__alert-webhook-format is generic (default) or slack.
+if (!string.IsNullOrWhiteSpace(builder.Configuration["Parameters:alert-webhook-url"]))
+{
+    var webhook = builder.AddParameter("alert-webhook-url", secret: true);
+    alerting.WithEnvironment("Alerting__Channels__webhook__Url", webhook)
+        .WithEnvironment("Alerting__Channels__webhook__Format", builder.Configuration["Parameters:alert-webhook-format"] ?? "generic");
+}
+
 // The runner starts once every consumer is up: a run published before a consumer's queue is bound to the
 // exchange would reach no queue at all on a fresh broker.
 var runner = builder.AddProject<Projects.Runner>(ResourceNames.Runner)

@@ -9,6 +9,25 @@ public sealed record PageCursor(DateTimeOffset At, Guid Id)
 {
     private const int Length = sizeof(long) + 16;
 
+    /// <summary>A position in a list whose items have numeric ids: the id travels in the last 8 bytes.</summary>
+    public static PageCursor ForNumber(DateTimeOffset at, long id)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        BinaryPrimitives.WriteInt64BigEndian(bytes[8..], id);
+        return new PageCursor(at, new Guid(bytes, bigEndian: true));
+    }
+
+    /// <summary>The numeric id of a cursor made by <see cref="ForNumber"/>.</summary>
+    public long NumberId
+    {
+        get
+        {
+            Span<byte> bytes = stackalloc byte[16];
+            Id.TryWriteBytes(bytes, bigEndian: true, out _);
+            return BinaryPrimitives.ReadInt64BigEndian(bytes[8..]);
+        }
+    }
+
     public string Encode()
     {
         Span<byte> bytes = stackalloc byte[Length];

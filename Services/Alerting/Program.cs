@@ -1,4 +1,5 @@
 using ConnectorHealth.Alerting;
+using ConnectorHealth.Alerting.Apis;
 using ConnectorHealth.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -11,5 +12,6 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapOpenApi();
 app.MapSystemApi(ResourceNames.Alerting);
+app.MapAlertsApi();
 
 app.Run();

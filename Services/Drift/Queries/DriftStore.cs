@@ -195,7 +195,7 @@ public sealed class DriftStore(NpgsqlDataSource dataSource, IOptions<DriftOption
         if (after is { } cursor)
         {
             command.Parameters.Add(new NpgsqlParameter { Value = cursor.At, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-            command.Parameters.Add(new NpgsqlParameter { Value = EventIdOf(cursor.Id), NpgsqlDbType = NpgsqlDbType.Bigint });
+            command.Parameters.Add(new NpgsqlParameter { Value = cursor.NumberId, NpgsqlDbType = NpgsqlDbType.Bigint });
             where.Add($"(e.finished_at, e.event_id) < (${command.Parameters.Count - 1}, ${command.Parameters.Count})");
         }
         command.CommandText =
@@ -210,7 +210,7 @@ public sealed class DriftStore(NpgsqlDataSource dataSource, IOptions<DriftOption
         {
             items.Add(DriftEventRows.Read(reader));
         }
-        var next = items.Count > limit ? new PageCursor(items[limit - 1].FinishedAt, CursorIdOf(items[limit - 1].EventId)).Encode() : null;
+        var next = items.Count > limit ? PageCursor.ForNumber(items[limit - 1].FinishedAt, items[limit - 1].EventId).Encode() : null;
         return new DriftEventPage(items.Take(limit).Select(DriftEventItem.From).ToArray(), next);
     }
 
@@ -313,21 +313,6 @@ public sealed class DriftStore(NpgsqlDataSource dataSource, IOptions<DriftOption
         var command = new NpgsqlBatchCommand(sql);
         command.Parameters.Add(new NpgsqlParameter { Value = connector, NpgsqlDbType = NpgsqlDbType.Text });
         return command;
-    }
-
-    // Drift events page by (finish time, event id): the cursor carries the event id in the last 8 bytes of its id.
-    private static Guid CursorIdOf(long eventId)
-    {
-        Span<byte> bytes = stackalloc byte[16];
-        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(bytes[8..], eventId);
-        return new Guid(bytes, bigEndian: true);
-    }
-
-    private static long EventIdOf(Guid cursorId)
-    {
-        Span<byte> bytes = stackalloc byte[16];
-        cursorId.TryWriteBytes(bytes, bigEndian: true, out _);
-        return System.Buffers.Binary.BinaryPrimitives.ReadInt64BigEndian(bytes[8..]);
     }
 
     private static int? NullableInt(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt32(ordinal);

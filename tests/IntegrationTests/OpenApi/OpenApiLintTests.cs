@@ -27,7 +27,7 @@ public sealed class OpenApiLintTests(ITestOutputHelper output)
     public Task TheDriftDocumentPassesTheLinter() => LintAsync<ConnectorHealth.Drift.DriftOptions>("drift");
 
     [Fact]
-    public Task TheAlertingDocumentPassesTheLinter() => LintAsync<ConnectorHealth.Alerting.RunCompletedConsumer>("alerting");
+    public Task TheAlertingDocumentPassesTheLinter() => LintAsync<ConnectorHealth.Alerting.AlertingOptions>("alerting");
 
     /// <summary>The service's OpenAPI document, from its real Program with its background work removed.</summary>
     public static async Task<string> DocumentAsync<TServiceType>() where TServiceType : class

@@ -1,0 +1,75 @@
+using System.ComponentModel.DataAnnotations;
+using ConnectorHealth.Alerting.Rules;
+using Microsoft.Extensions.Options;
+
+namespace ConnectorHealth.Alerting;
+
+// Settings of the Alerting service (configuration section Alerting).
+public sealed class AlertingOptions
+{
+    public const string Section = "Alerting";
+
+    // The rules' thresholds for every connector.
+    [Required]
+    [ValidateObjectMembers]
+    public RuleThresholds Rules { get; set; } = new();
+
+    // A connector's own thresholds, by connector name: only what is set differs from Rules.
+    public Dictionary<string, RuleOverrides> Connectors { get; set; } = new(StringComparer.Ordinal);
+
+    // Webhook channels by name. Their URLs are secrets: set them through Aspire parameters or the environment
+    // (Alerting__Channels__ops__Url), never in a committed file.
+    public Dictionary<string, ChannelOptions> Channels { get; set; } = new(StringComparer.Ordinal);
+
+    // How long a rule's condition must hold clear before its alert resolves by itself.
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan ResolveAfter { get; set; } = TimeSpan.FromMinutes(5);
+
+    // An alert whose fingerprint resolved FlapThreshold times within FlapWindow is flapping: its notifications are held.
+    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
+    public TimeSpan FlapWindow { get; set; } = TimeSpan.FromHours(1);
+
+    [Range(2, 100)]
+    public int FlapThreshold { get; set; } = 3;
+
+    // A firing alert nobody acknowledged is notified again after this long.
+    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
+    public TimeSpan RepeatInterval { get; set; } = TimeSpan.FromHours(4);
+
+    // How often freshness, hysteresis and repeats are evaluated for every connector (rules that must fire when no
+    // message arrives at all).
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan EvaluationInterval { get; set; } = TimeSpan.FromSeconds(15);
+
+    // Delivery: one attempt's timeout, and how many attempts (with backoff up to 10 minutes apart) before giving up.
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan DeliveryTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    [Range(1, 1000)]
+    public int MaxDeliveryAttempts { get; set; } = 60;
+
+    public RuleThresholds ThresholdsFor(string connector) =>
+        Rules.WithOverrides(Connectors.TryGetValue(connector, out var overrides) ? overrides : null);
+}
+
+[OptionsValidator]
+public sealed partial class AlertingOptionsValidator : IValidateOptions<AlertingOptions>;
+
+// The generated validator cannot reach into dictionaries: each channel and each connector's thresholds are checked here.
+public sealed class AlertingEntriesValidator : IValidateOptions<AlertingOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AlertingOptions options)
+    {
+        var failures = new List<string>();
+        foreach (var (key, entry) in options.Channels.Select(c => ($"Channels:{c.Key}", (object)c.Value))
+            .Concat(options.Connectors.Select(c => ($"Connectors:{c.Key}", (object)c.Value))))
+        {
+            var results = new List<ValidationResult>();
+            if (!Validator.TryValidateObject(entry, new ValidationContext(entry), results, validateAllProperties: true))
+            {
+                failures.AddRange(results.Select(r => $"Alerting:{key}: {r.ErrorMessage}"));
+            }
+        }
+        return failures.Count > 0 ? ValidateOptionsResult.Fail(failures) : ValidateOptionsResult.Success;
+    }
+}

@@ -1,0 +1,221 @@
+using System.Text.Json;
+using ConnectorHealth.Alerting.Rules;
+using ConnectorHealth.Contracts;
+using ConnectorHealth.ServiceDefaults;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace ConnectorHealth.Alerting.Alerts;
+
+public sealed record AlertSummary(
+    long AlertId, string Connector, string Rule, string Severity, string State, string Message, string RecommendedAction,
+    int Occurrences, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, DateTimeOffset CreatedAt, DateTimeOffset? AcknowledgedAt,
+    string? AcknowledgedBy, DateTimeOffset? ResolvedAt, string? ResolvedBy, string? Resolution, long? PreviousAlertId, bool Flapping,
+    IReadOnlyDictionary<string, string> Details);
+
+public sealed record AlertPage(IReadOnlyList<AlertSummary> Items, string? Cursor);
+
+public sealed record OccurrenceView(string Source, DateTimeOffset OccurredAt, string Detail);
+
+public sealed record NotificationView(
+    long NotificationId, string Channel, string Kind, string Status, string? Reason, int Attempts, int? LastStatusCode, string? LastError,
+    DateTimeOffset CreatedAt, DateTimeOffset? DeliveredAt, DateTimeOffset? NextAttemptAt);
+
+public sealed record AlertDetail(AlertSummary Alert, IReadOnlyList<OccurrenceView> Occurrences, IReadOnlyList<NotificationView> Notifications);
+
+public sealed record AlertFilter(string? State, string? Connector, string? Rule, string? Severity, int Limit, PageCursor? After);
+
+public enum LifecycleOutcome
+{
+    Done,
+    NotFound,
+    AlreadyResolved,
+}
+
+/// <summary>What the API reads and changes: alerts with their occurrences and notifications, and silences.</summary>
+public sealed class AlertStore(NpgsqlDataSource dataSource, TimeProvider time)
+{
+    private const string Columns =
+        "alert_id, connector, rule, severity, state, message, recommended_action, occurrences, first_seen, last_seen, created_at, "
+        + "acknowledged_at, acknowledged_by, resolved_at, resolved_by, resolution, previous_alert_id, flapping, details::text";
+
+    public async Task<AlertPage> ListAsync(AlertFilter filter, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand();
+        var where = new List<string>();
+        void Equal(string column, string? value)
+        {
+            if (value is not null)
+            {
+                command.Parameters.AddWithValue(value);
+                where.Add($"{column} = ${command.Parameters.Count}");
+            }
+        }
+        Equal("state", filter.State);
+        Equal("connector", filter.Connector);
+        Equal("rule", filter.Rule);
+        Equal("severity", filter.Severity);
+        if (filter.After is { } cursor)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = cursor.At, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            command.Parameters.Add(new NpgsqlParameter { Value = cursor.NumberId, NpgsqlDbType = NpgsqlDbType.Bigint });
+            where.Add($"(created_at, alert_id) < (${command.Parameters.Count - 1}, ${command.Parameters.Count})");
+        }
+        command.CommandText =
+            $"""
+            SELECT {Columns} FROM alerting.alerts
+            {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")}
+            ORDER BY created_at DESC, alert_id DESC LIMIT {filter.Limit + 1}
+            """;
+        var items = new List<AlertSummary>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            items.Add(Read(reader));
+        }
+        var next = items.Count > filter.Limit
+            ? PageCursor.ForNumber(items[filter.Limit - 1].CreatedAt, items[filter.Limit - 1].AlertId).Encode()
+            : null;
+        return new AlertPage(items.Take(filter.Limit).ToArray(), next);
+    }
+
+    public async Task<AlertDetail?> GetAsync(long alertId, CancellationToken cancellationToken)
+    {
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(Command($"SELECT {Columns} FROM alerting.alerts WHERE alert_id = $1", alertId));
+        batch.BatchCommands.Add(Command(
+            "SELECT source, occurred_at, detail FROM alerting.occurrences WHERE alert_id = $1 ORDER BY occurred_at DESC LIMIT 200", alertId));
+        batch.BatchCommands.Add(Command(
+            """
+            SELECT notification_id, channel, kind, status, reason, attempts, last_status_code, last_error, created_at, delivered_at,
+                   CASE WHEN status = 'pending' THEN next_attempt_at END
+            FROM alerting.notifications WHERE alert_id = $1 ORDER BY notification_id
+            """, alertId));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+        var alert = Read(reader);
+        await reader.NextResultAsync(cancellationToken);
+        var occurrences = new List<OccurrenceView>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            occurrences.Add(new OccurrenceView(reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2)));
+        }
+        await reader.NextResultAsync(cancellationToken);
+        var notifications = new List<NotificationView>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            notifications.Add(new NotificationView(
+                reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), NullableText(reader, 4), reader.GetInt32(5),
+                reader.IsDBNull(6) ? null : reader.GetInt32(6), NullableText(reader, 7), reader.GetFieldValue<DateTimeOffset>(8),
+                NullableInstant(reader, 9), NullableInstant(reader, 10)));
+        }
+        return new AlertDetail(alert, occurrences, notifications);
+    }
+
+    public async Task<LifecycleOutcome> AcknowledgeAsync(long alertId, string by, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            UPDATE alerting.alerts SET state = 'acknowledged', acknowledged_at = coalesce(acknowledged_at, $2), acknowledged_by = $3
+            WHERE alert_id = $1 AND state <> 'resolved'
+            RETURNING alert_id
+            """);
+        command.Parameters.AddWithValue(alertId);
+        command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.AddWithValue(by);
+        return await command.ExecuteScalarAsync(cancellationToken) is not null ? LifecycleOutcome.Done : await MissingOrResolvedAsync(alertId, cancellationToken);
+    }
+
+    public async Task<(LifecycleOutcome Outcome, AlertResolved? Resolved)> ResolveAsync(long alertId, string by, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (!await AlertEngine.ResolveAsync(connection, transaction, alertId, "manual", by, now, cancellationToken))
+        {
+            return (await MissingOrResolvedAsync(alertId, cancellationToken), null);
+        }
+        await using var read = new NpgsqlCommand("SELECT connector, rule FROM alerting.alerts WHERE alert_id = $1", connection, transaction);
+        read.Parameters.AddWithValue(alertId);
+        await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.ReadAsync(cancellationToken);
+            var resolved = new AlertResolved(alertId, reader.GetString(0), reader.GetString(1), "manual", now);
+            await reader.DisposeAsync();
+            await transaction.CommitAsync(cancellationToken);
+            return (LifecycleOutcome.Done, resolved);
+        }
+    }
+
+    private async Task<LifecycleOutcome> MissingOrResolvedAsync(long alertId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT state FROM alerting.alerts WHERE alert_id = $1");
+        command.Parameters.AddWithValue(alertId);
+        return await command.ExecuteScalarAsync(cancellationToken) is null ? LifecycleOutcome.NotFound : LifecycleOutcome.AlreadyResolved;
+    }
+
+    public async Task<IReadOnlyList<Silence>> ListSilencesAsync(bool includeExpired, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"SELECT {SilenceRows.Columns} FROM alerting.silences WHERE $1 OR ends_at > $2 ORDER BY starts_at DESC, silence_id LIMIT 1000");
+        command.Parameters.AddWithValue(includeExpired);
+        command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        var silences = new List<Silence>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            silences.Add(SilenceRows.Read(reader));
+        }
+        return silences;
+    }
+
+    public async Task AddSilenceAsync(Silence silence, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"INSERT INTO alerting.silences ({SilenceRows.Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
+        command.Parameters.AddWithValue(silence.Id);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)silence.Connector ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)silence.Rule ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter
+        {
+            Value = silence.Severity is { } severity ? AlertEngine.SeverityName(severity) : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text,
+        });
+        command.Parameters.Add(new NpgsqlParameter { Value = silence.StartsAt, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = silence.EndsAt, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.AddWithValue(silence.Author);
+        command.Parameters.AddWithValue(silence.Comment);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Ends a silence now (kept for the record); false when there is no such silence.</summary>
+    public async Task<bool> ExpireSilenceAsync(Guid silenceId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "UPDATE alerting.silences SET ends_at = greatest(starts_at + interval '1 microsecond', least(ends_at, $2)) WHERE silence_id = $1");
+        command.Parameters.AddWithValue(silenceId);
+        command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    private static AlertSummary Read(NpgsqlDataReader reader) => new(
+        reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5),
+        reader.GetString(6), reader.GetInt32(7), reader.GetFieldValue<DateTimeOffset>(8), reader.GetFieldValue<DateTimeOffset>(9),
+        reader.GetFieldValue<DateTimeOffset>(10), NullableInstant(reader, 11), NullableText(reader, 12), NullableInstant(reader, 13),
+        NullableText(reader, 14), NullableText(reader, 15), reader.IsDBNull(16) ? null : reader.GetInt64(16), reader.GetBoolean(17),
+        JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(18))!);
+
+    private static NpgsqlBatchCommand Command(string sql, long alertId)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter { Value = alertId, NpgsqlDbType = NpgsqlDbType.Bigint });
+        return command;
+    }
+
+    private static string? NullableText(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    private static DateTimeOffset? NullableInstant(NpgsqlDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<DateTimeOffset>(ordinal);
+}

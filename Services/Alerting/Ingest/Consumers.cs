@@ -1,0 +1,42 @@
+using ConnectorHealth.Alerting.Alerts;
+using ConnectorHealth.Contracts;
+using MassTransit;
+
+namespace ConnectorHealth.Alerting.Ingest;
+
+/// <summary>Runs, in batches, into the alert rules; the alerts opened and resolved are published after the commit.</summary>
+public sealed class RunCompletedConsumer(AlertEngine engine, AlertAnnouncer announcer) : IConsumer<Batch<RunCompleted>>
+{
+    public async Task Consume(ConsumeContext<Batch<RunCompleted>> context)
+    {
+        var changes = await engine.ProcessRunsAsync(context.Message.Select(m => m.Message).ToList(), context.CancellationToken);
+        await announcer.AnnounceAsync(context, changes, context.CancellationToken);
+    }
+}
+
+/// <summary>The drift service's events, in batches, into schema drift alerts.</summary>
+public sealed class SchemaDriftDetectedConsumer(AlertEngine engine, AlertAnnouncer announcer) : IConsumer<Batch<SchemaDriftDetected>>
+{
+    public async Task Consume(ConsumeContext<Batch<SchemaDriftDetected>> context)
+    {
+        var changes = await engine.ProcessDriftAsync(context.Message.Select(m => m.Message).ToList(), context.CancellationToken);
+        await announcer.AnnounceAsync(context, changes, context.CancellationToken);
+    }
+}
+
+/// <summary>Batches of up to 100 messages, or whatever arrived within 50 ms of the first.</summary>
+public sealed class RunCompletedConsumerDefinition : ConsumerDefinition<RunCompletedConsumer>
+{
+    protected override void ConfigureConsumer(
+        IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<RunCompletedConsumer> consumerConfigurator,
+        IRegistrationContext context) =>
+        consumerConfigurator.Options<BatchOptions>(batch => batch.SetMessageLimit(100).SetTimeLimit(TimeSpan.FromMilliseconds(50)).SetConcurrencyLimit(2));
+}
+
+public sealed class SchemaDriftDetectedConsumerDefinition : ConsumerDefinition<SchemaDriftDetectedConsumer>
+{
+    protected override void ConfigureConsumer(
+        IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<SchemaDriftDetectedConsumer> consumerConfigurator,
+        IRegistrationContext context) =>
+        consumerConfigurator.Options<BatchOptions>(batch => batch.SetMessageLimit(100).SetTimeLimit(TimeSpan.FromMilliseconds(50)).SetConcurrencyLimit(2));
+}

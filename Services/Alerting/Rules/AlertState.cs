@@ -1,0 +1,8 @@
+namespace ConnectorHealth.Alerting.Rules;
+
+public enum AlertState
+{
+    Firing,
+    Acknowledged,
+    Resolved,
+}

@@ -1,0 +1,10 @@
+namespace ConnectorHealth.Alerting.Rules;
+
+public enum ChannelFormat
+{
+    /// <summary>The alert as JSON.</summary>
+    Generic,
+
+    /// <summary>A Slack incoming-webhook message.</summary>
+    Slack,
+}

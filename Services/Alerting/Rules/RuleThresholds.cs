@@ -1,0 +1,83 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ConnectorHealth.Alerting.Rules;
+
+/// <summary>
+/// The thresholds every rule reads, bound from "Alerting:Rules". A connector's own section
+/// ("Alerting:Connectors:&lt;name&gt;") binds to <see cref="RuleOverrides"/>, whose unset values fall back to these
+/// (<see cref="WithOverrides"/>).
+/// </summary>
+public sealed class RuleThresholds : IValidatableObject
+{
+    public const string SectionName = "Alerting:Rules";
+
+    /// <summary>Failed runs in a row that raise consecutive_failures.</summary>
+    [Range(1, 1000)]
+    public int ConsecutiveFailures { get; set; } = 3;
+
+    /// <summary>The success-rate objective the error budget is taken from.</summary>
+    [Range(0.5, 0.99999)]
+    public double SloTarget { get; set; } = 0.99;
+
+    /// <summary>Share of rate-limited runs within <see cref="RateLimitWindow"/> above which rate_limited fires.</summary>
+    [Range(0.0, 1.0, MinimumIsExclusive = true)]
+    public double RateLimitedShare { get; set; } = 0.2;
+
+    [Range(typeof(TimeSpan), "00:01:00", "1.00:00:00")]
+    public TimeSpan RateLimitWindow { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Fewer runs than this in the window say too little to judge.</summary>
+    [Range(1, 100_000)]
+    public int RateLimitMinRuns { get; set; } = 5;
+
+    /// <summary>How many of the latest runs make up the latency baseline.</summary>
+    [Range(1, 10_000)]
+    public int LatencyBaselineRuns { get; set; } = 50;
+
+    /// <summary>A baseline with fewer runs than this is not trusted.</summary>
+    [Range(1, 10_000)]
+    public int LatencyMinBaseline { get; set; } = 20;
+
+    /// <summary>How many (normal-scaled) median absolute deviations above the median a latency must be.</summary>
+    [Range(1.0, 100.0)]
+    public double LatencyMadFactor { get; set; } = 6;
+
+    /// <summary>And how many times the median, so a steady connector's MAD of ~0 does not flag every wobble.</summary>
+    [Range(1.0, 1000.0)]
+    public double LatencyMinRatio { get; set; } = 3;
+
+    /// <summary>And how many milliseconds above the median, for the same reason at small latencies.</summary>
+    [Range(0.0, 3_600_000.0)]
+    public double LatencyMinMs { get; set; } = 200;
+
+    /// <summary>A connector is stale after this many expected intervals without a success.</summary>
+    [Range(1.0, 100.0)]
+    public double FreshnessFactor { get; set; } = 3;
+
+    /// <summary>These thresholds with a connector's own values put over them; unset ones are kept.</summary>
+    public RuleThresholds WithOverrides(RuleOverrides? connectorSpecific) => connectorSpecific is not { } o ? this : new()
+    {
+        ConsecutiveFailures = o.ConsecutiveFailures ?? ConsecutiveFailures,
+        SloTarget = o.SloTarget ?? SloTarget,
+        RateLimitedShare = o.RateLimitedShare ?? RateLimitedShare,
+        RateLimitWindow = o.RateLimitWindow ?? RateLimitWindow,
+        RateLimitMinRuns = o.RateLimitMinRuns ?? RateLimitMinRuns,
+        LatencyBaselineRuns = o.LatencyBaselineRuns ?? LatencyBaselineRuns,
+        LatencyMinBaseline = o.LatencyMinBaseline ?? LatencyMinBaseline,
+        LatencyMadFactor = o.LatencyMadFactor ?? LatencyMadFactor,
+        LatencyMinRatio = o.LatencyMinRatio ?? LatencyMinRatio,
+        LatencyMinMs = o.LatencyMinMs ?? LatencyMinMs,
+        FreshnessFactor = o.FreshnessFactor ?? FreshnessFactor,
+    };
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (LatencyMinBaseline > LatencyBaselineRuns)
+        {
+            // The baseline could never be trusted: latency would silently never fire.
+            yield return new ValidationResult(
+                $"{nameof(LatencyMinBaseline)} ({LatencyMinBaseline}) must not exceed {nameof(LatencyBaselineRuns)} ({LatencyBaselineRuns}).",
+                [nameof(LatencyMinBaseline), nameof(LatencyBaselineRuns)]);
+        }
+    }
+}

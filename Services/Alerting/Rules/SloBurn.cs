@@ -1,0 +1,80 @@
+using System.Globalization;
+
+namespace ConnectorHealth.Alerting.Rules;
+
+/// <summary>
+/// Multiwindow, multi-burn-rate alerts on the success-rate objective (Google SRE workbook, "Alerting on SLOs"). The long
+/// window shows the budget is really being spent; the short one that it still is, so an alert clears soon after a
+/// recovery instead of waiting for the long window to drain.
+/// </summary>
+public static class SloBurn
+{
+    public const string PageKey = "page";
+    public const string TicketKey = "ticket";
+
+    // 2 % of a 30-day budget in 1 h, 5 % in 6 h, 10 % in 3 days: the workbook's recommended table.
+    public const double FastBurn = 14.4;
+    public const double SlowBurn = 6;
+    public const double TicketBurn = 1;
+
+    /// <summary>How many times faster than the objective allows the error budget is being spent; 0 without runs.</summary>
+    public static double Burn(WindowCounts w, double target)
+    {
+        if (w.Total <= 0)
+        {
+            return 0;
+        }
+        var errorRate = (double)w.Failed / w.Total;
+        var budget = 1 - target;
+        if (budget <= 0)
+        {
+            return errorRate > 0 ? double.PositiveInfinity : 0;
+        }
+        // 1 - 0.99 is 0.010000000000000009, which puts 144 failures in 1000 runs at 14.399999999999988: rounded, a
+        // burn that is exactly at a threshold reaches it.
+        return Math.Round(errorRate / budget, 9);
+    }
+
+    public static Finding? Evaluate(string connector, SloWindows windows, RuleThresholds t)
+    {
+        var target = t.SloTarget;
+        var burn5m = Burn(windows.FiveMinutes, target);
+        var burn30m = Burn(windows.ThirtyMinutes, target);
+        var burn1h = Burn(windows.OneHour, target);
+        var burn6h = Burn(windows.SixHours, target);
+        var burn3d = Burn(windows.ThreeDays, target);
+
+        Alarm? alarm =
+            burn1h >= FastBurn && burn5m >= FastBurn ? new(PageKey, FastBurn, windows.OneHour, burn1h, "1 h", "5 min")
+            : burn6h >= SlowBurn && burn30m >= SlowBurn ? new(PageKey, SlowBurn, windows.SixHours, burn6h, "6 h", "30 min")
+            : burn3d >= TicketBurn && burn6h >= TicketBurn ? new(TicketKey, TicketBurn, windows.ThreeDays, burn3d, "3 d", "6 h")
+            : null;
+        if (alarm is not { } a)
+        {
+            return null;
+        }
+
+        var paging = a.Key == PageKey;
+        var successRate = 1 - (double)a.Window.Failed / a.Window.Total;
+        var message = $"Success rate {AlertText.Percent(successRate)} over {a.LongName} against a {AlertText.Percent(target, "0.###")} objective: "
+            + $"error budget burning {AlertText.Number(a.Burn, "0.#")}× ({a.Key}: {AlertText.Number(a.Threshold, "0.#")}× over {a.LongName} and {a.ShortName})";
+        var action = paging
+            ? "Look at the failing runs' errors and traces and check the provider's status now: at this rate the error budget is spent within days."
+            : "Plan a fix: failures are steadily using up the error budget. Start with the most frequent error type of the last days.";
+        var details = new Dictionary<string, string>
+        {
+            ["slo_target"] = AlertText.Number(target, "0.#####"),
+            ["burn_5m"] = AlertText.Number(burn5m),
+            ["burn_30m"] = AlertText.Number(burn30m),
+            ["burn_1h"] = AlertText.Number(burn1h),
+            ["burn_6h"] = AlertText.Number(burn6h),
+            ["burn_3d"] = AlertText.Number(burn3d),
+            ["window"] = a.LongName,
+            ["runs"] = a.Window.Total.ToString(CultureInfo.InvariantCulture),
+            ["failed"] = a.Window.Failed.ToString(CultureInfo.InvariantCulture),
+        };
+        return new Finding(RuleNames.SloBurn, paging ? Severity.Critical : Severity.Warning, a.Key, message, action, details);
+    }
+
+    private readonly record struct Alarm(string Key, double Threshold, WindowCounts Window, double Burn, string LongName, string ShortName);
+}

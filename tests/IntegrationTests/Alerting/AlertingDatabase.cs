@@ -1,0 +1,97 @@
+using System.Text.Json;
+using ConnectorHealth.Alerting;
+using ConnectorHealth.Alerting.Alerts;
+using ConnectorHealth.Alerting.Notifications;
+using ConnectorHealth.Contracts;
+using ConnectorHealth.IntegrationTests.Infrastructure;
+using ConnectorHealth.ServiceDefaults;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+
+namespace ConnectorHealth.IntegrationTests.Alerting;
+
+/// <summary>A fresh database with the Alerting schema migrated as the service does it, and the service's parts on it.</summary>
+public sealed class AlertingDatabase : IAsyncDisposable
+{
+    private AlertingDatabase(NpgsqlDataSource dataSource, AlertingOptions options)
+    {
+        DataSource = dataSource;
+        Options = new FixedOptions(options);
+        Store = new AlertStore(dataSource, Time);
+    }
+
+    public NpgsqlDataSource DataSource { get; }
+
+    public FixedOptions Options { get; }
+
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 6, 1, 12, 0, 0, TimeSpan.Zero));
+
+    public AlertStore Store { get; }
+
+    public static async Task<AlertingDatabase> CreateAsync(PostgresServer postgres, AlertingOptions? options = null)
+    {
+        var dataSource = await postgres.CreateDatabaseAsync("alerting");
+        await new SchemaMigrator(dataSource, NullLogger<SchemaMigrator>.Instance, "alerting", typeof(AlertEngine).Assembly)
+            .StartAsync(CancellationToken.None);
+        dataSource.Clear();
+        return new AlertingDatabase(dataSource, options ?? new AlertingOptions());
+    }
+
+    /// <summary>An engine as one replica of the service has it.</summary>
+    public AlertEngine Engine() => new(DataSource, Options, Time, NullLogger<AlertEngine>.Instance);
+
+    public NotificationDispatcher Dispatcher(IHttpClientFactory http) =>
+        new(DataSource, http, Options, Time, NullLogger<NotificationDispatcher>.Instance);
+
+    public RunCompleted Run(string connector, bool succeeded, TimeSpan? ago = null, double latencyMs = 100, bool rateLimited = false,
+        string? errorType = null, TimeSpan? interval = null) => new()
+    {
+        RunId = Guid.CreateVersion7(),
+        Connector = connector,
+        Source = RunSource.Scheduled,
+        StartedAt = Time.GetUtcNow() - (ago ?? TimeSpan.Zero) - TimeSpan.FromMilliseconds(latencyMs),
+        FinishedAt = Time.GetUtcNow() - (ago ?? TimeSpan.Zero),
+        Status = succeeded ? RunStatus.Succeeded : RunStatus.Failed,
+        LatencyMs = latencyMs,
+        RateLimited = rateLimited,
+        ErrorType = succeeded ? null : errorType ?? "server",
+        ErrorMessage = succeeded ? null : "503 Service Unavailable",
+        ExpectedInterval = interval,
+        Payload = JsonDocument.Parse("{}").RootElement,
+    };
+
+    public async Task<List<object?[]>> RowsAsync(string sql, params object[] parameters)
+    {
+        await using var command = DataSource.CreateCommand(sql);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.AddWithValue(parameter);
+        }
+        var rows = new List<object?[]>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            var row = new object?[reader.FieldCount];
+            for (var i = 0; i < row.Length; i++)
+            {
+                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+            }
+            rows.Add(row);
+        }
+        return rows;
+    }
+
+    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+
+    /// <summary>Options that change only when a test changes them.</summary>
+    public sealed class FixedOptions(AlertingOptions value) : IOptionsMonitor<AlertingOptions>
+    {
+        public AlertingOptions CurrentValue { get; } = value;
+
+        public AlertingOptions Get(string? name) => CurrentValue;
+
+        public IDisposable? OnChange(Action<AlertingOptions, string?> listener) => null;
+    }
+}
