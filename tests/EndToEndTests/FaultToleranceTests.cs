@@ -95,7 +95,7 @@ public sealed class FaultToleranceTests(ConnectorHealthApp system)
         Assert.True(accepted.Count > 100, $"Only {accepted.Count} reports were accepted.");
 
         await using var database = NpgsqlDataSource.Create((await system.DatabaseConnectionStringAsync())!);
-        foreach (var table in new[] { "metrics.runs", "drift.runs", "alerting.received_runs" })
+        foreach (var table in new[] { "metrics.runs", "drift.runs", "alerting.runs" })
         {
             await WaitForAsync(async () => (await StoredAsync(database, table)).SetEquals(expected),
                 $"every accepted run in {table}", deadline.Token);

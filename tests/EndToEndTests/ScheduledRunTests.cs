@@ -29,7 +29,7 @@ public sealed class ScheduledRunTests(ConnectorHealthApp system)
         var runId = (await WaitForFirstRunAsync()).GetProperty("runId").GetGuid();
 
         await using var dataSource = NpgsqlDataSource.Create((await system.DatabaseConnectionStringAsync())!);
-        foreach (var table in new[] { "metrics.runs", "drift.runs", "alerting.received_runs" })
+        foreach (var table in new[] { "metrics.runs", "drift.runs", "alerting.runs" })
         {
             await Poll.UntilAsync(async () =>
             {
