@@ -200,7 +200,8 @@ public sealed class SchemaInferrer(InferenceLimits limits)
             }
             if (!CanAdd(FieldPath.MemberPathLength(owner.Path, name)))
             {
-                if (owner == Root)
+                // The first version's view lists the root keys the field limit left out too, up to as many again.
+                if (owner == Root && (rootKeysLeftOut?.Count ?? 0) < limits.MaxFields)
                 {
                     (rootKeysLeftOut ??= new HashSet<string>(StringComparer.Ordinal)).GetAlternateLookup<ReadOnlySpan<char>>().Add(name);
                 }
