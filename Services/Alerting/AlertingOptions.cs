@@ -48,6 +48,11 @@ public sealed class AlertingOptions
     [Range(1, 1000)]
     public int MaxDeliveryAttempts { get; set; } = 60;
 
+    // How long runs are kept for the rules (latency baselines, failure streaks) and as the ledger that makes a
+    // redelivered run count once; the per-minute counts are kept for the longest burn-rate window.
+    [Range(typeof(TimeSpan), "4.00:00:00", "3650.00:00:00")]
+    public TimeSpan RunRetention { get; set; } = TimeSpan.FromDays(30);
+
     public RuleThresholds ThresholdsFor(string connector) =>
         Rules.WithOverrides(Connectors.TryGetValue(connector, out var overrides) ? overrides : null);
 }

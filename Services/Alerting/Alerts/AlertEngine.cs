@@ -18,6 +18,8 @@ public sealed partial class AlertEngine(
 {
     private const int MaxStreakRuns = 1000;
 
+    private DateTimeOffset _lastForget = DateTimeOffset.MinValue;
+
     // Rules that must be evaluated even when no run arrives (freshness), or that clear by themselves.
     private static readonly string[] RunRules =
         [RuleNames.ConsecutiveFailures, RuleNames.Freshness, RuleNames.SloBurn, RuleNames.RateLimit, RuleNames.LatencyAnomaly];
@@ -120,7 +122,22 @@ public sealed partial class AlertEngine(
             await transaction.CommitAsync(cancellationToken);
         }
         await QueueRepeatsAsync(now, cancellationToken);
+        await ForgetOldRunsAsync(now, cancellationToken);
         return changes;
+    }
+
+    // Runs past RunRetention and minute counts past the longest burn-rate window (3 days) are dropped, hourly.
+    private async Task ForgetOldRunsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (now - _lastForget < TimeSpan.FromHours(1))
+        {
+            return;
+        }
+        _lastForget = now;
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(Command("DELETE FROM alerting.runs WHERE finished_at < $1", Instant(now - options.CurrentValue.RunRetention)));
+        batch.BatchCommands.Add(Command("DELETE FROM alerting.connector_minutes WHERE minute < $1", Instant(now - TimeSpan.FromDays(4))));
+        await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static async Task<List<RunCompleted>> RecordRunsAsync(

@@ -11,6 +11,7 @@ ALTER TABLE alerting.runs
     ADD COLUMN error_message text;
 ALTER TABLE alerting.runs ALTER COLUMN status DROP DEFAULT, ALTER COLUMN latency_ms DROP DEFAULT, ALTER COLUMN rate_limited DROP DEFAULT;
 CREATE INDEX runs_by_connector ON alerting.runs (connector, finished_at DESC);
+CREATE INDEX runs_by_time ON alerting.runs (finished_at);
 
 -- Per connector and UTC minute: the counts the success-rate and rate-limit windows sum.
 CREATE TABLE alerting.connector_minutes (
