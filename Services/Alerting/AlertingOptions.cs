@@ -53,8 +53,9 @@ public sealed class AlertingOptions
     [Range(typeof(TimeSpan), "4.00:00:00", "3650.00:00:00")]
     public TimeSpan RunRetention { get; set; } = TimeSpan.FromDays(30);
 
-    public RuleThresholds ThresholdsFor(string connector) =>
-        Rules.WithOverrides(Connectors.TryGetValue(connector, out var overrides) ? overrides : null);
+    // The connector's thresholds: Rules, then its configured values, then those set through the API.
+    public RuleThresholds ThresholdsFor(string connector, RuleOverrides? fromApi = null) =>
+        Rules.WithOverrides(Connectors.TryGetValue(connector, out var overrides) ? overrides : null).WithOverrides(fromApi);
 }
 
 [OptionsValidator]

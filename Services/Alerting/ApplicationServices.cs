@@ -24,6 +24,7 @@ internal static class ApplicationServices
             json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false)));
         services.AddSingleton<AlertEngine>();
         services.AddSingleton<AlertStore>();
+        services.AddSingleton<RuleOverridesStore>();
         services.AddSingleton<AlertAnnouncer>();
         services.AddSingleton<NotificationDispatcher>();
         // Webhooks: the dispatcher's own timeout and retries (with backoff, across restarts) apply, not the defaults'.

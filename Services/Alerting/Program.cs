@@ -13,5 +13,6 @@ app.MapDefaultEndpoints();
 app.MapOpenApi();
 app.MapSystemApi(ResourceNames.Alerting);
 app.MapAlertsApi();
+app.MapRulesApi();
 
 app.Run();

@@ -222,12 +222,14 @@ public sealed partial class AlertEngine(
         CancellationToken cancellationToken)
     {
         var settings = options.CurrentValue;
-        var facts = await LoadFactsAsync(connection, transaction, connectors, fresh, now, cancellationToken);
+        var fromApi = await RuleOverridesStore.LoadAsync(connection, transaction, connectors, cancellationToken);
+        var thresholds = connectors.ToDictionary(c => c, c => settings.ThresholdsFor(c, fromApi.GetValueOrDefault(c)), StringComparer.Ordinal);
+        var facts = await LoadFactsAsync(connection, transaction, connectors, thresholds, fresh, now, cancellationToken);
         var context = await LoadContextAsync(connection, transaction, connectors, now, cancellationToken);
         foreach (var connector in connectors)
         {
             var f = facts[connector];
-            var t = settings.ThresholdsFor(connector);
+            var t = thresholds[connector];
             var runs = fresh.GetValueOrDefault(connector) ?? [];
             var findings = new List<(Finding Finding, IReadOnlyList<Occurrence> Occurrences)>();
 
@@ -513,14 +515,13 @@ public sealed partial class AlertEngine(
         await transaction.CommitAsync(cancellationToken);
     }
 
-    private async Task<Dictionary<string, ConnectorFacts>> LoadFactsAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, string[] connectors,
+    private static async Task<Dictionary<string, ConnectorFacts>> LoadFactsAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string[] connectors, Dictionary<string, RuleThresholds> thresholds,
         IReadOnlyDictionary<string, IReadOnlyList<RunCompleted>> fresh, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var settings = options.CurrentValue;
         var facts = connectors.ToDictionary(c => c, c => new ConnectorFacts(), StringComparer.Ordinal);
-        var rateStarts = connectors.Select(c => Minute(now - settings.ThresholdsFor(c).RateLimitWindow)).ToArray();
-        var limits = connectors.Select(c => settings.ThresholdsFor(c).LatencyBaselineRuns + (fresh.GetValueOrDefault(c)?.Count ?? 0) + 1).ToArray();
+        var rateStarts = connectors.Select(c => Minute(now - thresholds[c].RateLimitWindow)).ToArray();
+        var limits = connectors.Select(c => thresholds[c].LatencyBaselineRuns + (fresh.GetValueOrDefault(c)?.Count ?? 0) + 1).ToArray();
         var connectorColumn = Column(connectors, NpgsqlDbType.Text);
 
         await using var batch = new NpgsqlBatch(connection, transaction);

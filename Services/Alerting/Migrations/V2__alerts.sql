@@ -82,6 +82,14 @@ CREATE TABLE alerting.occurrences (
     PRIMARY KEY (alert_id, source)
 );
 
+-- A connector's thresholds set through the API (over the configuration's defaults and per-connector values).
+CREATE TABLE alerting.connector_rules (
+    connector   text PRIMARY KEY,
+    overrides   jsonb       NOT NULL,
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    updated_by  text        NOT NULL
+);
+
 CREATE TABLE alerting.silences (
     silence_id  uuid PRIMARY KEY,
     connector   text,

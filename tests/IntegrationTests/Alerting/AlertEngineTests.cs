@@ -71,6 +71,23 @@ public sealed class AlertEngineTests(PostgresServer postgres)
     }
 
     [Fact]
+    public async Task AConnectorsThresholdsSetThroughTheApiApplyOverTheDefaults()
+    {
+        await using var db = await AlertingDatabase.CreateAsync(postgres);
+        await new ConnectorHealth.Alerting.Alerts.RuleOverridesStore(db.DataSource)
+            .SetAsync("patient", new RuleOverrides { ConsecutiveFailures = 5, SloTarget = 0.5 }, "test", CancellationToken.None);
+        var engine = db.Engine();
+
+        await engine.ProcessRunsAsync([.. Enumerable.Range(0, 4).Select(i => db.Run("patient", false, TimeSpan.FromSeconds(10 - i)))], CancellationToken.None);
+        await engine.ProcessRunsAsync([.. Enumerable.Range(0, 4).Select(i => db.Run("default", false, TimeSpan.FromSeconds(10 - i)))], CancellationToken.None);
+        Assert.DoesNotContain(await db.RowsAsync("SELECT rule FROM alerting.alerts WHERE connector = 'patient'"), r => (string)r[0]! == RuleNames.ConsecutiveFailures);
+        Assert.Contains(await db.RowsAsync("SELECT rule FROM alerting.alerts WHERE connector = 'default'"), r => (string)r[0]! == RuleNames.ConsecutiveFailures);
+
+        await engine.ProcessRunsAsync([db.Run("patient", false)], CancellationToken.None);
+        Assert.Contains(await db.RowsAsync("SELECT rule FROM alerting.alerts WHERE connector = 'patient'"), r => (string)r[0]! == RuleNames.ConsecutiveFailures);
+    }
+
+    [Fact]
     public async Task FreshnessFiresWhenNoRunArrivesAtAll()
     {
         await using var db = await AlertingDatabase.CreateAsync(postgres);
