@@ -4,6 +4,7 @@ using ConnectorHealth.Contracts;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
+using static ConnectorHealth.ServiceDefaults.Sql;
 
 namespace ConnectorHealth.Alerting.Alerts;
 
@@ -655,18 +656,6 @@ public sealed partial class AlertEngine(
         var utc = instant.ToUniversalTime();
         return new DateTimeOffset(utc.Year, utc.Month, utc.Day, utc.Hour, utc.Minute, 0, TimeSpan.Zero);
     }
-
-    private static NpgsqlBatchCommand Command(string sql, params NpgsqlParameter[] parameters)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        command.Parameters.AddRange(parameters);
-        return command;
-    }
-
-    private static NpgsqlParameter Column<T>(T[] values, NpgsqlDbType elementType) =>
-        new() { Value = values, NpgsqlDbType = NpgsqlDbType.Array | elementType };
-
-    private static NpgsqlParameter Instant(DateTimeOffset value) => new() { Value = value, NpgsqlDbType = NpgsqlDbType.TimestampTz };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Alert {AlertId} raised: {Rule} for {Connector}: {Message}")]
     private static partial void LogRaised(ILogger logger, long alertId, string rule, string connector, string message);

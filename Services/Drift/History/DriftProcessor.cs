@@ -7,6 +7,7 @@ using ConnectorHealth.ServiceDefaults;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
+using static ConnectorHealth.ServiceDefaults.Sql;
 
 namespace ConnectorHealth.Drift.History;
 
@@ -712,22 +713,6 @@ public sealed partial class DriftProcessor(
         }
         LogBatch(logger, result.Versioned, result.WithoutPayload, result.Quarantined, result.Duplicates, result.ToPublish.Count);
     }
-
-    private static NpgsqlBatchCommand Command(string sql, params NpgsqlParameter[] parameters)
-    {
-        var command = new NpgsqlBatchCommand(sql);
-        command.Parameters.AddRange(parameters);
-        return command;
-    }
-
-    private static NpgsqlParameter Column<T>(T[] values, NpgsqlDbType elementType) =>
-        new() { Value = values, NpgsqlDbType = NpgsqlDbType.Array | elementType };
-
-    private static NpgsqlParameter Text(string value) => new() { Value = value, NpgsqlDbType = NpgsqlDbType.Text };
-
-    private static NpgsqlParameter Uuid(Guid value) => new() { Value = value, NpgsqlDbType = NpgsqlDbType.Uuid };
-
-    private static NpgsqlParameter Instant(DateTimeOffset value) => new() { Value = value, NpgsqlDbType = NpgsqlDbType.TimestampTz };
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} has no usable connector name; it is not recorded")]
     private static partial void LogRejected(ILogger logger, Guid runId);

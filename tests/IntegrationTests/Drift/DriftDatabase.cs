@@ -45,26 +45,7 @@ public sealed class DriftDatabase : IAsyncDisposable
         DataSource, new SchemaInferrer(Options.Inference), new ContractRules(), new VersionFieldsCache(),
         Microsoft.Extensions.Options.Options.Create(Options), Time, NullLogger<DriftProcessor>.Instance);
 
-    public async Task<List<object?[]>> RowsAsync(string sql, params object[] parameters)
-    {
-        await using var command = DataSource.CreateCommand(sql);
-        foreach (var parameter in parameters)
-        {
-            command.Parameters.AddWithValue(parameter);
-        }
-        var rows = new List<object?[]>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            var row = new object?[reader.FieldCount];
-            for (var i = 0; i < row.Length; i++)
-            {
-                row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
-            }
-            rows.Add(row);
-        }
-        return rows;
-    }
+    public Task<List<object?[]>> RowsAsync(string sql, params object[] parameters) => DatabaseRows.ReadAsync(DataSource, sql, parameters);
 
     public static RunCompleted Run(string connector, DateTimeOffset finishedAt, string? payloadJson, Guid? runId = null) => new()
     {
