@@ -51,7 +51,15 @@ var runner = builder.AddProject<Projects.Runner>(ResourceNames.Runner)
     .WaitFor(metrics).WaitFor(drift).WaitFor(alerting)
     .WithServiceHealthCheck().WithRedriveCommand();
 
+// The API keys: generated on first run and kept in the AppHost's user secrets (`dotnet user-secrets list --project
+// AppHost`), or set like any parameter (Parameters__operator-api-key). Secrets: shown masked in the dashboard.
+var keyShape = new GenerateParameterDefault { MinLength = 32, Special = false };
+var viewerKey = builder.AddParameter("viewer-api-key", keyShape, secret: true, persist: true);
+var operatorKey = builder.AddParameter("operator-api-key", keyShape, secret: true, persist: true);
+
 var gateway = builder.AddProject<Projects.Gateway>(ResourceNames.Gateway)
+    .WithEnvironment("Gateway__ApiKeys__Viewer", viewerKey)
+    .WithEnvironment("Gateway__ApiKeys__Operator", operatorKey)
     .WithReference(runner).WaitFor(runner)
     .WithReference(metrics).WaitFor(metrics)
     .WithReference(drift).WaitFor(drift)
@@ -61,6 +69,7 @@ var gateway = builder.AddProject<Projects.Gateway>(ResourceNames.Gateway)
 
 builder.AddProject<Projects.Dashboard>(ResourceNames.WebUi)
     .WithReference(gateway).WaitFor(gateway)
+    .WithEnvironment("Gateway__ApiKey", operatorKey)
     .WithHttpHealthCheck("/health")
     .WithExternalHttpEndpoints();
 

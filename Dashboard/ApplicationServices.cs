@@ -8,6 +8,15 @@ internal static class ApplicationServices
     {
         builder.Services.AddRazorComponents();
         // The web UI reads everything through the gateway, found by service discovery.
-        builder.Services.AddHttpClient<GatewayClient>(client => client.BaseAddress = new Uri($"http://{ResourceNames.Gateway}"));
+        // It uses the key it is configured with (Gateway:ApiKey; the AppHost passes the operator key).
+        var apiKey = builder.Configuration["Gateway:ApiKey"];
+        builder.Services.AddHttpClient<GatewayClient>(client =>
+        {
+            client.BaseAddress = new Uri($"http://{ResourceNames.Gateway}");
+            if (!string.IsNullOrEmpty(apiKey))
+            {
+                client.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+            }
+        });
     }
 }

@@ -28,6 +28,7 @@ public sealed class ParsedAsAttribute(params Type[] types) : Attribute
 internal static class OpenApiDescriptions
 {
     private const string ProblemJson = "application/problem+json";
+    private const string ApiKeyScheme = "ApiKey";
     private const string ProblemSchema = nameof(ProblemDetails);
     private const string ValidationProblemSchema = nameof(HttpValidationProblemDetails);
 
@@ -38,6 +39,22 @@ internal static class OpenApiDescriptions
             // Every route is reached through the gateway under the same path, and the document is served from wherever
             // its reader fetched it: the origin the reader used is the truth, not the service's own address.
             document.Servers = [new OpenApiServer { Url = "/", Description = "The origin this document was fetched from (the gateway, for clients)" }];
+            return Task.CompletedTask;
+        });
+        options.AddDocumentTransformer((document, _, _) =>
+        {
+            // Clients reach every route through the gateway, which wants an API key: declared once, so an API
+            // reference's "try it" asks for it.
+            document.Components ??= new OpenApiComponents();
+            document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+            document.Components.SecuritySchemes[ApiKeyScheme] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.ApiKey,
+                In = ParameterLocation.Header,
+                Name = "X-Api-Key",
+                Description = "The viewer key (GET, HEAD) or the operator key (everything). With make run: `dotnet user-secrets list --project AppHost`.",
+            };
+            document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyScheme, document)] = [] }];
             return Task.CompletedTask;
         });
         options.AddDocumentTransformer((document, _, _) =>

@@ -36,7 +36,7 @@ public static class SystemApi
     /// <summary>Maps <c>GET /api/system</c>: the four services' <c>/api/system/{service}</c>, asked in parallel.</summary>
     public static IEndpointRouteBuilder MapSystemApi(this IEndpointRouteBuilder app)
     {
-        app.MapGroup("/api/system").WithTags("System")
+        app.MapGroup("/api/system").WithTags("System").RequireAuthorization(Security.ApiRoles.Policy)
             .MapGet("/", GetOverview).WithName("SystemOverview")
             .WithSummary("Every service's pipeline state: status, queues, consumer lag, dead-letter and parked counts, publish backlog")
             .WithDescription("A service that does not answer within a few seconds is listed with status unreachable and the reason.");

@@ -55,8 +55,24 @@ public sealed class ConnectorHealthApp : IAsyncLifetime
                 .WithEnvironment(prefix + "Timeout", "00:00:30")
                 .WithEnvironment(prefix + "Http__Url", heldUrl);
         });
-        Gateway = App.CreateHttpClient(ResourceNames.Gateway);
+        Gateway = GatewayClient(App);
     }
+
+    /// <summary>A client of the gateway that sends the operator key (or the one given).</summary>
+    public static HttpClient GatewayClient(DistributedApplication app, string? key = null)
+    {
+        var client = app.CreateHttpClient(ResourceNames.Gateway);
+        if ((key ?? OperatorKey) is { Length: > 0 } apiKey)
+        {
+            client.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+        }
+        return client;
+    }
+
+    /// <summary>The API keys this system runs with (the AppHost's parameters, set for the tests).</summary>
+    public static readonly string OperatorKey = "op-" + Guid.NewGuid().ToString("N");
+
+    public static readonly string ViewerKey = "view-" + Guid.NewGuid().ToString("N");
 
     private static async Task<WebApplication> StartThirdPartyApiAsync()
     {
@@ -103,6 +119,8 @@ public sealed class ConnectorHealthApp : IAsyncLifetime
                 $"--Infrastructure:Local:RabbitMQPort={ports.RabbitMQ}",
                 $"--Infrastructure:Local:RabbitMQDistPort={ports.RabbitMQDist}",
                 $"--Infrastructure:Local:EpmdPort={ports.Epmd}",
+                $"--Parameters:operator-api-key={OperatorKey}",
+                $"--Parameters:viewer-api-key={ViewerKey}",
             ],
             cts.Token);
         configure?.Invoke(builder);

@@ -22,7 +22,7 @@ public sealed class LifecycleTests
             Guid runId;
             await using (var first = await ConnectorHealthApp.StartAsync(dataDirectory, ports))
             {
-                using var gateway = first.CreateHttpClient(ResourceNames.Gateway);
+                using var gateway = ConnectorHealthApp.GatewayClient(first);
                 runId = await FirstRunIdAsync(gateway);
                 await first.StopAsync();
             }
@@ -33,7 +33,7 @@ public sealed class LifecycleTests
             Assert.All(ports.All, port => Assert.True(IsFree(port), $"port {port} is still taken"));
 
             await using var second = await ConnectorHealthApp.StartAsync(dataDirectory, ports);
-            using var secondGateway = second.CreateHttpClient(ResourceNames.Gateway);
+            using var secondGateway = ConnectorHealthApp.GatewayClient(second);
             var response = await secondGateway.GetAsync($"/api/runs/{runId}");
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             await second.StopAsync();

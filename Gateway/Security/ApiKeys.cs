@@ -1,0 +1,103 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
+
+namespace ConnectorHealth.Gateway.Security;
+
+/// <summary>The gateway's two API keys (configuration section <c>Gateway:ApiKeys</c>, set by the AppHost from its secret parameters).</summary>
+public sealed class GatewayKeyOptions
+{
+    public const string Section = "Gateway:ApiKeys";
+
+    /// <summary>May read (GET, HEAD).</summary>
+    public string? Viewer { get; set; }
+
+    /// <summary>May do everything: run now, report runs, acknowledge, silence, contracts, thresholds, re-drive.</summary>
+    public string? Operator { get; set; }
+}
+
+public static class ApiRoles
+{
+    public const string Viewer = "viewer";
+    public const string Operator = "operator";
+
+    /// <summary>The authorization policy every API route carries.</summary>
+    public const string Policy = "api";
+}
+
+/// <summary>
+/// Authenticates the <c>X-Api-Key</c> header against the two keys (compared in constant time). The key itself never
+/// leaves this handler: the principal carries the role and a short hash, which the rate limiter partitions by.
+/// </summary>
+public sealed class ApiKeyHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IOptionsMonitor<GatewayKeyOptions> keys)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+    public const string Header = "X-Api-Key";
+    public const string KeyIdClaim = "key_id";
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        if (!Request.Headers.TryGetValue(Header, out var values) || values.Count == 0 || string.IsNullOrEmpty(values[0]))
+        {
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+        var presented = Encoding.UTF8.GetBytes(values[0]!);
+        var configured = keys.CurrentValue;
+        var role = Matches(presented, configured.Operator) ? ApiRoles.Operator
+            : Matches(presented, configured.Viewer) ? ApiRoles.Viewer
+            : null;
+        if (role is null)
+        {
+            return Task.FromResult(AuthenticateResult.Fail("The API key is not valid."));
+        }
+        var keyId = Convert.ToHexStringLower(SHA256.HashData(presented))[..12];
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Role, role), new Claim(KeyIdClaim, keyId)], SchemeName);
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.Headers.WWWAuthenticate = $"{SchemeName} header=\"{Header}\"";
+        var presented = Request.Headers.ContainsKey(Header);
+        await Results.Problem(
+            statusCode: StatusCodes.Status401Unauthorized,
+            title: presented ? "The API key is not valid" : "An API key is required",
+            detail: $"Send a viewer or operator key in the {Header} header. With make run, `dotnet user-secrets list --project AppHost` shows them.")
+            .ExecuteAsync(Context);
+    }
+
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        await Results.Problem(
+            statusCode: StatusCodes.Status403Forbidden,
+            title: "This key may only read",
+            detail: $"{Request.Method} needs the operator key; the viewer key may send GET and HEAD requests.")
+            .ExecuteAsync(Context);
+
+    private static bool Matches(byte[] presented, string? key) =>
+        !string.IsNullOrEmpty(key) && CryptographicOperations.FixedTimeEquals(presented, Encoding.UTF8.GetBytes(key));
+}
+
+/// <summary>A viewer may read; everything else needs the operator.</summary>
+public sealed class ApiAccessRequirement : AuthorizationHandler<ApiAccessRequirement>, IAuthorizationRequirement
+{
+    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, ApiAccessRequirement requirement)
+    {
+        var method = context.Resource switch
+        {
+            HttpContext http => http.Request.Method,
+            _ => null,
+        };
+        var reads = method is not null && (HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method));
+        if (context.User.IsInRole(ApiRoles.Operator) || (reads && context.User.IsInRole(ApiRoles.Viewer)))
+        {
+            context.Succeed(requirement);
+        }
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,72 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace ConnectorHealth.Gateway.Security;
+
+/// <summary>Token buckets per API key and, for requests without a valid key, per client address (<c>Gateway:RateLimits</c>).</summary>
+public sealed class RateLimitOptions
+{
+    public const string Section = "Gateway:RateLimits";
+
+    [Required]
+    public BucketOptions PerKey { get; set; } = new() { Burst = 2_000, PerSecond = 1_000 };
+
+    [Required]
+    public BucketOptions PerAddress { get; set; } = new() { Burst = 60, PerSecond = 20 };
+}
+
+public sealed class BucketOptions
+{
+    /// <summary>Requests allowed at once after a quiet spell.</summary>
+    [Range(1, 1_000_000)]
+    public int Burst { get; set; }
+
+    /// <summary>Requests allowed per second, sustained.</summary>
+    [Range(1, 1_000_000)]
+    public int PerSecond { get; set; }
+}
+
+public static class RateLimits
+{
+    public static IServiceCollection AddGatewayRateLimits(this IServiceCollection services, IConfiguration configuration)
+    {
+        var limits = configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new RateLimitOptions();
+        return services.AddRateLimiter(options =>
+        {
+            options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(http =>
+            {
+                // Health probes (the AppHost's among them) are never limited.
+                if (http.Request.Path.StartsWithSegments("/health") || http.Request.Path.StartsWithSegments("/alive"))
+                {
+                    return RateLimitPartition.GetNoLimiter("health");
+                }
+                var keyId = http.User.FindFirst(ApiKeyHandler.KeyIdClaim)?.Value;
+                var (partition, bucket) = keyId is not null
+                    ? ("key:" + keyId, limits.PerKey)
+                    : ("address:" + (http.Connection.RemoteIpAddress?.ToString() ?? "unknown"), limits.PerAddress);
+                return RateLimitPartition.GetTokenBucketLimiter(partition, _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = bucket.Burst,
+                    TokensPerPeriod = bucket.PerSecond,
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                });
+            });
+            options.OnRejected = async (context, cancellationToken) =>
+            {
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+                var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+                context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                await Results.Problem(
+                    statusCode: StatusCodes.Status429TooManyRequests,
+                    title: "Too many requests",
+                    detail: $"This key (or address) sent more than its rate limit; try again in {seconds} s.")
+                    .ExecuteAsync(context.HttpContext);
+            };
+        });
+    }
+}
