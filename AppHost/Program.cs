@@ -57,6 +57,16 @@ var keyShape = new GenerateParameterDefault { MinLength = 32, Special = false };
 var viewerKey = builder.AddParameter("viewer-api-key", keyShape, secret: true, persist: true);
 var operatorKey = builder.AddParameter("operator-api-key", keyShape, secret: true, persist: true);
 
+// An HTTP connector's secret header value (Runner:Connectors:<name>:Http:SecretValue) from a secret parameter named
+// connector-secret-<name, with - for _>, e.g. Parameters__connector-secret-open-meteo=… or user secrets.
+const string ConnectorSecretPrefix = "connector-secret-";
+foreach (var setting in builder.Configuration.GetSection("Parameters").GetChildren()
+    .Where(p => p.Key.StartsWith(ConnectorSecretPrefix, StringComparison.Ordinal) && p.Key.Length > ConnectorSecretPrefix.Length))
+{
+    var connector = setting.Key[ConnectorSecretPrefix.Length..].Replace('-', '_');
+    runner.WithEnvironment($"Runner__Connectors__{connector}__Http__SecretValue", builder.AddParameter(setting.Key, secret: true));
+}
+
 var gateway = builder.AddProject<Projects.Gateway>(ResourceNames.Gateway)
     .WithEnvironment("Gateway__ApiKeys__Viewer", viewerKey)
     .WithEnvironment("Gateway__ApiKeys__Operator", operatorKey)
