@@ -260,7 +260,13 @@ public sealed partial class AlertEngine(
             var firing = new HashSet<string>(StringComparer.Ordinal);
             foreach (var (finding, occurrences) in findings)
             {
-                firing.Add(AlertFingerprint.Of(connector, finding.Rule, finding.Key));
+                var fingerprint = AlertFingerprint.Of(connector, finding.Rule, finding.Key);
+                firing.Add(fingerprint);
+                // Still firing with nothing new (no run triggered it again, not clearing): nothing to write.
+                if (occurrences.Count == 0 && context.OpenAlerts.Any(a => a.Fingerprint == fingerprint && a.ClearSince is null))
+                {
+                    continue;
+                }
                 await UpsertAsync(connection, transaction, context, connector, finding, occurrences, now, changes, cancellationToken);
             }
             foreach (var open in context.OpenAlerts.Where(a => a.Connector == connector && RunRules.Contains(a.Rule) && !firing.Contains(a.Fingerprint)).ToList())
