@@ -1,4 +1,5 @@
 using ConnectorHealth.ServiceDefaults;
+using MudBlazor.Services;
 
 namespace ConnectorHealth.Dashboard;
 
@@ -6,7 +7,11 @@ internal static class ApplicationServices
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddRazorComponents();
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
+        builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<DashboardLinkOptions>().BindConfiguration(DashboardLinkOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
         // The web UI reads everything through the gateway, found by service discovery.
         // It uses the key it is configured with (Gateway:ApiKey; the AppHost passes the operator key).
         var apiKey = builder.Configuration["Gateway:ApiKey"];

@@ -1,28 +1,134 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+
 namespace ConnectorHealth.Dashboard;
 
-public sealed record RunSummary(
-    Guid RunId,
-    string Connector,
-    string Source,
-    string Status,
-    DateTimeOffset StartedAt,
-    DateTimeOffset FinishedAt,
-    double LatencyMs,
-    int Attempts,
-    bool RateLimited,
-    string? ErrorType,
-    string? ErrorMessage,
-    string? TraceId);
-
-public sealed record RunPage(IReadOnlyList<RunSummary> Items, string? Cursor);
-
-/// <summary>Typed client for the REST API behind the gateway.</summary>
-public sealed class GatewayClient(HttpClient http)
+/// <summary>What the gateway answered: the value, or why there is none (a page shows that in place of its section).</summary>
+public sealed record Answer<T>(T? Value, string? Problem) where T : class
 {
-    public async Task<RunPage> GetRunsAsync(int limit, string? cursor, CancellationToken cancellationToken)
+    public static Answer<T> Of(T value) => new(value, null);
+
+    public static Answer<T> Failed(string problem) => new(null, problem);
+}
+
+/// <summary>Typed client for the REST API behind the gateway: the one place the web UI calls it.</summary>
+public sealed partial class GatewayClient(HttpClient http, ILogger<GatewayClient> logger)
+{
+    public Task<Answer<StatusBoard>> GetStatusBoardAsync(CancellationToken cancellationToken) =>
+        GetAsync<StatusBoard>("/api/kpis/connectors", cancellationToken);
+
+    public Task<Answer<SystemOverview>> GetSystemAsync(CancellationToken cancellationToken) =>
+        GetAsync<SystemOverview>("/api/system", cancellationToken);
+
+    public Task<Answer<DailyKpiReport>> GetDailyKpisAsync(string? connector, int days, CancellationToken cancellationToken)
     {
-        var url = $"/api/runs?limit={limit}" + (cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}");
-        return await http.GetFromJsonAsync<RunPage>(url, cancellationToken)
-            ?? throw new InvalidOperationException("The gateway returned an empty run page.");
+        var from = DateOnly.FromDateTime(DateTime.UtcNow).AddDays(1 - days).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        return GetAsync<DailyKpiReport>(Query("/api/kpis/daily", ("connector", connector), ("from", from)), cancellationToken);
     }
+
+    public Task<Answer<RunPage>> GetRunsAsync(RunFilter filter, int limit, string? cursor, CancellationToken cancellationToken) =>
+        GetAsync<RunPage>(Query("/api/runs",
+            ("connector", filter.Connector), ("status", filter.Status), ("source", filter.Source),
+            ("from", filter.From?.ToString("O", CultureInfo.InvariantCulture)), ("to", filter.To?.ToString("O", CultureInfo.InvariantCulture)),
+            ("limit", limit.ToString(CultureInfo.InvariantCulture)), ("cursor", cursor)), cancellationToken);
+
+    public Task<Answer<RunDetail>> GetRunAsync(Guid runId, CancellationToken cancellationToken) =>
+        GetAsync<RunDetail>($"/api/runs/{runId}", cancellationToken);
+
+    public Task<Answer<AlertPage>> GetAlertsAsync(string? state, string? connector, int limit, CancellationToken cancellationToken) =>
+        GetAsync<AlertPage>(Query("/api/alerts", ("state", state), ("connector", connector), ("limit", limit.ToString(CultureInfo.InvariantCulture))),
+            cancellationToken);
+
+    public Task<Answer<ConnectorSchema>> GetSchemaAsync(string connector, CancellationToken cancellationToken) =>
+        GetAsync<ConnectorSchema>($"/api/schemas/{Uri.EscapeDataString(connector)}", cancellationToken);
+
+    public Task<Answer<DriftEventPage>> GetDriftEventsAsync(string connector, int limit, CancellationToken cancellationToken) =>
+        GetAsync<DriftEventPage>(Query("/api/drift-events", ("connector", connector), ("limit", limit.ToString(CultureInfo.InvariantCulture))),
+            cancellationToken);
+
+    public Task<Answer<RunStarted>> RunNowAsync(string connector, CancellationToken cancellationToken) =>
+        PostAsync<RunStarted>($"/api/connectors/{Uri.EscapeDataString(connector)}/runs", cancellationToken);
+
+    public Task<Answer<AlertDetail>> AcknowledgeAlertAsync(long alertId, CancellationToken cancellationToken) =>
+        PostAsync<AlertDetail>($"/api/alerts/{alertId}/ack", cancellationToken);
+
+    public Task<Answer<AlertDetail>> ResolveAlertAsync(long alertId, CancellationToken cancellationToken) =>
+        PostAsync<AlertDetail>($"/api/alerts/{alertId}/resolve", cancellationToken);
+
+    private async Task<Answer<T>> GetAsync<T>(string url, CancellationToken cancellationToken) where T : class
+    {
+        try
+        {
+            using var response = await http.GetAsync(url, cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                return Answer<T>.Failed(await ProblemAsync(response, cancellationToken));
+            }
+            return await response.Content.ReadFromJsonAsync<T>(cancellationToken) is { } value
+                ? Answer<T>.Of(value)
+                : Answer<T>.Failed("the gateway answered an empty body");
+        }
+        catch (Exception ex) when (ex is HttpRequestException or JsonException or TaskCanceledException or NotSupportedException)
+        {
+            LogUnavailable(logger, url, ex.Message);
+            return Answer<T>.Failed(ex is TaskCanceledException ? "the gateway did not answer in time" : ex.Message);
+        }
+    }
+
+    private async Task<Answer<T>> PostAsync<T>(string url, CancellationToken cancellationToken) where T : class
+    {
+        try
+        {
+            using var response = await http.PostAsync(url, content: null, cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                return Answer<T>.Failed(await ProblemAsync(response, cancellationToken));
+            }
+            return await response.Content.ReadFromJsonAsync<T>(cancellationToken) is { } value
+                ? Answer<T>.Of(value)
+                : Answer<T>.Failed("the gateway answered an empty body");
+        }
+        catch (Exception ex) when (ex is HttpRequestException or JsonException or TaskCanceledException or NotSupportedException)
+        {
+            LogUnavailable(logger, url, ex.Message);
+            return Answer<T>.Failed(ex is TaskCanceledException ? "the gateway did not answer in time" : ex.Message);
+        }
+    }
+
+    // A problem document's detail (or title) says more than the status code alone.
+    private static async Task<string> ProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var status = $"{(int)response.StatusCode} {response.ReasonPhrase}";
+        if (response.StatusCode is HttpStatusCode.NotFound && response.Content.Headers.ContentType?.MediaType != "application/problem+json")
+        {
+            return $"{status}: the route is not there yet";
+        }
+        try
+        {
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+            foreach (var name in new[] { "detail", "title" })
+            {
+                if (problem.ValueKind == JsonValueKind.Object && problem.TryGetProperty(name, out var text) && text.ValueKind == JsonValueKind.String)
+                {
+                    return $"{status}: {text.GetString()}";
+                }
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
+        {
+            // Not a problem document: the status is all there is.
+        }
+        return status;
+    }
+
+    private static string Query(string path, params (string Name, string? Value)[] parameters)
+    {
+        var present = parameters.Where(p => !string.IsNullOrEmpty(p.Value)).Select(p => $"{p.Name}={Uri.EscapeDataString(p.Value!)}").ToList();
+        return present.Count == 0 ? path : $"{path}?{string.Join('&', present)}";
+    }
+
+    [LoggerMessage(LogLevel.Warning, "The gateway did not answer {Url}: {Reason}")]
+    private static partial void LogUnavailable(ILogger logger, string url, string reason);
 }

@@ -11,6 +11,6 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.UseAntiforgery();
 app.MapStaticAssets();
-app.MapRazorComponents<App>();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.Run();
