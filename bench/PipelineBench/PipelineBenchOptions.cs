@@ -1,0 +1,91 @@
+using System.Globalization;
+
+namespace ConnectorHealth.PipelineBench;
+
+// Command line: --quick, --duration S, --baseline-duration S, --repeat N, --samples N, --rate N, --connectors N,
+// --backlog N, --in-flight N, --seed N, --output DIR.
+internal sealed record PipelineBenchOptions(
+    bool Quick,
+    TimeSpan Duration,
+    TimeSpan BaselineDuration,
+    int Repeat,
+    int Samples,
+    double BackgroundRate,
+    int Connectors,
+    int Backlog,
+    int InFlight,
+    int Seed,
+    string Output)
+{
+    private const string Usage =
+        "Options: --quick (15 s windows) --duration S (60) --baseline-duration S (20) --repeat N (3) --samples N (30 latency samples) "
+        + "--rate N (200 runs/s of background load while latency is measured) --connectors N (200) "
+        + "--backlog N (5000 ready messages per queue before the publisher waits) --in-flight N (48 publishes awaiting confirmation) --seed N "
+        + "--output DIR (bench/results)";
+
+    // Each throughput window starts with this much ramp-up that is left out of its rates.
+    public TimeSpan WarmUp => WarmUpOf(Duration);
+
+    public static TimeSpan WarmUpOf(TimeSpan window) => TimeSpan.FromSeconds(Math.Min(5, window.TotalSeconds / 4));
+
+    public static PipelineBenchOptions Parse(IReadOnlyList<string> args)
+    {
+        var quick = args.Contains("--quick");
+        var options = new PipelineBenchOptions(
+            quick,
+            Duration: TimeSpan.FromSeconds(quick ? 15 : 60),
+            BaselineDuration: TimeSpan.FromSeconds(quick ? 10 : 20),
+            Repeat: 3,
+            Samples: 30,
+            BackgroundRate: 200,
+            Connectors: 200,
+            Backlog: 5_000,
+            // RabbitMQ.Client delays each further publish on a channel by up to a second once more than half of its 128
+            // outstanding confirmations are taken, so more in flight only slows the publisher down.
+            InFlight: 48,
+            Seed: 20261129,
+            Output: ResultsFolder());
+        for (var i = 0; i < args.Count; i++)
+        {
+            var name = args[i];
+            if (name == "--quick")
+            {
+                continue;
+            }
+            var value = i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{name} needs a value. {Usage}");
+            int Whole() => int.Parse(value.Replace("_", "", StringComparison.Ordinal), NumberStyles.None, CultureInfo.InvariantCulture);
+            options = name switch
+            {
+                "--duration" => options with { Duration = TimeSpan.FromSeconds(Whole()) },
+                "--baseline-duration" => options with { BaselineDuration = TimeSpan.FromSeconds(Whole()) },
+                "--repeat" => options with { Repeat = Whole() },
+                "--samples" => options with { Samples = Whole() },
+                "--rate" => options with { BackgroundRate = Whole() },
+                "--connectors" => options with { Connectors = Whole() },
+                "--backlog" => options with { Backlog = Whole() },
+                "--in-flight" => options with { InFlight = Whole() },
+                "--seed" => options with { Seed = Whole() },
+                "--output" => options with { Output = value },
+                _ => throw new ArgumentException($"Unknown option {name}. {Usage}"),
+            };
+        }
+        if (options.Duration < TimeSpan.FromSeconds(8) || options.BaselineDuration < TimeSpan.FromSeconds(4) || options.Repeat < 1
+            || options.Samples < 5 || options.BackgroundRate < 1 || options.Connectors < 1 || options.Backlog < 100 || options.InFlight < 1)
+        {
+            throw new ArgumentException("Need windows of at least 8 s (baseline 4 s), one repetition, 5 latency samples, a background rate, "
+                + "one connector, a backlog of 100 and one publish in flight.");
+        }
+        return options;
+    }
+
+    // bench/results in the repository (git-ignored), wherever the bench is started from.
+    private static string ResultsFolder()
+    {
+        var folder = new DirectoryInfo(AppContext.BaseDirectory);
+        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "ConnectorHealth.sln")))
+        {
+            folder = folder.Parent;
+        }
+        return Path.Combine(folder?.FullName ?? Environment.CurrentDirectory, "bench", "results");
+    }
+}

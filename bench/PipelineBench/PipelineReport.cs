@@ -1,0 +1,349 @@
+using System.Globalization;
+using System.Text;
+using ConnectorHealth.DriftBench;
+using ConnectorHealth.ServiceDefaults;
+using ConnectorHealth.ServiceDefaults.Pipeline;
+
+namespace ConnectorHealth.PipelineBench;
+
+internal static class PipelineReport
+{
+    public const double TargetRunsPerSecond = 2_000;
+    public const double TargetShareOfBare = 0.50;
+    public const double TargetP99Milliseconds = 1_000;
+
+    public const string Orchestrator = "aspire-dcp";
+
+    // The process trees in the order the tables show them.
+    private static readonly string[] Groups =
+    [
+        ResourceNames.Postgres, ResourceNames.Messaging, ResourceNames.Metrics, ResourceNames.Drift, ResourceNames.Alerting,
+        ResourceNames.Runner, ResourceNames.Gateway, ResourceNames.WebUi, ResourceNames.MessagingEpmd, Orchestrator, ProcessWatch.Bench,
+    ];
+
+    private static readonly string[] Sinks = [ResourceNames.Metrics, ResourceNames.Drift, ResourceNames.Alerting];
+
+    public static string Write(PipelineResults r)
+    {
+        var o = r.Options;
+        var text = new StringBuilder();
+        void Line(string line = "") => text.AppendLine(line);
+
+        var ingest = Spread.Of([.. r.Throughput.Select(w => w.EndToEndPerSecond)]);
+        var bare = Spread.Of([.. r.Baseline.Select(w => w.EndToEndPerSecond)]);
+        var share = ingest.Median / bare.Median;
+        var samples = r.Latency.Samples;
+        var run = Percentiles(samples.Select(s => s.RunVisible));
+        var driftEvent = Percentiles(samples.Select(s => s.DriftEventVisible));
+        var failureAlert = Percentiles(samples.Select(s => s.FailureAlertVisible));
+        var driftAlert = Percentiles(samples.Select(s => s.DriftAlertVisible));
+        var healthy = r.HealthyAfterSeconds.Values.Max();
+
+        Line($"# Pipeline benchmark: the whole running system, one replica of each service{(o.Quick ? " (--quick)" : "")}");
+        Line();
+        Line($"- When: {r.FinishedAt:yyyy-MM-dd HH:mm} UTC; machine: {r.Machine.Cores} cores ({r.Machine.Cpu}), {r.Machine.MemoryGiB:N1} GiB; "
+            + $"{r.Machine.Runtime} ({r.Machine.Os}); PostgreSQL {r.Machine.Postgres}, RabbitMQ {r.Machine.RabbitMQ} — the AppHost in local mode, "
+            + "everything on this one machine (bench included), services built in Release.");
+        Line($"- Load: RunCompleted published straight to RabbitMQ with MassTransit (publisher confirms, up to {o.InFlight} in flight); "
+            + $"{o.Connectors} connectors per window, payloads of {r.MeanPayloadBytes:N0} B on average (1–5 KB), "
+            + $"{RunFactory.SchemaChangeProbability:P0} of successful runs change their connector's payload shape, {RunFactory.FailureProbability:P0} of runs fail "
+            + "(three 503 attempts, no payload).");
+        Line($"- Figures are the median of {o.Repeat} windows with the range (min–max) in brackets; a window's rates leave out its first "
+            + $"{o.WarmUp.TotalSeconds:0.#} s of ramp-up. CPU is in % of one core (the machine has {r.Machine.Cores * 100} %).");
+        Line();
+        Line("| Figure | Value | Target | |");
+        Line("|---|---:|---:|---|");
+        Line($"| Ingest end to end: runs/s landing in all three services' tables ({o.Duration.TotalSeconds:N0} s windows) | {ingest.Format("N0")} | ≥ {TargetRunsPerSecond:N0} | {Verdict(ingest.Median, TargetRunsPerSecond, true)} |");
+        Line($"| Bare MassTransit fan-out: messages/s to each of three no-op consumers ({o.BaselineDuration.TotalSeconds:N0} s windows) | {bare.Format("N0")} | – | |");
+        Line($"| Pipeline's share of the bare fan-out | {share:P0} | ≥ {TargetShareOfBare:P0} | {Verdict(share, TargetShareOfBare, true)} |");
+        Line($"| Run visible in GET /api/runs/{{id}}, p99 | {Ms(run.P99)} | < {Ms(TargetP99Milliseconds)} | {Verdict(run.P99, TargetP99Milliseconds, false)} |");
+        Line($"| Schema change visible in GET /api/drift-events, p99 | {Ms(driftEvent.P99)} | < {Ms(TargetP99Milliseconds)} | {Verdict(driftEvent.P99, TargetP99Milliseconds, false)} |");
+        Line($"| consecutive_failures alert visible in GET /api/alerts, p99 | {Ms(failureAlert.P99)} | < {Ms(TargetP99Milliseconds)} | {Verdict(failureAlert.P99, TargetP99Milliseconds, false)} |");
+        Line($"| schema_drift alert visible in GET /api/alerts, p99 | {Ms(driftAlert.P99)} | < {Ms(TargetP99Milliseconds)} | {Verdict(driftAlert.P99, TargetP99Milliseconds, false)} |");
+        Line($"| AppHost start to every resource healthy (one start, fresh data directory) | {healthy:N1} s | – | |");
+        Line();
+
+        Line("## What limits it (measured)");
+        Line();
+        foreach (var finding in Limits(r, ingest.Median, share, [run, driftEvent, failureAlert, driftAlert]))
+        {
+            Line($"- {finding}");
+        }
+        Line();
+
+        Line("## 1. Ingest throughput end to end");
+        Line();
+        Line($"Each window publishes as fast as the pipeline takes the runs: up to {o.InFlight} publishes in flight, held back while any service's "
+            + $"queue holds {o.Backlog:N0} or more ready messages (so the queues stay bounded and a queue sitting at that cap marks the service that "
+            + "cannot keep up). Landed: rows of the window's connectors in metrics.runs, drift.runs and alerting.runs, counted every second; end to end "
+            + "is the slowest of the three. Held back: share of the steady window the publisher waited on a full queue. After the window the queues "
+            + "are drained; error queues are the services' dead-letter counts (GET /api/system/{service}).");
+        Line();
+        Line("| Window | Published | Published/s | metrics/s | drift/s | alerting/s | End to end/s | Slowest | Held back | Ready at end (m / d / a) | Queue growth/s (m / d / a) | Drained after | All landed |");
+        Line("|---:|---:|---:|---:|---:|---:|---:|---|---:|---|---|---:|---|");
+        foreach (var w in r.Throughput)
+        {
+            Line($"| {w.Repeat} | {w.Published:N0}{(w.PublishFailures > 0 ? $" ({w.PublishFailures:N0} failed: {w.PublishError})" : "")} | {w.PublishedPerSecond:N0} | "
+                + $"{w.LandedPerSecond[0]:N0} | {w.LandedPerSecond[1]:N0} | {w.LandedPerSecond[2]:N0} | {w.EndToEndPerSecond:N0} | {w.Slowest} | {w.ThrottledShare:P0} | "
+                + $"{string.Join(" / ", w.ReadyAtEnd.Select(Count))} | {string.Join(" / ", w.ReadyGrowthPerSecond.Select(g => g.ToString("+0;-0;0", CultureInfo.InvariantCulture)))} | "
+                + $"{w.DrainSeconds:N0} s | {(w.AllLanded ? "yes" : "NO")} |");
+        }
+        Line();
+        Line($"- Error queues (dead letters) before → after the windows: {ErrorQueues(r.StateAtStart, r.StateAfterThroughput)}; after the latency phase: "
+            + $"{string.Join(", ", Sinks.Select(s => $"{s} {DeadLetters(r.StateAtEnd[s])}"))}. Service status after the windows: "
+            + $"{string.Join(", ", Sinks.Select(s => $"{s} {r.StateAfterThroughput[s].Status}{(r.StateAfterThroughput[s].Reasons.Count > 0 ? $" ({string.Join("; ", r.StateAfterThroughput[s].Reasons)})" : "")}"))}.");
+        Line();
+        Line("CPU over the steady part of each window, median (min–max) over the windows:");
+        Line();
+        Line($"| machine | {string.Join(" | ", Groups)} | other |");
+        Line($"|{string.Concat(Enumerable.Repeat("---:|", Groups.Length + 2))}");
+        Line($"| {string.Join(" | ", new[] { "machine" }.Concat(Groups).Append("other").Select(g => Spread.Of([.. r.Throughput.Select(w => w.CpuPercent.GetValueOrDefault(g))]).Format("N0") + " %"))} |");
+        Line();
+        foreach (var line in DatabaseWork(r))
+        {
+            Line(line);
+        }
+        Line();
+        var counting = r.Throughput.SelectMany(w => w.Timeline).Select(s => s.CountMilliseconds).ToList();
+        Line($"Measurement overhead: counting the landed rows took {counting.Average():N0} ms a second on average ({counting.Max():N0} ms at most); "
+            + "the bench process's own CPU (publishing, counting, watching) is the bench column.");
+        Line();
+        var median = r.Throughput.OrderBy(w => w.EndToEndPerSecond).ElementAt(r.Throughput.Count / 2);
+        Line($"Timeline of window {median.Repeat} (the median), every 5 s: runs/s published and landed, ready messages per queue at the end of the "
+            + "interval (flat = keeping up), CPU %:");
+        Line();
+        Line("| s | published/s | metrics/s | drift/s | alerting/s | ready metrics | ready drift | ready alerting | CPU machine | postgres | messaging | metrics | drift | alerting | bench |");
+        Line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var (from, to) in Intervals(median.Timeline, 5))
+        {
+            var seconds = to.Seconds - from.Seconds;
+            var cpu = ProcessSnapshot.CpuPercent(from.Processes, to.Processes);
+            var phase = from.Seconds >= o.Duration.TotalSeconds - 0.5 ? " (drain)" : "";
+            Line($"| {from.Seconds:N0}–{to.Seconds:N0}{phase} | {(to.Published - from.Published) / seconds:N0} | "
+                + $"{string.Join(" | ", Enumerable.Range(0, 3).Select(i => ((to.Landed[i] - from.Landed[i]) / seconds).ToString("N0", CultureInfo.InvariantCulture)))} | "
+                + $"{string.Join(" | ", to.Ready.Select(Count))} | "
+                + $"{string.Join(" | ", new[] { "machine", ResourceNames.Postgres, ResourceNames.Messaging, ResourceNames.Metrics, ResourceNames.Drift, ResourceNames.Alerting, ProcessWatch.Bench }.Select(g => cpu.GetValueOrDefault(g).ToString("N0", CultureInfo.InvariantCulture)))} |");
+        }
+        Line();
+
+        Line("## 2. Bare MassTransit fan-out on the same broker");
+        Line();
+        Line("A second bus in the bench process, on the system's RabbitMQ: the same RunCompleted published (under an exchange of its own, so the "
+            + "services never see it) to three consumers that do nothing, each on its own queue and batched as the services batch (100 messages or "
+            + "50 ms, two batches at a time); driven exactly as the pipeline is. Messages/s is the slowest consumer's.");
+        Line();
+        Line("| Window | Published | Published/s | Consumer a/s | Consumer b/s | Consumer c/s | Messages/s | Held back | CPU machine | messaging | bench |");
+        Line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var w in r.Baseline)
+        {
+            Line($"| {w.Repeat} | {w.Published:N0} | {w.PublishedPerSecond:N0} | {string.Join(" | ", w.LandedPerSecond.Select(v => v.ToString("N0", CultureInfo.InvariantCulture)))} | "
+                + $"{w.EndToEndPerSecond:N0} | {w.ThrottledShare:P0} | {w.CpuPercent["machine"]:N0} % | {w.CpuPercent[ResourceNames.Messaging]:N0} % | {w.CpuPercent[ProcessWatch.Bench]:N0} % |");
+        }
+        Line();
+        Line($"Pipeline end to end {ingest.Median:N0} runs/s against {bare.Median:N0} messages/s bare: {share:P0} (target ≥ {TargetShareOfBare:P0}: {Verdict(share, TargetShareOfBare, true)}). "
+            + $"For scale, MassTransit's own cost here: the bench process spent {BareCpuPerMessage(r):N2} ms of CPU per message (one publish and three no-op "
+            + "batch consumes, drains included).");
+        Line();
+
+        Line("## 3. Detection latency");
+        Line();
+        Line($"{samples.Count} samples under {r.Latency.BackgroundPerSecond:N0} runs/s of background load ({r.Latency.BackgroundPublished:N0} runs; most ready "
+            + $"messages seen per queue, metrics / drift / alerting: {string.Join(" / ", r.Latency.MaxReady.Select(Count))}). Each sample publishes two runs "
+            + "finished at the same moment — a connector's payload changing shape, and another connector's third failed run in a row — and polls the "
+            + $"gateway every {r.Latency.PollInterval.TotalMilliseconds:N0} ms. Times run from the runs' FinishedAt. \"Stored at\" uses the services' own "
+            + "timestamps (the drift event's detectedAt, the alert's createdAt), free of the polling interval. With "
+            + $"{samples.Count} samples, p99 is the {(int)Math.Ceiling(0.99 * samples.Count)}th smallest (nearest rank).");
+        Line();
+        Line("| From FinishedAt to | n | p50 | p95 | p99 | max | Target p99 | |");
+        Line("|---|---:|---:|---:|---:|---:|---:|---|");
+        void LatencyRow(string what, Percentile p, bool target)
+        {
+            var verdict = target ? $"< {Ms(TargetP99Milliseconds)} | {Verdict(p.P99, TargetP99Milliseconds, false)}" : "– | ";
+            Line($"| {what} | {p.Count}{(p.Count < samples.Count ? $" ({samples.Count - p.Count} not seen within 30 s)" : "")} | {Ms(p.P50)} | {Ms(p.P95)} | {Ms(p.P99)} | {Ms(p.Max)} | {verdict} |");
+        }
+        LatencyRow("(a) run visible in GET /api/runs/{id}", run, true);
+        LatencyRow("(b) drift event visible in GET /api/drift-events?connector=", driftEvent, true);
+        LatencyRow("(c) consecutive_failures alert visible in GET /api/alerts?connector=", failureAlert, true);
+        LatencyRow("(c) schema_drift alert (drift → alerting) visible in GET /api/alerts?connector=", driftAlert, true);
+        LatencyRow("drift event stored at (detectedAt)", Percentiles(samples.Select(s => s.DriftEventDetected)), false);
+        LatencyRow("consecutive_failures alert stored at (createdAt)", Percentiles(samples.Select(s => s.FailureAlertCreated)), false);
+        LatencyRow("schema_drift alert stored at (createdAt)", Percentiles(samples.Select(s => s.DriftAlertCreated)), false);
+        Line();
+
+        Line("## 4. Footprint");
+        Line();
+        var first = r.Throughput[0].Start;
+        var last = r.Throughput[^1].End;
+        var runs = r.Throughput.Sum(w => w.Published);
+        var cpuSeconds = ProcessSnapshot.CpuSeconds(first, last);
+        var machineSeconds = (last.MachineBusyTicks - first.MachineBusyTicks) / ProcessSnapshot.TicksPerSecond;
+        Line($"Resident memory (VmRSS summed over the process and its children) idle, 15 s after start-up, and the peak while the windows ran; CPU "
+            + $"idle (over 10 s with no load) and CPU seconds (utime + stime) per 1,000 runs over all {r.Throughput.Count} windows with their drains "
+            + $"({runs:N0} runs). {Orchestrator}: Aspire's orchestrator, which runs the resources (part of the AppHost, not of a deployment).");
+        Line();
+        Line("| Process tree | Processes | RSS idle MB | RSS peak under load MB | CPU idle % | CPU s / 1,000 runs |");
+        Line("|---|---|---:|---:|---:|---:|");
+        foreach (var group in Groups)
+        {
+            var peak = r.Throughput.Max(w => w.PeakRssKb.GetValueOrDefault(group));
+            Line($"| {group} | {(group == ProcessWatch.Bench ? "this bench (load generator)" : r.ProcessTrees.GetValueOrDefault(group, "?"))} | "
+                + $"{r.Idle.RssKb.GetValueOrDefault(group) / 1024.0:N0} | {peak / 1024.0:N0} | {r.IdleCpuPercent.GetValueOrDefault(group):N1} | "
+                + $"{cpuSeconds.GetValueOrDefault(group) / (runs / 1000.0):N3} |");
+        }
+        Line($"| whole machine | | | | {r.IdleCpuPercent.GetValueOrDefault("machine"):N1} | {machineSeconds / (runs / 1000.0):N3} |");
+        Line();
+        Line("Database size per million runs: each schema's tables with indexes and TOAST (pg_total_relation_size), growth over the windows divided "
+            + "by the rows its runs table gained.");
+        Line();
+        Line("| Schema | MB before | MB after | runs before | runs after | MB per million runs (= bytes per run) |");
+        Line("|---|---:|---:|---:|---:|---:|");
+        foreach (var schema in BenchDatabase.Schemas)
+        {
+            var (before, after) = (r.SizesBefore[schema], r.SizesAfter[schema]);
+            var perRun = (double)(after.Bytes - before.Bytes) / Math.Max(1, after.Runs - before.Runs);
+            Line($"| {schema} | {before.Bytes / 1e6:N1} | {after.Bytes / 1e6:N1} | {before.Runs:N0} | {after.Runs:N0} | {perRun:N0} |");
+        }
+        Line();
+        Line($"Start-up, from starting the AppHost (PostgreSQL's initdb included) to each resource healthy: "
+            + string.Join(", ", r.HealthyAfterSeconds.OrderBy(h => h.Value).Select(h => $"{h.Key} {h.Value:N1} s")) + ".");
+        Line();
+        Line($"Total bench time: {r.Elapsed.TotalMinutes:N1} min.");
+        return text.ToString();
+    }
+
+    // What the counters say about each target that was missed.
+    private static IEnumerable<string> Limits(PipelineResults r, double ingest, double share, Percentile[] latencies)
+    {
+        var windows = r.Throughput;
+        double Median(Func<WindowResult, double> figure) => Spread.Of([.. windows.Select(figure)]).Median;
+        var cpu = new[] { "machine" }.Concat(Groups).ToDictionary(g => g, g => Median(w => w.CpuPercent.GetValueOrDefault(g)));
+        var capacity = r.Machine.Cores * 100.0;
+        var thousands = windows.Sum(w => w.Published) / 1000.0;
+        var cpuSeconds = ProcessSnapshot.CpuSeconds(windows[0].Start, windows[^1].End);
+        var machineSeconds = (windows[^1].End.MachineBusyTicks - windows[0].Start.MachineBusyTicks) / ProcessSnapshot.TicksPerSecond / thousands;
+        var slowest = windows.GroupBy(w => w.Slowest).OrderByDescending(g => g.Count()).First().Key;
+
+        if (ingest >= TargetRunsPerSecond)
+        {
+            yield return $"Ingest meets its target ({ingest:N0} runs/s).";
+        }
+        else
+        {
+            var growing = Sinks.Select((s, i) => (Queue: $"{s}-run-completed", Growth: Median(w => w.ReadyGrowthPerSecond[i]),
+                    AtCap: windows.Count(w => w.ReadyAtEnd[i] >= r.Options.Backlog * 0.8) * 2 > windows.Count))
+                .Where(q => q.AtCap || q.Growth > Math.Max(5, ingest * 0.02))
+                .ToList();
+            yield return $"Ingest is {ingest:N0} runs/s, below {TargetRunsPerSecond:N0}. "
+                + (growing.Count > 0 ? $"Slowest service: {slowest}" : "No service fell behind")
+                + "; landed per second (median): " + string.Join(", ", Sinks.Select((s, i) => $"{s} {Median(w => w.LandedPerSecond[i]):N0}"))
+                + $", published {Median(w => w.PublishedPerSecond):N0}.";
+            yield return growing.Count > 0
+                ? "Queues that grew while runs were published (ready messages, median): "
+                    + string.Join(", ", growing.Select(q => $"{q.Queue} +{q.Growth:N0}/s{(q.AtCap ? $", at the {r.Options.Backlog:N0} cap" : "")}"))
+                    + $"; the publisher was held back {Median(w => w.ThrottledShare):P0} of the time: these consumers take fewer runs than are offered."
+                : cpu["machine"] >= capacity * 0.9
+                    ? "No queue grew: each service took what was published, and publishing got no faster because the machine had no CPU left (below)."
+                    : $"No queue grew and the machine had CPU to spare: the publisher ({r.Options.InFlight} publishes awaiting confirmation) is the limit.";
+            yield return $"CPU: the machine was {cpu["machine"]:N0} % busy of {capacity:N0} %{(cpu["machine"] >= capacity * 0.9 ? " (CPU-bound)" : "")}; by process: "
+                + string.Join(", ", Groups.OrderByDescending(g => cpu[g]).Where(g => cpu[g] >= 1).Select(g => $"{g} {cpu[g]:N0} %"))
+                + $", other {Median(w => w.CpuPercent.GetValueOrDefault("other")):N0} %. "
+                + (Groups.Where(g => cpu[g] >= 90).ToList() is { Count: > 0 } saturated
+                    ? $"At a full core or more: {string.Join(", ", saturated)}."
+                    : "No process is near a full core: the work is spread over all of them.");
+            yield return $"CPU per 1,000 runs, whole machine: {machineSeconds:N2} s ("
+                + string.Join(", ", Groups.Where(g => cpuSeconds.GetValueOrDefault(g) / thousands >= 0.01).OrderByDescending(g => cpuSeconds[g])
+                    .Select(g => $"{g} {cpuSeconds[g] / thousands:N2}"))
+                + $"). At that cost {r.Machine.Cores} cores carry at most {capacity * 10 / machineSeconds:N0} runs/s; "
+                + $"{TargetRunsPerSecond:N0} runs/s needs {capacity / 100 * 1000 / TargetRunsPerSecond:N2} s per 1,000 runs. For scale, MassTransit alone "
+                + $"(the bare fan-out's bench process: one publish and three no-op consumes) cost {BareCpuPerMessage(r):N2} s per 1,000 messages.";
+            yield return $"Idle (no load), the system already keeps {r.IdleCpuPercent.GetValueOrDefault("machine"):N0} % of the machine busy: "
+                + string.Join(", ", Groups.Where(g => g != ProcessWatch.Bench && r.IdleCpuPercent.GetValueOrDefault(g) >= 1).OrderByDescending(g => r.IdleCpuPercent[g])
+                    .Select(g => $"{g} {r.IdleCpuPercent[g]:N0} %")) + ".";
+        }
+
+        yield return share >= TargetShareOfBare
+            ? $"The pipeline reaches {share:P0} of the bare fan-out (target {TargetShareOfBare:P0})."
+            : $"The pipeline reaches {share:P0} of the bare fan-out, below {TargetShareOfBare:P0}: bare, the machine was "
+                + $"{Spread.Of([.. r.Baseline.Select(w => w.CpuPercent["machine"])]).Median:N0} % busy (messaging "
+                + $"{Spread.Of([.. r.Baseline.Select(w => w.CpuPercent[ResourceNames.Messaging])]).Median:N0} %, bench "
+                + $"{Spread.Of([.. r.Baseline.Select(w => w.CpuPercent[ProcessWatch.Bench])]).Median:N0} %); with the pipeline, the services' work per run (above) comes on top.";
+
+        if (latencies.All(p => p.P99 < TargetP99Milliseconds))
+        {
+            yield return "Every detection latency meets its p99 target.";
+        }
+        else
+        {
+            var samples = r.Latency.Samples;
+            yield return $"Latency: a p99 is above {TargetP99Milliseconds:N0} ms. Stored-at p99 (services' own clocks): drift event "
+                + $"{Ms(Percentiles(samples.Select(s => s.DriftEventDetected)).P99)}, schema_drift alert {Ms(Percentiles(samples.Select(s => s.DriftAlertCreated)).P99)}, "
+                + $"consecutive_failures alert {Ms(Percentiles(samples.Select(s => s.FailureAlertCreated)).P99)}; most ready messages during the phase "
+                + $"(metrics / drift / alerting): {string.Join(" / ", r.Latency.MaxReady.Select(Count))}.";
+        }
+    }
+
+    // PostgreSQL's own counters over the windows (drains included), per 1,000 runs published.
+    private static IEnumerable<string> DatabaseWork(PipelineResults r)
+    {
+        var (a, b) = (r.ActivityBefore, r.ActivityAfter);
+        var thousands = r.Throughput.Sum(w => w.Published) / 1000.0;
+        var commits = (b.Commits - a.Commits) / thousands;
+        yield return $"Database work per 1,000 runs over the windows (pg_stat_database, pg_stat_user_tables; the bench's counting included): "
+            + $"{commits:N0} transactions (≈ {3000 / commits:N1} runs per transaction if each service commits one per batch), "
+            + $"{(b.RowsInserted - a.RowsInserted) / thousands:N0} rows inserted, {(b.RowsUpdated - a.RowsUpdated) / thousands:N0} updated, "
+            + $"{(b.RowsDeleted - a.RowsDeleted) / thousands:N0} deleted, {(b.RowsFetched - a.RowsFetched) / thousands:N0} fetched by index, "
+            + $"{(b.RowsReturned - a.RowsReturned) / thousands:N0} returned, {(b.BlocksHit - a.BlocksHit) / thousands:N0} buffer hits, "
+            + $"{(b.BlocksRead - a.BlocksRead) / thousands:N0} blocks read.";
+        var tables = b.Tables.Select(t => (Name: t.Key, After: t.Value, Before: a.Tables.GetValueOrDefault(t.Key) ?? new TableActivity(0, 0, 0, 0, 0, 0)))
+            .Select(t => (t.Name, Written: (t.After.Written - t.Before.Written) / thousands, SeqRows: (t.After.SeqRowsRead - t.Before.SeqRowsRead) / thousands,
+                IndexScans: (t.After.IndexScans - t.Before.IndexScans) / thousands))
+            .ToList();
+        yield return "Tables written most, rows per 1,000 runs: "
+            + string.Join(", ", tables.OrderByDescending(t => t.Written).Take(8).Select(t => $"{t.Name} {t.Written:N0}")) + ".";
+        yield return "Tables read by sequential scans, rows per 1,000 runs (the bench's per-second counting of metrics.runs, drift.runs and "
+            + "alerting.runs is part of theirs): "
+            + string.Join(", ", tables.Where(t => t.SeqRows >= 1).OrderByDescending(t => t.SeqRows).Take(6).Select(t => $"{t.Name} {t.SeqRows:N0}").DefaultIfEmpty("none")) + "; "
+            + "index scans per 1,000 runs: " + string.Join(", ", tables.OrderByDescending(t => t.IndexScans).Take(6).Select(t => $"{t.Name} {t.IndexScans:N0}")) + ".";
+    }
+
+    private static double BareCpuPerMessage(PipelineResults r) => Spread.Of([.. r.Baseline.Select(w =>
+        ProcessSnapshot.CpuSeconds(w.Start, w.End)[ProcessWatch.Bench] * 1000 / Math.Max(1, w.Published))]).Median;
+
+    // Consecutive samples about `step` seconds apart.
+    private static IEnumerable<(SecondSample From, SecondSample To)> Intervals(IReadOnlyList<SecondSample> timeline, double step)
+    {
+        var from = timeline[0];
+        foreach (var sample in timeline.Skip(1))
+        {
+            if (sample.Seconds - from.Seconds >= step - 0.5 || sample == timeline[^1])
+            {
+                yield return (from, sample);
+                from = sample;
+            }
+        }
+    }
+
+    private static string ErrorQueues(IReadOnlyDictionary<string, ServiceState> before, IReadOnlyDictionary<string, ServiceState> after) =>
+        string.Join(", ", Sinks.Select(s => $"{s} {DeadLetters(before[s])} → {DeadLetters(after[s])}"));
+
+    private static string DeadLetters(ServiceState state) =>
+        state.DeadLetters.Any(d => d.Count is null) ? "?" : state.DeadLetters.Sum(d => d.Count!.Value).ToString("N0", CultureInfo.InvariantCulture);
+
+    private static string Count(long? value) => value?.ToString("N0", CultureInfo.InvariantCulture) ?? "?";
+
+    private static string Ms(double value) => double.IsNaN(value) ? "–" : double.IsInfinity(value) ? "not seen" : value >= 10_000 ? $"{value / 1000:N1} s" : $"{value:N0} ms";
+
+    private static string Verdict(double value, double target, bool higherIsBetter) =>
+        double.IsNaN(value) ? "–" : (higherIsBetter ? value >= target : value < target) ? "PASS" : higherIsBetter ? "BELOW" : "ABOVE";
+
+    private sealed record Percentile(int Count, double P50, double P95, double P99, double Max);
+
+    // Nearest-rank percentiles of the samples that were seen.
+    private static Percentile Percentiles(IEnumerable<double?> values)
+    {
+        // A sample never seen counts as slower than any that was.
+        var sorted = values.Select(v => v ?? double.PositiveInfinity).Order().ToArray();
+        double At(double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Max(0, (int)Math.Ceiling(p * sorted.Length) - 1)];
+        return new Percentile(sorted.Count(double.IsFinite), At(0.50), At(0.95), At(0.99), sorted.Length == 0 ? double.NaN : sorted[^1]);
+    }
+}
