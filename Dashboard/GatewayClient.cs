@@ -57,31 +57,17 @@ public sealed partial class GatewayClient(HttpClient http, ILogger<GatewayClient
     public Task<Answer<AlertDetail>> ResolveAlertAsync(long alertId, CancellationToken cancellationToken) =>
         PostAsync<AlertDetail>($"/api/alerts/{alertId}/resolve", cancellationToken);
 
-    private async Task<Answer<T>> GetAsync<T>(string url, CancellationToken cancellationToken) where T : class
-    {
-        try
-        {
-            using var response = await http.GetAsync(url, cancellationToken);
-            if (!response.IsSuccessStatusCode)
-            {
-                return Answer<T>.Failed(await ProblemAsync(response, cancellationToken));
-            }
-            return await response.Content.ReadFromJsonAsync<T>(cancellationToken) is { } value
-                ? Answer<T>.Of(value)
-                : Answer<T>.Failed("the gateway answered an empty body");
-        }
-        catch (Exception ex) when (ex is HttpRequestException or JsonException or TaskCanceledException or NotSupportedException)
-        {
-            LogUnavailable(logger, url, ex.Message);
-            return Answer<T>.Failed(ex is TaskCanceledException ? "the gateway did not answer in time" : ex.Message);
-        }
-    }
+    private Task<Answer<T>> GetAsync<T>(string url, CancellationToken cancellationToken) where T : class =>
+        SendAsync<T>(HttpMethod.Get, url, cancellationToken);
 
-    private async Task<Answer<T>> PostAsync<T>(string url, CancellationToken cancellationToken) where T : class
+    private Task<Answer<T>> PostAsync<T>(string url, CancellationToken cancellationToken) where T : class =>
+        SendAsync<T>(HttpMethod.Post, url, cancellationToken);
+
+    private async Task<Answer<T>> SendAsync<T>(HttpMethod method, string url, CancellationToken cancellationToken) where T : class
     {
         try
         {
-            using var response = await http.PostAsync(url, content: null, cancellationToken);
+            using var response = await http.SendAsync(new HttpRequestMessage(method, url), cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
                 return Answer<T>.Failed(await ProblemAsync(response, cancellationToken));

@@ -53,8 +53,9 @@ public sealed partial class DriftProcessor(
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var result = await ProcessAsync(connection, transaction, observed, replayOf: null, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        Record(result with { Duplicates = result.Duplicates + duplicates, Rejected = rejected });
-        return result with { Duplicates = result.Duplicates + duplicates, Rejected = rejected };
+        result = result with { Duplicates = result.Duplicates + duplicates, Rejected = rejected };
+        Record(result);
+        return result;
     }
 
     /// <summary>
