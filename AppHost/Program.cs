@@ -80,7 +80,6 @@ var gateway = builder.AddProject<Projects.Gateway>(ResourceNames.Gateway)
 builder.AddProject<Projects.Dashboard>(ResourceNames.WebUi)
     .WithReference(gateway).WaitFor(gateway)
     .WithEnvironment("Gateway__ApiKey", operatorKey)
-    .WithEnvironment("Gateway__Role", "operator")
     .WithHttpHealthCheck("/health")
     .WithExternalHttpEndpoints();
 

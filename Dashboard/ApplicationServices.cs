@@ -9,7 +9,8 @@ internal static class ApplicationServices
     {
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
-        builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section);
+        builder.Services.AddSingleton<KeyAccess>();
         builder.Services.AddOptions<DashboardLinkOptions>().BindConfiguration(DashboardLinkOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         // The web UI reads everything through the gateway, found by service discovery.

@@ -13,9 +13,18 @@ public sealed record Answer<T>(T? Value, string? Problem) where T : class
     public static Answer<T> Failed(string problem) => new(null, problem);
 }
 
+/// <summary>An action's answer that carries no body.</summary>
+public sealed record Done
+{
+    public static readonly Done Value = new();
+}
+
 /// <summary>Typed client for the REST API behind the gateway: the one place the web UI calls it.</summary>
 public sealed partial class GatewayClient(HttpClient http, ILogger<GatewayClient> logger)
 {
+    public Task<Answer<AccessInfo>> GetAccessAsync(CancellationToken cancellationToken) =>
+        GetAsync<AccessInfo>("/api/access", cancellationToken);
+
     public Task<Answer<StatusBoard>> GetStatusBoardAsync(CancellationToken cancellationToken) =>
         GetAsync<StatusBoard>("/api/kpis/connectors", cancellationToken);
 
@@ -57,20 +66,29 @@ public sealed partial class GatewayClient(HttpClient http, ILogger<GatewayClient
     public Task<Answer<AlertDetail>> ResolveAlertAsync(long alertId, CancellationToken cancellationToken) =>
         PostAsync<AlertDetail>($"/api/alerts/{alertId}/resolve", cancellationToken);
 
-    private Task<Answer<T>> GetAsync<T>(string url, CancellationToken cancellationToken) where T : class =>
-        SendAsync<T>(HttpMethod.Get, url, cancellationToken);
+    internal Task<Answer<T>> GetAsync<T>(string url, CancellationToken cancellationToken) where T : class =>
+        SendAsync<T>(HttpMethod.Get, url, null, cancellationToken);
 
-    private Task<Answer<T>> PostAsync<T>(string url, CancellationToken cancellationToken) where T : class =>
-        SendAsync<T>(HttpMethod.Post, url, cancellationToken);
+    internal Task<Answer<T>> PostAsync<T>(string url, CancellationToken cancellationToken) where T : class =>
+        SendAsync<T>(HttpMethod.Post, url, null, cancellationToken);
 
-    private async Task<Answer<T>> SendAsync<T>(HttpMethod method, string url, CancellationToken cancellationToken) where T : class
+    /// <summary>
+    /// Sends a request (with <paramref name="body"/> as JSON when given) and reads the answer as <typeparamref name="T"/>;
+    /// <see cref="Done"/> for an answer without a body (204).
+    /// </summary>
+    internal async Task<Answer<T>> SendAsync<T>(HttpMethod method, string url, object? body, CancellationToken cancellationToken) where T : class
     {
         try
         {
-            using var response = await http.SendAsync(new HttpRequestMessage(method, url), cancellationToken);
+            using var request = new HttpRequestMessage(method, url) { Content = body is null ? null : JsonContent.Create(body, body.GetType()) };
+            using var response = await http.SendAsync(request, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
                 return Answer<T>.Failed(await ProblemAsync(response, cancellationToken));
+            }
+            if (typeof(T) == typeof(Done))
+            {
+                return Answer<T>.Of((T)(object)Done.Value);
             }
             return await response.Content.ReadFromJsonAsync<T>(cancellationToken) is { } value
                 ? Answer<T>.Of(value)
@@ -109,7 +127,7 @@ public sealed partial class GatewayClient(HttpClient http, ILogger<GatewayClient
         return status;
     }
 
-    private static string Query(string path, params (string Name, string? Value)[] parameters)
+    internal static string Query(string path, params (string Name, string? Value)[] parameters)
     {
         var present = parameters.Where(p => !string.IsNullOrEmpty(p.Value)).Select(p => $"{p.Name}={Uri.EscapeDataString(p.Value!)}").ToList();
         return present.Count == 0 ? path : $"{path}?{string.Join('&', present)}";

@@ -7,17 +7,11 @@ public sealed class GatewayOptions
 {
     public const string Section = "Gateway";
 
-    public const string OperatorRole = "operator";
-    public const string ViewerRole = "viewer";
-
-    /// <summary>The API key sent as X-Api-Key (the AppHost passes the operator key).</summary>
+    /// <summary>
+    /// The API key sent as X-Api-Key (the AppHost passes the operator key). What the web UI offers follows the key's role,
+    /// which the gateway tells (<see cref="KeyAccess"/>): a viewer key gives a read-only web UI.
+    /// </summary>
     public string? ApiKey { get; set; }
-
-    /// <summary>operator shows the actions that change something (run now, acknowledge, resolve); viewer hides them.</summary>
-    [Required, RegularExpression("^(operator|viewer)$", ErrorMessage = "Gateway:Role must be operator or viewer.")]
-    public string Role { get; set; } = ViewerRole;
-
-    public bool IsOperator => Role == OperatorRole;
 }
 
 /// <summary>Links out of the web UI (section <c>Dashboard</c>).</summary>

@@ -30,6 +30,7 @@ app.UseAuthorization();
 
 app.MapDefaultEndpoints();
 app.MapSystemApi();
+app.MapAccessApi();
 // One API reference for every service, each document fetched through the gateway (routes /openapi/{service}.json).
 app.MapScalarApiReference("/docs", options =>
 {

@@ -1,0 +1,33 @@
+namespace ConnectorHealth.Dashboard;
+
+/// <summary>What the gateway says the configured key may do (<c>GET /api/access</c>).</summary>
+public sealed record AccessInfo(string Role, bool MayChange);
+
+/// <summary>
+/// The role of the web UI's API key, asked of the gateway once and kept. Until the gateway has answered, the web UI is
+/// read-only: an action it cannot take is never offered.
+/// </summary>
+public sealed class KeyAccess(IServiceProvider services)
+{
+    public const string Unknown = "unknown";
+
+    private AccessInfo? _known;
+
+    /// <summary>The role once known (operator or viewer), else <see cref="Unknown"/>.</summary>
+    public string Role => _known?.Role ?? Unknown;
+
+    /// <summary>Whether actions that change something (run now, acknowledge, silence, contracts, replay) are offered.</summary>
+    public async ValueTask<bool> MayChangeAsync(CancellationToken cancellationToken) =>
+        (await GetAsync(cancellationToken))?.MayChange ?? false;
+
+    public async ValueTask<AccessInfo?> GetAsync(CancellationToken cancellationToken)
+    {
+        if (_known is { } known)
+        {
+            return known;
+        }
+        var answer = await services.GetRequiredService<GatewayClient>().GetAccessAsync(cancellationToken);
+        // A key's role does not change while the web UI runs; an unanswered question is asked again next time.
+        return _known = answer.Value;
+    }
+}

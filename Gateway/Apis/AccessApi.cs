@@ -1,0 +1,25 @@
+using System.Security.Claims;
+using ConnectorHealth.Gateway.Security;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace ConnectorHealth.Gateway.Apis;
+
+/// <summary>What the API key sent may do: read (viewer) or everything (operator).</summary>
+public sealed record ApiAccess(string Role, bool MayChange);
+
+public static class AccessApi
+{
+    /// <summary>Maps <c>GET /api/access</c>: the role of the key in <c>X-Api-Key</c> (a client shows or hides its actions by it).</summary>
+    public static IEndpointRouteBuilder MapAccessApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/access", GetAccess).WithTags("System").WithName("GetAccess").RequireAuthorization(ApiRoles.Policy)
+            .WithSummary("The role of the API key sent: viewer (GET and HEAD) or operator (everything)");
+        return app;
+    }
+
+    public static Ok<ApiAccess> GetAccess(ClaimsPrincipal user)
+    {
+        var role = user.IsInRole(ApiRoles.Operator) ? ApiRoles.Operator : ApiRoles.Viewer;
+        return TypedResults.Ok(new ApiAccess(role, role == ApiRoles.Operator));
+    }
+}
