@@ -46,9 +46,8 @@ public sealed partial class GatewayClient(HttpClient http, ILogger<GatewayClient
     public Task<Answer<RunDetail>> GetRunAsync(Guid runId, CancellationToken cancellationToken) =>
         GetAsync<RunDetail>($"/api/runs/{runId}", cancellationToken);
 
-    public Task<Answer<AlertPage>> GetAlertsAsync(string? state, string? connector, int limit, CancellationToken cancellationToken) =>
-        GetAsync<AlertPage>(Query("/api/alerts", ("state", state), ("connector", connector), ("limit", limit.ToString(CultureInfo.InvariantCulture))),
-            cancellationToken);
+    public Task<Answer<RunSchema>> GetRunSchemaAsync(string connector, Guid runId, CancellationToken cancellationToken) =>
+        GetAsync<RunSchema>($"/api/schemas/{Uri.EscapeDataString(connector)}/runs/{runId}", cancellationToken);
 
     public Task<Answer<ConnectorSchema>> GetSchemaAsync(string connector, CancellationToken cancellationToken) =>
         GetAsync<ConnectorSchema>($"/api/schemas/{Uri.EscapeDataString(connector)}", cancellationToken);
@@ -59,12 +58,6 @@ public sealed partial class GatewayClient(HttpClient http, ILogger<GatewayClient
 
     public Task<Answer<RunStarted>> RunNowAsync(string connector, CancellationToken cancellationToken) =>
         PostAsync<RunStarted>($"/api/connectors/{Uri.EscapeDataString(connector)}/runs", cancellationToken);
-
-    public Task<Answer<AlertDetail>> AcknowledgeAlertAsync(long alertId, CancellationToken cancellationToken) =>
-        PostAsync<AlertDetail>($"/api/alerts/{alertId}/ack", cancellationToken);
-
-    public Task<Answer<AlertDetail>> ResolveAlertAsync(long alertId, CancellationToken cancellationToken) =>
-        PostAsync<AlertDetail>($"/api/alerts/{alertId}/resolve", cancellationToken);
 
     internal Task<Answer<T>> GetAsync<T>(string url, CancellationToken cancellationToken) where T : class =>
         SendAsync<T>(HttpMethod.Get, url, null, cancellationToken);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using ConnectorHealth.ServiceDefaults.Pipeline;
 
 namespace ConnectorHealth.Dashboard;
@@ -41,8 +40,14 @@ public sealed record RunDetail(
     bool PayloadTruncated,
     TimeSpan? ExpectedInterval,
     DateTimeOffset ReceivedAt,
-    IReadOnlyList<AttemptDetail> Attempts,
-    JsonElement? Payload = null);
+    IReadOnlyList<AttemptDetail> Attempts);
+
+/// <summary>What drift recorded of a run: outcome, schema version, and that version's sample payload.</summary>
+public sealed record RunSchema(
+    Guid RunId, string Connector, DateTimeOffset FinishedAt, string Outcome, int? Version, bool FirstOfVersion, PayloadSample? Sample);
+
+/// <summary>The payload of the run that first showed a schema version, as JSON text, maybe cut.</summary>
+public sealed record PayloadSample(Guid RunId, string Json, bool Cut);
 
 public sealed record AttemptDetail(
     int Number,
@@ -89,15 +94,6 @@ public sealed record DailyKpi(
     double MaxLatencyMs);
 
 public sealed record SystemOverview(string Status, IReadOnlyList<ServiceState> Services);
-
-public sealed record AlertSummary(
-    long AlertId, string Connector, string Rule, string Severity, string State, string Message, string RecommendedAction,
-    int Occurrences, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, DateTimeOffset CreatedAt, DateTimeOffset? AcknowledgedAt,
-    string? AcknowledgedBy, DateTimeOffset? ResolvedAt, string? ResolvedBy, string? Resolution, long? PreviousAlertId, bool Flapping);
-
-public sealed record AlertDetail(AlertSummary Alert);
-
-public sealed record AlertPage(IReadOnlyList<AlertSummary> Items, string? Cursor);
 
 public sealed record ConnectorSchema(
     string Connector,

@@ -23,6 +23,10 @@ public sealed class DriftOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan PublishSweepInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    // How much of the payload that first showed a schema version is kept with it as its sample (characters of JSON).
+    [Range(0, 1_048_576)]
+    public int VersionSampleChars { get; set; } = 16_384;
+
     // The largest contract document accepted (UTF-8 bytes).
     [Range(64, 1_048_576)]
     public int MaxContractBytes { get; set; } = 65_536;

@@ -25,6 +25,10 @@ public static class SchemasApi
             .WithSummary("A connector's schema history: every version, the latest change, and any ongoing oscillation");
         schemas.MapGet("/{connector}/versions/{version}", GetVersion).WithName("GetSchemaVersion")
             .WithSummary("One schema version with its fields (JSON path, types, nullable, optional)");
+        schemas.MapGet("/{connector}/runs/{runId:guid}", GetRun).WithName("GetRunSchema")
+            .WithSummary("One run as drift recorded it: outcome (versioned, quarantined, no_payload), its schema version, and that version's sample payload")
+            .WithDescription("The sample is the payload of the run that first showed the version (firstOfVersion says whether that is this run), "
+                + "cut at Drift:VersionSampleChars characters (cut = true).");
         schemas.MapGet("/{connector}/diff", Diff).WithName("DiffSchemaVersions")
             .WithSummary("The classified changes between two versions, judged under the connector's compatibility mode")
             .WithDescription("to defaults to the current version, from to the version before it; mode (backward|forward|full|none) "
@@ -67,6 +71,18 @@ public static class SchemasApi
         return await store.GetVersionAsync(connector, number!.Value, cancellationToken) is { } found
             ? TypedResults.Ok(found)
             : NotFound($"Connector {connector} has no schema version {number}.");
+    }
+
+    public static async Task<Results<Ok<RunSchema>, ProblemHttpResult, ValidationProblem>> GetRun(
+        string connector, Guid runId, DriftStore store, CancellationToken cancellationToken)
+    {
+        if (ConnectorProblem(connector) is { } problem)
+        {
+            return problem;
+        }
+        return await store.GetRunAsync(connector, runId, cancellationToken) is { } run
+            ? TypedResults.Ok(run)
+            : NotFound($"Drift has not recorded run {runId} of connector {connector}.");
     }
 
     public static async Task<Results<Ok<SchemaDiffReport>, ProblemHttpResult, ValidationProblem>> Diff(

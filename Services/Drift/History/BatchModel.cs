@@ -51,7 +51,8 @@ internal sealed record ContractRow(ContractPolicy Policy, JsonElement Schema, Da
 
 internal sealed record RunRow(Guid RunId, string Connector, DateTimeOffset FinishedAt, string Outcome, int? Version);
 
-internal sealed record NewVersion(string Connector, int Version, InferredSchema Schema);
+/// <summary>A version first seen in this batch, with the payload of the run that showed it (cut to the sample size).</summary>
+internal sealed record NewVersion(string Connector, int Version, InferredSchema Schema, PayloadSample? Sample);
 
 /// <summary>A drift event about to be written; its changes are filled in once the versions' fields are at hand.</summary>
 internal sealed record EventRow(

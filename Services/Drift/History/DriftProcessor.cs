@@ -292,7 +292,7 @@ public sealed partial class DriftProcessor(
         var next = context.MaxVersions.GetValueOrDefault(connector) + 1;
         context.MaxVersions[connector] = next;
         context.Versions[key] = next;
-        work.NewVersions.Add(new NewVersion(connector, next, run.Schema));
+        work.NewVersions.Add(new NewVersion(connector, next, run.Schema, PayloadSample.Of(run.Run, options.Value.VersionSampleChars)));
         work.CreatedBy.Add(run.Run.RunId);
         return next;
     }
@@ -541,10 +541,11 @@ public sealed partial class DriftProcessor(
             batch.BatchCommands.Add(Command(
                 """
                 INSERT INTO drift.schema_versions (connector, version, fingerprint, fields, top_level_keys, partial, limits_hit,
-                                                   first_seen, last_seen, run_count)
-                SELECT c, v, f, fields::jsonb, keys::jsonb, p, limits::jsonb, fs, ls, n
+                                                   first_seen, last_seen, run_count, sample_run_id, sample, sample_cut)
+                SELECT c, v, f, fields::jsonb, keys::jsonb, p, limits::jsonb, fs, ls, n, sr, st, sc
                 FROM unnest($1::text[], $2::integer[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::text[],
-                            $8::timestamptz[], $9::timestamptz[], $10::bigint[]) AS u(c, v, f, fields, keys, p, limits, fs, ls, n)
+                            $8::timestamptz[], $9::timestamptz[], $10::bigint[], $11::uuid[], $12::text[], $13::boolean[])
+                     AS u(c, v, f, fields, keys, p, limits, fs, ls, n, sr, st, sc)
                 """,
                 Column(work.NewVersions.Select(v => v.Connector).ToArray(), NpgsqlDbType.Text),
                 Column(work.NewVersions.Select(v => v.Version).ToArray(), NpgsqlDbType.Integer),
@@ -555,7 +556,10 @@ public sealed partial class DriftProcessor(
                 Column(work.NewVersions.Select(v => JsonSerializer.Serialize(LimitsOf(v.Schema))).ToArray(), NpgsqlDbType.Text),
                 Column(counts.Select(c => c.First).ToArray(), NpgsqlDbType.TimestampTz),
                 Column(counts.Select(c => c.Last).ToArray(), NpgsqlDbType.TimestampTz),
-                Column(counts.Select(c => c.Runs).ToArray(), NpgsqlDbType.Bigint)));
+                Column(counts.Select(c => c.Runs).ToArray(), NpgsqlDbType.Bigint),
+                Column(work.NewVersions.Select(v => v.Sample?.RunId).ToArray(), NpgsqlDbType.Uuid),
+                Column(work.NewVersions.Select(v => v.Sample?.Json).ToArray(), NpgsqlDbType.Text),
+                Column(work.NewVersions.Select(v => v.Sample?.Cut ?? false).ToArray(), NpgsqlDbType.Boolean)));
         }
         var known = work.Counts.Where(c => !work.NewVersions.Any(v => v.Connector == c.Key.Connector && v.Version == c.Key.Version)).ToArray();
         if (known.Length > 0)

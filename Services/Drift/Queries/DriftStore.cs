@@ -118,7 +118,7 @@ public sealed class DriftStore(NpgsqlDataSource dataSource, IOptions<DriftOption
         await using var command = dataSource.CreateCommand(
             """
             SELECT v.fingerprint, v.fields::text, v.top_level_keys::text, v.first_seen, v.last_seen, v.run_count, v.partial,
-                   v.limits_hit::text, c.current_version = v.version
+                   v.limits_hit::text, c.current_version = v.version, v.sample_run_id, v.sample, v.sample_cut
             FROM drift.schema_versions v LEFT JOIN drift.connectors c USING (connector)
             WHERE v.connector = $1 AND v.version = $2
             """);
@@ -133,8 +133,38 @@ public sealed class DriftStore(NpgsqlDataSource dataSource, IOptions<DriftOption
             connector, version, reader.GetString(0), StoredFields.DeserializeStored(reader.GetString(1)),
             JsonSerializer.Deserialize<List<string>>(reader.GetString(2))!, reader.GetFieldValue<DateTimeOffset>(3),
             reader.GetFieldValue<DateTimeOffset>(4), reader.GetInt64(5), reader.GetBoolean(6),
-            JsonSerializer.Deserialize<List<string>>(reader.GetString(7))!, !reader.IsDBNull(8) && reader.GetBoolean(8));
+            JsonSerializer.Deserialize<List<string>>(reader.GetString(7))!, !reader.IsDBNull(8) && reader.GetBoolean(8),
+            SampleAt(reader, 9));
     }
+
+    /// <summary>One run as drift recorded it, with its version's sample; null when drift has not seen the run.</summary>
+    public async Task<RunSchema?> GetRunAsync(string connector, Guid runId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT r.finished_at, r.outcome, r.version, v.sample_run_id, v.sample, v.sample_cut
+            FROM drift.runs r
+            LEFT JOIN drift.schema_versions v ON v.connector = r.connector AND v.version = r.version
+            WHERE r.run_id = $1 AND r.connector = $2
+            """);
+        command.Parameters.AddWithValue(runId);
+        command.Parameters.AddWithValue(connector);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+        var sample = SampleAt(reader, 3);
+        return new RunSchema(
+            runId, connector, reader.GetFieldValue<DateTimeOffset>(0), reader.GetString(1), NullableInt(reader, 2),
+            sample?.RunId == runId, sample);
+    }
+
+    // Columns sample_run_id, sample, sample_cut from ordinal: a version first seen before samples were kept has none.
+    private static PayloadSample? SampleAt(NpgsqlDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) || reader.IsDBNull(ordinal + 1)
+            ? null
+            : new PayloadSample(reader.GetGuid(ordinal), reader.GetString(ordinal + 1), reader.GetBoolean(ordinal + 2));
 
     /// <summary>The version the connector was on before its current one (the origin of the latest change into it).</summary>
     public async Task<int?> PreviousVersionAsync(string connector, int current, CancellationToken cancellationToken)

@@ -34,7 +34,15 @@ public sealed record ConnectorSchema(
 
 public sealed record SchemaVersion(
     string Connector, int Version, string Fingerprint, IReadOnlyList<StoredField> Fields, IReadOnlyList<string> TopLevelKeys,
-    DateTimeOffset FirstSeen, DateTimeOffset LastSeen, long RunCount, bool Partial, IReadOnlyList<string> LimitsHit, bool Current);
+    DateTimeOffset FirstSeen, DateTimeOffset LastSeen, long RunCount, bool Partial, IReadOnlyList<string> LimitsHit, bool Current,
+    PayloadSample? Sample);
+
+/// <summary>
+/// What drift knows of one run: whether it was versioned (or held in quarantine, or had no payload), the schema version it
+/// had, and that version's sample payload (the run that first showed it; runs themselves keep no payload).
+/// </summary>
+public sealed record RunSchema(
+    Guid RunId, string Connector, DateTimeOffset FinishedAt, string Outcome, int? Version, bool FirstOfVersion, PayloadSample? Sample);
 
 public sealed record SchemaDiffReport(
     string Connector, int From, int To, CompatibilityMode Compatibility, bool Breaking, IReadOnlyList<SchemaChange> Changes);

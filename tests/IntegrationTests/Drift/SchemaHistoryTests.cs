@@ -217,6 +217,39 @@ public sealed class SchemaHistoryTests(PostgresServer postgres)
         Assert.Contains("payload-truncated", version.LimitsHit);
     }
 
+    [Fact]
+    public async Task EachVersionKeepsThePayloadThatFirstShowedItAndARunSaysWhichVersionItHad()
+    {
+        await using var db = await DriftDatabase.CreateAsync(postgres, new ConnectorHealth.Drift.DriftOptions { VersionSampleChars = 40 });
+        var processor = db.Processor();
+        // Sent as is: key order, spacing and 42.0 stay as the source wrote them; the sample is that text.
+        const string first = """{"b": 42.0, "a": "x"}""";
+        var v1 = DriftDatabase.Run("sampled", Start, first);
+        var again = DriftDatabase.Run("sampled", Start.AddMinutes(1), """{"a": "y", "b": 1.5}""");
+        // Longer than the 40 characters kept, with the cut falling between an emoji's two UTF-16 halves: it is cut before it.
+        var v2 = DriftDatabase.Run("sampled", Start.AddMinutes(2), """{"a": "x", "b": 1.5, "note": "abcdefghi😀😀😀"}""");
+        var noPayload = DriftDatabase.Run("sampled", Start.AddMinutes(3), null);
+        await processor.ProcessAsync([v1, again, v2, noPayload], CancellationToken.None);
+
+        var version1 = (await db.Store.GetVersionAsync("sampled", 1, CancellationToken.None))!;
+        Assert.Equal(new PayloadSample(v1.RunId, first, false), version1.Sample);
+        var cut = (await db.Store.GetVersionAsync("sampled", 2, CancellationToken.None))!.Sample!;
+        Assert.True(cut.Cut);
+        Assert.Equal(v2.RunId, cut.RunId);
+        Assert.Equal(39, cut.Json.Length);
+        Assert.StartsWith(cut.Json, v2.Payload!.Value.GetRawText(), StringComparison.Ordinal);
+        Assert.False(char.IsHighSurrogate(cut.Json[^1]));
+
+        var firstRun = (await db.Store.GetRunAsync("sampled", v1.RunId, CancellationToken.None))!;
+        Assert.Equal(("versioned", (int?)1, true), (firstRun.Outcome, firstRun.Version, firstRun.FirstOfVersion));
+        var laterRun = (await db.Store.GetRunAsync("sampled", again.RunId, CancellationToken.None))!;
+        Assert.Equal(("versioned", (int?)1, false, v1.RunId), (laterRun.Outcome, laterRun.Version, laterRun.FirstOfVersion, laterRun.Sample!.RunId));
+        var failed = (await db.Store.GetRunAsync("sampled", noPayload.RunId, CancellationToken.None))!;
+        Assert.Equal(("no_payload", (int?)null, (PayloadSample?)null), (failed.Outcome, failed.Version, failed.Sample));
+        // Another connector's name does not reach this run.
+        Assert.Null(await db.Store.GetRunAsync("other", v1.RunId, CancellationToken.None));
+    }
+
     [Theory]
     [InlineData(CompatibilityMode.Backward, false)]
     [InlineData(CompatibilityMode.Forward, true)]
