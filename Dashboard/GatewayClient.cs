@@ -5,9 +5,19 @@ using System.Text.Json;
 
 namespace ConnectorHealth.Dashboard;
 
-/// <summary>What the gateway answered: the value, or why there is none (a page shows that in place of its section).</summary>
+/// <summary>
+/// What the gateway answered: the value, or why there is none (a page shows that in place of its section). A refusal
+/// keeps its status, whether the service itself said it (a problem document, not a gateway without the route), and its
+/// reasons: a validation problem's errors ("schema: …") or a refused replay's violations ("/amount: …").
+/// </summary>
 public sealed record Answer<T>(T? Value, string? Problem) where T : class
 {
+    public HttpStatusCode? Status { get; init; }
+
+    public bool FromApi { get; init; }
+
+    public IReadOnlyList<string> Reasons { get; init; } = [];
+
     public static Answer<T> Of(T value) => new(value, null);
 
     public static Answer<T> Failed(string problem) => new(null, problem);
@@ -77,7 +87,7 @@ public sealed partial class GatewayClient(HttpClient http, ILogger<GatewayClient
             using var response = await http.SendAsync(request, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
-                return Answer<T>.Failed(await ProblemAsync(response, cancellationToken));
+                return await RefusalAsync<T>(response, cancellationToken);
             }
             if (typeof(T) == typeof(Done))
             {
@@ -94,30 +104,51 @@ public sealed partial class GatewayClient(HttpClient http, ILogger<GatewayClient
         }
     }
 
-    // A problem document's detail (or title) says more than the status code alone.
-    private static async Task<string> ProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    // A problem document's detail (or title) says more than the status code alone; its errors or violations say why.
+    private static async Task<Answer<T>> RefusalAsync<T>(HttpResponseMessage response, CancellationToken cancellationToken) where T : class
     {
         var status = $"{(int)response.StatusCode} {response.ReasonPhrase}";
-        if (response.StatusCode is HttpStatusCode.NotFound && response.Content.Headers.ContentType?.MediaType != "application/problem+json")
+        var fromApi = response.Content.Headers.ContentType?.MediaType == "application/problem+json";
+        if (response.StatusCode is HttpStatusCode.NotFound && !fromApi)
         {
-            return $"{status}: the route is not there yet";
+            return Answer<T>.Failed($"{status}: the route is not there yet") with { Status = response.StatusCode };
         }
+        var problem = status;
+        List<string> reasons = [];
         try
         {
-            var problem = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
-            foreach (var name in new[] { "detail", "title" })
+            var document = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+            if (document.ValueKind == JsonValueKind.Object)
             {
-                if (problem.ValueKind == JsonValueKind.Object && problem.TryGetProperty(name, out var text) && text.ValueKind == JsonValueKind.String)
-                {
-                    return $"{status}: {text.GetString()}";
-                }
+                var text = new[] { "detail", "title" }
+                    .Select(name => document.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null)
+                    .FirstOrDefault(t => t is not null);
+                problem = text is null ? status : $"{status}: {text}";
+                reasons = Reasons(document);
             }
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException or InvalidOperationException)
         {
             // Not a problem document: the status is all there is.
         }
-        return status;
+        return Answer<T>.Failed(problem) with { Status = response.StatusCode, FromApi = fromApi, Reasons = reasons };
+    }
+
+    private static List<string> Reasons(JsonElement problem)
+    {
+        var reasons = new List<string>();
+        if (problem.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var field in errors.EnumerateObject().Where(f => f.Value.ValueKind == JsonValueKind.Array))
+            {
+                reasons.AddRange(field.Value.EnumerateArray().Where(m => m.ValueKind == JsonValueKind.String).Select(m => $"{field.Name}: {m.GetString()}"));
+            }
+        }
+        if (problem.TryGetProperty("violations", out var violations) && violations.ValueKind == JsonValueKind.Array)
+        {
+            reasons.AddRange(violations.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!));
+        }
+        return reasons;
     }
 
     internal static string Query(string path, params (string Name, string? Value)[] parameters)

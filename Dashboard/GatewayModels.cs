@@ -126,7 +126,7 @@ public sealed record DriftEvent(
     IReadOnlyList<string> ContractViolations,
     DateTimeOffset DetectedAt);
 
-public sealed record SchemaChange(string Path, string Kind, string? Before, string? After, bool Breaking, string? PreviousPath = null);
+public sealed record SchemaChange(string Path, string Kind, string? Before, string? After, bool Breaking, string? PreviousPath = null, bool Guess = false);
 
 public sealed record DriftEventPage(IReadOnlyList<DriftEvent> Items, string? Cursor);
 

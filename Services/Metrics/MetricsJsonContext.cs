@@ -10,6 +10,7 @@ namespace ConnectorHealth.Metrics;
 [JsonSerializable(typeof(RunDetail))]
 [JsonSerializable(typeof(DailyKpiReport))]
 [JsonSerializable(typeof(DailyKpi))]
+[JsonSerializable(typeof(DailyKpiTotalsReport))]
 [JsonSerializable(typeof(FailureReasonReport))]
 [JsonSerializable(typeof(StatusBoard))]
 internal sealed partial class MetricsJsonContext : JsonSerializerContext;

@@ -54,8 +54,26 @@ public sealed class ConnectorHealthApp : IAsyncLifetime
                 .WithEnvironment(prefix + "Interval", "01:00:00")
                 .WithEnvironment(prefix + "Timeout", "00:00:30")
                 .WithEnvironment(prefix + "Http__Url", heldUrl);
+            AddViewerWebUi(builder);
         });
+        using var started = new CancellationTokenSource(StartTimeout);
+        await App.ResourceNotifications.WaitForResourceHealthyAsync(ViewerWebUi, started.Token);
         Gateway = GatewayClient(App);
+    }
+
+    /// <summary>A second web UI on the same gateway, configured with the viewer key: what a read-only user sees.</summary>
+    public const string ViewerWebUi = "webui-viewer";
+
+    // The same project as the AppHost's web UI, started as a second resource with the viewer key in place of the operator's.
+    private static void AddViewerWebUi(IDistributedApplicationTestingBuilder builder)
+    {
+        var webUi = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == ResourceNames.WebUi);
+        var gateway = builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == ResourceNames.Gateway));
+        var viewerKey = builder.CreateResourceBuilder(builder.Resources.OfType<ParameterResource>().Single(p => p.Name == "viewer-api-key"));
+        builder.AddProject(ViewerWebUi, webUi.GetProjectMetadata().ProjectPath)
+            .WithReference(gateway).WaitFor(gateway)
+            .WithEnvironment("Gateway__ApiKey", viewerKey)
+            .WithHttpHealthCheck("/health");
     }
 
     /// <summary>A client of the gateway that sends the operator key (or the one given).</summary>

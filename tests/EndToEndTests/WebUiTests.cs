@@ -1,4 +1,7 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
 using ConnectorHealth.ServiceDefaults;
 using Microsoft.Playwright;
 
@@ -41,10 +44,57 @@ public sealed class WebUiTests(ConnectorHealthApp system) : IAsyncLifetime
 
     private Uri WebUi(string path) => new(system.App.GetEndpoint(ResourceNames.WebUi, "http"), path);
 
+    private Uri ViewerWebUi(string path) => new(system.App.GetEndpoint(ConnectorHealthApp.ViewerWebUi, "http"), path);
+
+    /// <summary>Where each page's screenshot goes (SCREENSHOT_DIR, else TestResults/screenshots beside the test run).</summary>
+    public static readonly string ScreenshotDirectory = Environment.GetEnvironmentVariable("SCREENSHOT_DIR") is { Length: > 0 } configured
+        ? configured
+        : Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots");
+
+    private static async Task ScreenshotAsync(IPage page, string name)
+    {
+        Directory.CreateDirectory(ScreenshotDirectory);
+        var path = Path.Combine(ScreenshotDirectory, name + ".png");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+        Assert.True(new FileInfo(path).Length > 1_000, $"The screenshot {path} is empty.");
+    }
+
+    private async Task<IPage> NewPageAsync()
+    {
+        var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
+        // Anything a page runs that it should not (markup from data turned into script) fails the test that opened it.
+        await page.AddInitScriptAsync("window.__injected = [];");
+        return page;
+    }
+
+    /// <summary>Reports a run through the gateway as an outside pipeline would, and returns its id.</summary>
+    private async Task<Guid> ReportRunAsync(string connector, string status, object? payload = null, string? errorType = null, string? errorMessage = null)
+    {
+        var runId = Guid.CreateVersion7();
+        var report = JsonSerializer.Serialize(new
+        {
+            runId,
+            connector,
+            status,
+            startedAt = DateTimeOffset.UtcNow.AddSeconds(-2),
+            finishedAt = DateTimeOffset.UtcNow.AddSeconds(-1),
+            errorType,
+            errorMessage,
+            payload,
+            attempts = new[]
+            {
+                new { number = 1, startedAt = DateTimeOffset.UtcNow.AddSeconds(-2), durationMs = 400.0, outcome = status == "succeeded" ? "succeeded" : "failed", httpStatus = status == "succeeded" ? 200 : 500, errorType, errorMessage },
+            },
+        });
+        using var accepted = await system.Gateway.PostAsync("/api/runs", new StringContent(report, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        return runId;
+    }
+
     [Fact]
     public async Task TheRunsPageListsRunsReadThroughTheGateway()
     {
-        var page = await _browser.NewPageAsync();
+        var page = await NewPageAsync();
 
         // The first scheduled run may still be on its way: reload until the table shows it.
         var rows = page.Locator("[data-testid=runs] tbody tr");
@@ -60,12 +110,13 @@ public sealed class WebUiTests(ConnectorHealthApp system) : IAsyncLifetime
         Assert.Equal("succeeded", await goodApi.Locator(".status").InnerTextAsync());
         var statuses = await rows.Locator(".status").AllInnerTextsAsync();
         Assert.All(statuses, s => Assert.Contains(s, new[] { "succeeded", "failed" }));
+        await ScreenshotAsync(page, "runs");
     }
 
     [Fact]
     public async Task TheOverviewShowsGoodApiHealthyAndLinksToItsPageWithChartsAndSchemaHistory()
     {
-        var page = await _browser.NewPageAsync();
+        var page = await NewPageAsync();
 
         // good_api always succeeds: once its runs are counted, its tile says healthy.
         var tile = page.Locator("[data-testid='tile-good_api']");
@@ -76,6 +127,7 @@ public sealed class WebUiTests(ConnectorHealthApp system) : IAsyncLifetime
         }, "the good_api tile to show healthy");
         Assert.Equal("Overview · ConnectorHealth", await page.TitleAsync());
         Assert.Equal("healthy", await tile.Locator(".state").InnerTextAsync());
+        await ScreenshotAsync(page, "overview");
 
         await tile.Locator("a[href='/connectors/good_api']").ClickAsync();
         await page.WaitForURLAsync("**/connectors/good_api");
@@ -90,8 +142,15 @@ public sealed class WebUiTests(ConnectorHealthApp system) : IAsyncLifetime
             await page.ReloadAsync();
             return await charts.CountAsync() > 0 && await versionOne.CountAsync() == 1;
         }, "good_api's charts and schema version 1");
-        Assert.True(await page.Locator("[data-testid='chart-latency'] svg").CountAsync() > 0);
+        foreach (var chart in new[] { "chart-latency", "chart-success", "chart-attempts", "chart-rate-limited" })
+        {
+            Assert.True(await page.Locator($"[data-testid='{chart}'] svg").CountAsync() > 0, $"{chart} has no chart.");
+        }
         Assert.Contains("v1", await versionOne.InnerTextAsync(), StringComparison.Ordinal);
+        // An operator's web UI offers run now.
+        Assert.Equal("operator", await page.Locator("[data-testid='role']").GetAttributeAsync("data-role"));
+        Assert.Equal(1, await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Run now" }).CountAsync());
+        await ScreenshotAsync(page, "connector");
     }
 
     [Fact]
@@ -110,7 +169,7 @@ public sealed class WebUiTests(ConnectorHealthApp system) : IAsyncLifetime
             started++;
         }
 
-        var page = await _browser.NewPageAsync();
+        var page = await NewPageAsync();
         var rows = page.Locator("[data-testid='alerts'] tr[data-testid='alert']");
         var auth = rows.And(page.Locator("[data-connector='auth_failing_api'][data-rule='consecutive_failures']")).First;
         await Poll.UntilAsync(async () =>
@@ -133,5 +192,223 @@ public sealed class WebUiTests(ConnectorHealthApp system) : IAsyncLifetime
         var state = page.Locator($"tr[data-alert-id='{id}'] .state");
         await Poll.UntilAsync(async () => await state.InnerTextAsync() == "acknowledged", $"alert {id} to show acknowledged");
         Assert.Contains($"Alert {id}", await page.Locator("[data-testid='alert-action-result']").InnerTextAsync(), StringComparison.Ordinal);
+        // The change is the system's, not the page's: the API says so too.
+        var stored = await system.Gateway.GetFromJsonAsync<JsonElement>($"/api/alerts/{id}");
+        Assert.Equal("acknowledged", stored.GetProperty("alert").GetProperty("state").GetString());
+        await ScreenshotAsync(page, "alerts");
+    }
+
+    [Fact]
+    public async Task ARunsPageShowsItsAttemptsSchemaAndPayloadSampleAndItsErrorMessageAsText()
+    {
+        // An outside pipeline reports a failure whose message is markup: it must read as text and run nothing.
+        var connector = $"ui_{Guid.NewGuid():N}"[..14];
+        const string hostile = "<script>window.__injected.push('script')</script><img src=x onerror=\"window.__injected.push('img')\"><b>bold</b>";
+        var sampled = await ReportRunAsync(connector, "succeeded", new { id = 7, note = "<i>not markup</i>", amount = 42.5 });
+        var failed = await ReportRunAsync(connector, "failed", errorType: "upstream_error", errorMessage: hostile);
+
+        var page = await NewPageAsync();
+        var error = page.Locator("dd.bad");
+        await Poll.UntilAsync(async () =>
+        {
+            await page.GotoAsync(WebUi($"/runs/{failed}").ToString());
+            return await error.CountAsync() == 1;
+        }, "the failed run's page");
+        Assert.Equal("Run · ConnectorHealth", await page.TitleAsync());
+        Assert.Equal($"upstream_error: {hostile}", await error.InnerTextAsync());
+        Assert.Equal(0, await page.Locator("dd.bad b, dd.bad img, dd.bad script").CountAsync());
+        Assert.Equal(0, await page.EvaluateAsync<int>("window.__injected.length"));
+        Assert.True(await page.Locator("[data-testid='attempts']").CountAsync() == 1);
+        Assert.Equal("no_payload", await page.Locator("[data-testid='run-schema']").GetAttributeAsync("data-outcome"));
+        await ScreenshotAsync(page, "run-failed");
+
+        // The succeeded run first showed its connector's schema: its own payload is the sample, shown as text.
+        var schema = page.Locator("[data-testid='run-schema'][data-version='1']");
+        await Poll.UntilAsync(async () =>
+        {
+            await page.GotoAsync(WebUi($"/runs/{sampled}").ToString());
+            return await schema.CountAsync() == 1;
+        }, "the succeeded run's schema version");
+        Assert.Contains("first seen in this run", await schema.InnerTextAsync(), StringComparison.Ordinal);
+        var payload = await page.Locator("[data-testid='payload']").InnerTextAsync();
+        Assert.Contains("\"note\": \"<i>not markup</i>\"", payload, StringComparison.Ordinal);
+        Assert.Contains("\"amount\": 42.5", payload, StringComparison.Ordinal);
+        Assert.Equal(0, await page.Locator("[data-testid='payload'] i").CountAsync());
+        Assert.Equal(1, await page.Locator("[data-testid='attempts']").CountAsync());
+        await ScreenshotAsync(page, "run");
+    }
+
+    [Fact]
+    public async Task TheSchemaPagesShowADiffWithBreakingChangesAndAnOperatorQuarantinesAndReplaysARunFromThem()
+    {
+        var connector = $"ui_schema_{Guid.NewGuid():N}"[..18];
+        await ReportRunAsync(connector, "succeeded", new { id = 1, email = "a@example.com" });
+        await Task.Delay(50);
+        // id turns from a number into text: breaking under the default (backward) mode.
+        await ReportRunAsync(connector, "succeeded", new { id = "A-1", email = "a@example.com" });
+
+        var page = await NewPageAsync();
+        var row = page.Locator($"[data-testid='schema-row'] a[href='/schemas/{connector}']");
+        await Poll.UntilAsync(async () =>
+        {
+            await page.GotoAsync(WebUi("/schemas").ToString());
+            return await row.CountAsync() == 1;
+        }, $"{connector} in the schema list");
+        Assert.Equal("Schemas · ConnectorHealth", await page.TitleAsync());
+        await ScreenshotAsync(page, "schemas");
+
+        var idRow = page.Locator("[data-testid='diff-row'][data-path='$.id']");
+        await Poll.UntilAsync(async () =>
+        {
+            await page.GotoAsync(WebUi($"/schemas/{connector}").ToString());
+            return await page.Locator("[data-testid='schema-versions'] tbody tr").CountAsync() == 2 && await idRow.CountAsync() == 1;
+        }, $"{connector}'s two versions and their diff");
+        Assert.Equal("true", await idRow.GetAttributeAsync("data-breaking"));
+        Assert.Contains("breaking", await idRow.InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Equal("false", await page.Locator("[data-testid='diff-row'][data-path='$.email']").GetAttributeAsync("data-breaking"));
+        await ScreenshotAsync(page, "schema-diff");
+
+        // A contract from the page: id must be text. The next payload with a number id is held in quarantine.
+        var editor = page.Locator("[data-testid='contract-editor'][data-live='true']");
+        await editor.WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        await page.Locator("[data-testid='contract-schema']").FillAsync("""{"type":"object","required":["id"],"properties":{"id":{"type":"string"}}}""");
+        await page.Locator("[data-testid='contract-policy-select']").SelectOptionAsync("quarantine");
+        await page.Locator("[data-testid='contract-save']").ClickAsync();
+        await page.Locator("[data-testid='contract-result'][data-ok='true']").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        var contract = await system.Gateway.GetFromJsonAsync<JsonElement>($"/api/contracts/{connector}");
+        Assert.Equal("quarantine", contract.GetProperty("policy").GetString());
+
+        await ReportRunAsync(connector, "succeeded", new { id = 2, email = "b@example.com" });
+        var held = page.Locator("[data-testid='quarantined'][data-status='held']");
+        await Poll.UntilAsync(async () =>
+        {
+            await page.ReloadAsync();
+            return await held.CountAsync() == 1;
+        }, "the run that broke the contract to be held");
+        await page.Locator("[data-testid='quarantine'][data-live='true']").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        Assert.Contains("/id", await held.Locator("[data-testid='violation']").First.GetAttributeAsync("data-pointer") ?? "", StringComparison.Ordinal);
+        var quarantineId = await held.GetAttributeAsync("data-quarantine-id");
+
+        // Replayed while the contract still refuses it: refused, with the reason.
+        await held.Locator("[data-testid='replay']").ClickAsync();
+        var result = page.Locator("[data-testid='replay-result']");
+        await result.WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        Assert.Equal("refused", await result.GetAttributeAsync("data-outcome"));
+
+        // The contract fixed (through the API), the same button releases it into the history.
+        using var relaxed = await system.Gateway.PutAsJsonAsync($"/api/contracts/{connector}", new { policy = "quarantine", schema = new { type = "object", required = new[] { "id" } } });
+        Assert.True(relaxed.IsSuccessStatusCode, $"PUT contract: {(int)relaxed.StatusCode}");
+        await held.Locator("[data-testid='replay']").ClickAsync();
+        await page.Locator("[data-testid='replay-result'][data-outcome='released']").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        var released = await system.Gateway.GetFromJsonAsync<JsonElement>($"/api/quarantine/{quarantineId}");
+        Assert.Equal("released", released.GetProperty("status").GetString());
+        await ScreenshotAsync(page, "schema-quarantine");
+    }
+
+    [Fact]
+    public async Task AnAlertsPageShowsItsOccurrencesAndAnOperatorSilencesAndExpiresFromTheUi()
+    {
+        // Three failed runs in a row of a connector of its own: its consecutive-failures alert.
+        var connector = $"ui_alert_{Guid.NewGuid():N}"[..17];
+        for (var i = 0; i < 3; i++)
+        {
+            await ReportRunAsync(connector, "failed", errorType: "http_5xx", errorMessage: "upstream answered 503");
+            await Task.Delay(20);
+        }
+        var alert = await Poll.UntilAsync(async () =>
+        {
+            var alerts = await system.Gateway.GetFromJsonAsync<JsonElement>($"/api/alerts?connector={connector}&rule=consecutive_failures");
+            return alerts.GetProperty("items").EnumerateArray().Select(a => (JsonElement?)a).FirstOrDefault();
+        }, $"{connector}'s consecutive-failures alert");
+        var id = alert.GetProperty("alertId").GetInt64();
+
+        var page = await NewPageAsync();
+        await page.GotoAsync(WebUi($"/alerts/{id}").ToString());
+        Assert.Equal($"Alert {id} · ConnectorHealth", await page.TitleAsync());
+        var detail = await system.Gateway.GetFromJsonAsync<JsonElement>($"/api/alerts/{id}");
+        var occurrences = page.Locator("[data-testid='occurrences'] [data-testid='occurrence']");
+        Assert.Equal(Math.Min(50, detail.GetProperty("occurrences").GetArrayLength()), await occurrences.CountAsync());
+        Assert.True(await occurrences.CountAsync() > 0);
+        Assert.Equal(1, await page.Locator("[data-testid='notifications']").CountAsync());
+
+        // Silence it from its page: the silence is the system's, as the API shows.
+        var actions = page.Locator("[data-testid='alert-actions'][data-live='true']");
+        await actions.WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        await actions.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Silence" }).First.ClickAsync();
+        var form = page.Locator("[data-testid='silence-form']");
+        await form.Locator("[name='author']").FillAsync("e2e browser");
+        await form.Locator("[name='comment']").FillAsync("maintenance <b>window</b>");
+        await form.Locator("button[type='submit']").ClickAsync();
+        await page.Locator("[data-testid='silence-result']").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        var silences = await system.Gateway.GetFromJsonAsync<JsonElement>("/api/silences");
+        var silence = silences.GetProperty("items").EnumerateArray().Single(s => s.TryGetProperty("connector", out var c) && c.GetString() == connector);
+        Assert.Equal("maintenance <b>window</b>", silence.GetProperty("comment").GetString());
+        await ScreenshotAsync(page, "alert");
+
+        // The alerts page lists it (its comment as text) and expires it.
+        var row = page.Locator($"[data-testid='silences'] tr[data-testid='silence'][data-connector='{connector}']");
+        await page.GotoAsync(WebUi("/alerts").ToString());
+        await page.Locator("[data-testid='alerts'][data-live='true']").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        Assert.Contains("maintenance <b>window</b>", await row.InnerTextAsync(), StringComparison.Ordinal);
+        await ScreenshotAsync(page, "alerts-silences");
+        await row.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Expire" }).ClickAsync();
+        await Poll.UntilAsync(async () => await row.CountAsync() == 0, "the expired silence to leave the list");
+        var after = await system.Gateway.GetFromJsonAsync<JsonElement>("/api/silences");
+        Assert.DoesNotContain(after.GetProperty("items").EnumerateArray(), s => s.TryGetProperty("connector", out var c) && c.GetString() == connector);
+    }
+
+    [Fact]
+    public async Task TheKpisPageShowsTheDailyTableChartsAndTopFailureReasons()
+    {
+        // A failure of a reason of its own, so the range has at least one.
+        await ReportRunAsync($"ui_kpi_{Guid.NewGuid():N}"[..15], "failed", errorType: "schema_error", errorMessage: "no such column");
+        var page = await NewPageAsync();
+        var days = page.Locator("[data-testid='kpi-daily'] [data-testid='kpi-day']");
+        var reasons = page.Locator("[data-testid='chart-failure-reasons'] svg");
+        await Poll.UntilAsync(async () =>
+        {
+            await page.GotoAsync(WebUi("/kpis").ToString());
+            return await days.CountAsync() > 0 && await reasons.CountAsync() > 0;
+        }, "the KPI table and the failure reasons chart");
+        Assert.Equal("KPIs · ConnectorHealth", await page.TitleAsync());
+        Assert.InRange(await days.CountAsync(), 1, 100);
+        Assert.True(await page.Locator("[data-testid='chart-runs-total'] svg").CountAsync() > 0);
+        Assert.True(await page.Locator("[data-testid='chart-success-total'] svg").CountAsync() > 0);
+        await ScreenshotAsync(page, "kpis");
+
+        // One connector: its latency too.
+        await page.GotoAsync(WebUi("/kpis?connector=good_api").ToString());
+        Assert.True(await page.Locator("[data-testid='chart-latency'] svg").CountAsync() > 0);
+        Assert.DoesNotContain(await days.AllInnerTextsAsync(), d => !d.Contains("good_api", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AViewerSeesNoOperatorActions()
+    {
+        var page = await NewPageAsync();
+        await page.GotoAsync(ViewerWebUi("/connectors/good_api").ToString());
+        Assert.Equal("viewer", await page.Locator("[data-testid='role']").GetAttributeAsync("data-role"));
+        await page.Locator("[data-testid='schema']").WaitForAsync();
+        Assert.Equal(0, await page.Locator("[data-testid='run-now']").CountAsync());
+
+        // The alerts page lists what the operator's does, without the buttons, also once its live connection is up.
+        await Poll.UntilAsync(async () =>
+        {
+            await page.GotoAsync(ViewerWebUi("/alerts").ToString());
+            return await page.Locator("[data-testid='alerts'] tr[data-testid='alert']").CountAsync() > 0;
+        }, "the viewer's alerts page to list an alert", TimeSpan.FromSeconds(120));
+        await page.Locator("[data-testid='alerts'][data-live='true']").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        foreach (var action in new[] { "Acknowledge", "Resolve", "Silence", "Expire", "Run now", "Replay" })
+        {
+            Assert.Equal(0, await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = action }).CountAsync());
+        }
+        await ScreenshotAsync(page, "alerts-viewer");
+
+        await page.GotoAsync(ViewerWebUi("/schemas/schema_changer").ToString());
+        foreach (var action in new[] { "Replay", "Save contract", "Delete contract" })
+        {
+            Assert.Equal(0, await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = action }).CountAsync());
+        }
+        Assert.Equal(0, await page.Locator("textarea").CountAsync());
     }
 }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using MudBlazor;
 
 namespace ConnectorHealth.Dashboard.Components.Shared;
@@ -6,6 +8,26 @@ namespace ConnectorHealth.Dashboard.Components.Shared;
 /// <summary>The one place that maps states and severities to colours, so every page agrees.</summary>
 public static class Look
 {
+    // Razor encodes the text it renders, so JSON shown on a page escapes only what JSON requires (not <, > or non-ASCII).
+    private static readonly JsonSerializerOptions IndentedJson = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>JSON indented for reading, as text.</summary>
+    public static string Json(JsonElement json) => JsonSerializer.Serialize(json, IndentedJson);
+
+    /// <summary>JSON text indented when it parses; otherwise (a sample cut short) as it is, marked as cut.</summary>
+    public static string Json(string json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            return Json(document.RootElement);
+        }
+        catch (JsonException)
+        {
+            return json + " …";
+        }
+    }
+
     public static readonly MudTheme Theme = new()
     {
         PaletteLight = new PaletteLight

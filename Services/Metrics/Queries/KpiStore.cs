@@ -46,6 +46,40 @@ public sealed class KpiStore(NpgsqlDataSource dataSource)
         return days;
     }
 
+    // Per UTC day in [from, to] over all connectors, newest day first: the same rows as DailyAsync, summed by
+    // PostgreSQL, so a year is 366 rows however many connectors there are.
+    public async Task<List<DailyKpiTotal>> DailyTotalsAsync(DateOnly from, DateOnly to, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT day, count(*)::integer AS connectors, sum(total)::bigint AS total, sum(succeeded)::bigint AS succeeded,
+                   sum(rate_limited)::bigint AS rate_limited, sum(attempts)::bigint AS attempts
+            FROM metrics.rollup_daily
+            WHERE day BETWEEN $1 AND $2
+            GROUP BY day
+            ORDER BY day DESC
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = from, NpgsqlDbType = NpgsqlDbType.Date });
+        command.Parameters.Add(new NpgsqlParameter { Value = to, NpgsqlDbType = NpgsqlDbType.Date });
+
+        var days = new List<DailyKpiTotal>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var total = reader.GetInt64(2);
+            var succeeded = reader.GetInt64(3);
+            days.Add(new DailyKpiTotal(
+                reader.GetFieldValue<DateOnly>(0),
+                reader.GetInt32(1),
+                total,
+                succeeded,
+                RoundRate((double)succeeded / total),
+                RoundRate((double)reader.GetInt64(4) / total),
+                Math.Round((double)reader.GetInt64(5) / total, 3)));
+        }
+        return days;
+    }
+
     // Failures per UTC day, connector and error type in [from, to] (only the given days when set), newest day first.
     public async Task<List<(DateOnly Day, string Connector, string ErrorType, int Failures)>> FailureDaysAsync(
         DateOnly from, DateOnly to, DateOnly[]? only, CancellationToken cancellationToken)
