@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Http.Resilience;
 using ConnectorHealth.ServiceDefaults;
 using MudBlazor.Services;
 
@@ -16,13 +17,27 @@ internal static class ApplicationServices
         // The web UI reads everything through the gateway, found by service discovery.
         // It uses the key it is configured with (Gateway:ApiKey; the AppHost passes the operator key).
         var apiKey = builder.Configuration["Gateway:ApiKey"];
-        builder.Services.AddHttpClient<GatewayClient>(client =>
+        var gateway = builder.Services.AddHttpClient<GatewayClient>(client =>
         {
             client.BaseAddress = new Uri($"http://{ResourceNames.Gateway}");
             if (!string.IsNullOrEmpty(apiKey))
             {
                 client.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
             }
+        });
+        // A page waits on the gateway: during an outage it should say so within seconds, not after the defaults' retries
+        // (about half a minute). An action (POST, PUT, DELETE) is never repeated: a silence or a run must not happen twice.
+#pragma warning disable EXTEXP0001 // Experimental, but the way to replace the defaults' handler for one client.
+        gateway.RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+        gateway.AddStandardResilienceHandler(options =>
+        {
+            options.Retry.MaxRetryAttempts = 1;
+            options.Retry.Delay = TimeSpan.FromMilliseconds(200);
+            options.Retry.DisableForUnsafeHttpMethods();
+            options.AttemptTimeout.Timeout = TimeSpan.FromSeconds(5);
+            options.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(10);
+            options.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(12);
         });
     }
 }

@@ -20,6 +20,15 @@ internal sealed class BenchDatabase(NpgsqlDataSource source)
         return [.. Schemas.Select((_, i) => reader.GetInt64(i))];
     }
 
+    // How many of these run ids metrics.runs holds.
+    public async Task<long> FoundInMetricsAsync(IReadOnlyList<string> connectors, IReadOnlyList<Guid> runIds)
+    {
+        await using var command = source.CreateCommand("SELECT count(*) FROM metrics.runs WHERE connector = ANY($1) AND run_id = ANY($2)");
+        command.Parameters.AddWithValue(connectors.ToArray());
+        command.Parameters.AddWithValue(runIds.ToArray());
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
     // Per schema: the bytes of its tables with their indexes and TOAST (partitions counted as the tables they are), and
     // the rows of its runs table.
     public async Task<Dictionary<string, SchemaSize>> SizesAsync()

@@ -2,13 +2,17 @@ using System.Globalization;
 
 namespace ConnectorHealth.PipelineBench;
 
-// Command line: --quick, --duration S, --baseline-duration S, --repeat N, --samples N, --rate N, --connectors N,
-// --backlog N, --in-flight N, --seed N, --output DIR.
+// Command line: --quick, --duration S, --baseline-duration S, --intake-duration S, --repeat N, --replicas N,
+// --concurrency N, --kpi-requests N, --samples N, --rate N, --connectors N, --backlog N, --in-flight N, --seed N, --output DIR.
 internal sealed record PipelineBenchOptions(
     bool Quick,
     TimeSpan Duration,
     TimeSpan BaselineDuration,
+    TimeSpan IntakeDuration,
     int Repeat,
+    int Replicas,
+    int Concurrency,
+    int KpiRequests,
     int Samples,
     double BackgroundRate,
     int Connectors,
@@ -18,7 +22,9 @@ internal sealed record PipelineBenchOptions(
     string Output)
 {
     private const string Usage =
-        "Options: --quick (15 s windows) --duration S (60) --baseline-duration S (20) --repeat N (3) --samples N (30 latency samples) "
+        "Options: --quick (15 s windows, 2 repeats) --duration S (60) --baseline-duration S (20) --intake-duration S (30: POST /api/runs "
+        + "windows) --repeat N (3) --replicas N (2: ingest measured again with N replicas of metrics, drift and alerting; 1 skips it) "
+        + "--concurrency N (32 report requests at once) --kpi-requests N (50 warm requests per KPI endpoint) --samples N (30 latency samples) "
         + "--rate N (200 runs/s of background load while latency is measured) --connectors N (200) "
         + "--backlog N (5000 ready messages per queue before the publisher waits) --in-flight N (48 publishes awaiting confirmation) --seed N "
         + "--output DIR (bench/results)";
@@ -28,6 +34,9 @@ internal sealed record PipelineBenchOptions(
 
     public static TimeSpan WarmUpOf(TimeSpan window) => TimeSpan.FromSeconds(Math.Min(5, window.TotalSeconds / 4));
 
+    // Before each intake window, left out of its figures: connections opened, the gateway's and the runner's code warm.
+    public TimeSpan IntakeWarmUp => TimeSpan.FromSeconds(Math.Min(5, IntakeDuration.TotalSeconds / 5));
+
     public static PipelineBenchOptions Parse(IReadOnlyList<string> args)
     {
         var quick = args.Contains("--quick");
@@ -35,7 +44,11 @@ internal sealed record PipelineBenchOptions(
             quick,
             Duration: TimeSpan.FromSeconds(quick ? 15 : 60),
             BaselineDuration: TimeSpan.FromSeconds(quick ? 10 : 20),
-            Repeat: 3,
+            IntakeDuration: TimeSpan.FromSeconds(quick ? 10 : 30),
+            Repeat: quick ? 2 : 3,
+            Replicas: 2,
+            Concurrency: 32,
+            KpiRequests: 50,
             Samples: 30,
             BackgroundRate: 200,
             Connectors: 200,
@@ -58,7 +71,11 @@ internal sealed record PipelineBenchOptions(
             {
                 "--duration" => options with { Duration = TimeSpan.FromSeconds(Whole()) },
                 "--baseline-duration" => options with { BaselineDuration = TimeSpan.FromSeconds(Whole()) },
+                "--intake-duration" => options with { IntakeDuration = TimeSpan.FromSeconds(Whole()) },
                 "--repeat" => options with { Repeat = Whole() },
+                "--replicas" => options with { Replicas = Whole() },
+                "--concurrency" => options with { Concurrency = Whole() },
+                "--kpi-requests" => options with { KpiRequests = Whole() },
                 "--samples" => options with { Samples = Whole() },
                 "--rate" => options with { BackgroundRate = Whole() },
                 "--connectors" => options with { Connectors = Whole() },
@@ -69,23 +86,28 @@ internal sealed record PipelineBenchOptions(
                 _ => throw new ArgumentException($"Unknown option {name}. {Usage}"),
             };
         }
-        if (options.Duration < TimeSpan.FromSeconds(8) || options.BaselineDuration < TimeSpan.FromSeconds(4) || options.Repeat < 1
-            || options.Samples < 5 || options.BackgroundRate < 1 || options.Connectors < 1 || options.Backlog < 100 || options.InFlight < 1)
+        if (options.Duration < TimeSpan.FromSeconds(8) || options.BaselineDuration < TimeSpan.FromSeconds(4)
+            || options.IntakeDuration < TimeSpan.FromSeconds(4) || options.Repeat < 1 || options.Replicas is < 1 or > 8
+            || options.Concurrency < 1 || options.KpiRequests < 5 || options.Samples < 5 || options.BackgroundRate < 1
+            || options.Connectors < 1 || options.Backlog < 100 || options.InFlight < 1)
         {
-            throw new ArgumentException("Need windows of at least 8 s (baseline 4 s), one repetition, 5 latency samples, a background rate, "
-                + "one connector, a backlog of 100 and one publish in flight.");
+            throw new ArgumentException("Need windows of at least 8 s (baseline and intake 4 s), one repetition, 1–8 replicas, one report "
+                + "request at once, 5 KPI requests, 5 latency samples, a background rate, one connector, a backlog of 100 and one publish in flight.");
         }
         return options;
     }
 
-    // bench/results in the repository (git-ignored), wherever the bench is started from.
-    private static string ResultsFolder()
+    // The repository's folder, wherever the bench is started from.
+    public static string RepositoryFolder()
     {
         var folder = new DirectoryInfo(AppContext.BaseDirectory);
         while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "ConnectorHealth.sln")))
         {
             folder = folder.Parent;
         }
-        return Path.Combine(folder?.FullName ?? Environment.CurrentDirectory, "bench", "results");
+        return folder?.FullName ?? Environment.CurrentDirectory;
     }
+
+    // bench/results in the repository (git-ignored).
+    private static string ResultsFolder() => Path.Combine(RepositoryFolder(), "bench", "results");
 }

@@ -33,13 +33,13 @@ internal static class PipelineReport
         var bare = Spread.Of([.. r.Baseline.Select(w => w.EndToEndPerSecond)]);
         var share = ingest.Median / bare.Median;
         var samples = r.Latency.Samples;
-        var run = Percentiles(samples.Select(s => s.RunVisible));
-        var driftEvent = Percentiles(samples.Select(s => s.DriftEventVisible));
-        var failureAlert = Percentiles(samples.Select(s => s.FailureAlertVisible));
-        var driftAlert = Percentiles(samples.Select(s => s.DriftAlertVisible));
+        var run = Percentile.Of(samples.Select(s => s.RunVisible));
+        var driftEvent = Percentile.Of(samples.Select(s => s.DriftEventVisible));
+        var failureAlert = Percentile.Of(samples.Select(s => s.FailureAlertVisible));
+        var driftAlert = Percentile.Of(samples.Select(s => s.DriftAlertVisible));
         var healthy = r.HealthyAfterSeconds.Values.Max();
 
-        Line($"# Pipeline benchmark: the whole running system, one replica of each service{(o.Quick ? " (--quick)" : "")}");
+        Line($"# Pipeline benchmark: the whole running system, one replica of each service{(r.Scaled is { } n ? $" ({n.Replicas} in section 6)" : "")}{(o.Quick ? " (--quick)" : "")}");
         Line();
         Line($"- When: {r.FinishedAt:yyyy-MM-dd HH:mm} UTC; machine: {r.Machine.Cores} cores ({r.Machine.Cpu}), {r.Machine.MemoryGiB:N1} GiB; "
             + $"{r.Machine.Runtime} ({r.Machine.Os}); PostgreSQL {r.Machine.Postgres}, RabbitMQ {r.Machine.RabbitMQ} — the AppHost in local mode, "
@@ -61,6 +61,26 @@ internal static class PipelineReport
         Line($"| consecutive_failures alert visible in GET /api/alerts, p99 | {Ms(failureAlert.P99)} | < {Ms(TargetP99Milliseconds)} | {Verdict(failureAlert.P99, TargetP99Milliseconds, false)} |");
         Line($"| schema_drift alert visible in GET /api/alerts, p99 | {Ms(driftAlert.P99)} | < {Ms(TargetP99Milliseconds)} | {Verdict(driftAlert.P99, TargetP99Milliseconds, false)} |");
         Line($"| AppHost start to every resource healthy (one start, fresh data directory) | {healthy:N1} s | – | |");
+        var intakeGateway = Spread.Of([.. r.Intake.Gateway.Select(w => w.RequestsPerSecond)]);
+        var intakeBare = Spread.Of([.. r.Intake.Bare.Select(w => w.RequestsPerSecond)]);
+        Line($"| Report intake: POST /api/runs through the gateway, requests/s at {r.Intake.Concurrency} at once ({r.Intake.Window.TotalSeconds:N0} s windows; § 5) | "
+            + $"{intakeGateway.Format("N0")} | – | |");
+        Line($"| … the same requests to a bare ASP.NET Core endpoint in the bench | {intakeBare.Format("N0")} | – | |");
+        Line($"| … p99 through the gateway / bare | {MsSpread(r.Intake.Gateway.Select(w => w.P99))} / {MsSpread(r.Intake.Bare.Select(w => w.P99))} | – | |");
+        Line($"| … 429 answers; accepted reports not in metrics afterwards | {TooMany(r.Intake):N0}; {Landed(r.Intake)} | – | |");
+        if (r.Scaled is { } scaled)
+        {
+            Line($"| Ingest end to end with {scaled.Replicas} replicas of metrics, drift and alerting (§ 6) | "
+                + $"{Spread.Of([.. scaled.Throughput.Select(w => w.EndToEndPerSecond)]).Format("N0")} | – | |");
+        }
+        var coldest = r.Kpis.Rounds.SelectMany(k => k.Endpoints).GroupBy(e => e.Path)
+            .Select(g => (Path: g.Key, Cold: Spread.Of([.. g.Select(e => e.ColdMilliseconds)]), Warm: Spread.Of([.. g.Select(e => e.WarmP95)])))
+            .OrderByDescending(e => e.Cold.Median).FirstOrDefault();
+        if (coldest.Path is not null)
+        {
+            Line($"| KPI query after a Metrics restart, slowest first request ({coldest.Path}; § 7): cold / warm p95 | "
+                + $"{Milliseconds(coldest.Cold.Median)} / {Milliseconds(coldest.Warm.Median)} | – | |");
+        }
         Line();
 
         Line("## What limits it (measured)");
@@ -165,9 +185,9 @@ internal static class PipelineReport
         LatencyRow("(b) drift event visible in GET /api/drift-events?connector=", driftEvent, true);
         LatencyRow("(c) consecutive_failures alert visible in GET /api/alerts?connector=", failureAlert, true);
         LatencyRow("(c) schema_drift alert (drift → alerting) visible in GET /api/alerts?connector=", driftAlert, true);
-        LatencyRow("drift event stored at (detectedAt)", Percentiles(samples.Select(s => s.DriftEventDetected)), false);
-        LatencyRow("consecutive_failures alert stored at (createdAt)", Percentiles(samples.Select(s => s.FailureAlertCreated)), false);
-        LatencyRow("schema_drift alert stored at (createdAt)", Percentiles(samples.Select(s => s.DriftAlertCreated)), false);
+        LatencyRow("drift event stored at (detectedAt)", Percentile.Of(samples.Select(s => s.DriftEventDetected)), false);
+        LatencyRow("consecutive_failures alert stored at (createdAt)", Percentile.Of(samples.Select(s => s.FailureAlertCreated)), false);
+        LatencyRow("schema_drift alert stored at (createdAt)", Percentile.Of(samples.Select(s => s.DriftAlertCreated)), false);
         Line();
 
         Line("## 4. Footprint");
@@ -207,9 +227,230 @@ internal static class PipelineReport
         Line($"Start-up, from starting the AppHost (PostgreSQL's initdb included) to each resource healthy: "
             + string.Join(", ", r.HealthyAfterSeconds.OrderBy(h => h.Value).Select(h => $"{h.Key} {h.Value:N1} s")) + ".");
         Line();
+        foreach (var line in IntakeSection(r).Concat(ReplicaSection(r)).Concat(KpiSection(r)).Concat(MetricsBenchSection(r.Kpis)))
+        {
+            Line(line);
+        }
         Line($"Total bench time: {r.Elapsed.TotalMinutes:N1} min.");
         return text.ToString();
     }
+
+    private static IEnumerable<string> IntakeSection(PipelineResults r)
+    {
+        var intake = r.Intake;
+        var limits = intake.Limits;
+        yield return "## 5. Report intake: POST /api/runs";
+        yield return "";
+        yield return $"Outside pipelines' run reports (the runs of section 1 as report bodies, {Mean(intake.Gateway.Concat(intake.Bare).Select(w => w.MeanBodyBytes)):N0} B "
+            + $"on average, a fresh runId each) from {intake.Concurrency} requests at once through one HttpClient (SocketsHttpHandler, "
+            + $"{intake.Concurrency * 2} connections allowed), for {intake.Window.TotalSeconds:N0} s after {intake.WarmUp.TotalSeconds:N0} s of warm-up, "
+            + "to two targets in turn: the gateway with the operator key (key check, rate limit, YARP, the runner's validation and its database "
+            + "write, then publishing), and a bare ASP.NET Core endpoint in the bench process (Kestrel on 127.0.0.1, a MapPost that reads the body "
+            + "to its end and answers 202) with the same bodies. Requests/s and latencies count the requests that finished after the warm-up; "
+            + "latencies are of 2xx answers, to the last byte. Status codes include the warm-up. The bare endpoint shares the bench process "
+            + "with the client, so its rate is bounded by what the bench gets of the machine (bench column); through the gateway, the "
+            + "services column is metrics, drift and alerting consuming the accepted runs meanwhile.";
+        yield return "";
+        yield return $"Rate limits in force at the gateway ({limits.Source}): per API key {limits.PerKeyPerSecond:N0}/s with bursts of "
+            + $"{limits.PerKeyBurst:N0}; per address without a valid key {limits.PerAddressPerSecond:N0}/s, bursts of {limits.PerAddressBurst:N0}. "
+            + $"429 answers in all gateway windows: {TooMany(intake):N0}.";
+        yield return "";
+        yield return "| Figure | Through the gateway | Bare endpoint | Gateway / bare |";
+        yield return "|---|---:|---:|---:|";
+        string Row(string figure, Func<IntakeWindow, double> value, string format, bool ratio)
+        {
+            var (g, b) = (Spread.Of([.. intake.Gateway.Select(value)]), Spread.Of([.. intake.Bare.Select(value)]));
+            return $"| {figure} | {g.Format(format)} | {b.Format(format)} | {(ratio ? (g.Median / b.Median).ToString("P0", CultureInfo.InvariantCulture) : $"{g.Median / b.Median:N1}×")} |";
+        }
+        yield return Row("Requests/s", w => w.RequestsPerSecond, "N0", true);
+        yield return Row("Accepted (202)/s", w => w.AcceptedPerSecond, "N0", true);
+        yield return Row("Latency p50, ms", w => w.P50, "N1", false);
+        yield return Row("Latency p95, ms", w => w.P95, "N1", false);
+        yield return Row("Latency p99, ms", w => w.P99, "N1", false);
+        yield return Row("CPU, whole machine %", w => w.CpuPercent.GetValueOrDefault("machine"), "N0", false);
+        yield return "";
+        yield return "| Window | Target | Requests/s | 202/s | p50 ms | p95 ms | p99 ms | max ms | Status codes | CPU machine | gateway | runner | postgres | messaging | services | bench | Landed in metrics / drift / alerting |";
+        yield return "|---:|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|";
+        foreach (var w in intake.Bare.Zip(intake.Gateway).SelectMany(p => new[] { p.First, p.Second }))
+        {
+            var landing = w.Landing is { } l
+                ? $"{string.Join(" / ", l.Landed.Select(n => n.ToString("N0", CultureInfo.InvariantCulture)))} of {l.Accepted:N0}: "
+                    + $"{(l.AllLanded ? "all landed" : $"{l.MissingInMetrics:N0} missing in metrics")} ({l.Seconds:N0} s after the window)"
+                : "–";
+            yield return $"| {w.Repeat} | {w.Target} | {w.RequestsPerSecond:N0} | {w.AcceptedPerSecond:N0} | {w.P50:N1} | {w.P95:N1} | {w.P99:N1} | {w.Max:N0} | "
+                + $"{string.Join(", ", w.StatusCounts.Select(c => $"{c.Key}: {c.Value:N0}"))}{(w.LastError is { } e ? $" ({e})" : "")} | "
+                + string.Join(" | ", new[] { "machine", ResourceNames.Gateway, ResourceNames.Runner, ResourceNames.Postgres, ResourceNames.Messaging }
+                    .Select(g => $"{w.CpuPercent.GetValueOrDefault(g):N0} %"))
+                + $" | {Sinks.Sum(g => w.CpuPercent.GetValueOrDefault(g)):N0} % | {w.CpuPercent.GetValueOrDefault(ProcessWatch.Bench):N0} %"
+                + $" | {landing} |";
+        }
+        yield return "";
+        yield return $"Every accepted report reached metrics: {Landed(intake)} (each gateway window's accepted run ids looked up in metrics.runs once "
+            + "its connectors' rows in metrics, drift and alerting stopped growing or reached the accepted count).";
+        yield return "";
+    }
+
+    private static IEnumerable<string> ReplicaSection(PipelineResults r)
+    {
+        yield return "## 6. 1 replica vs more replicas";
+        yield return "";
+        if (r.Scaled is not { } n)
+        {
+            yield return "Not measured (--replicas 1).";
+            yield return "";
+            yield break;
+        }
+        var o = r.Options;
+        yield return $"A second AppHost start, the same in every way except {n.Replicas} replicas of {string.Join(", ", Sinks)} (Aspire's WithReplicas; "
+            + "each replica is a resource instance with a suffixed name, and they share their service's queue as competing consumers). On it, "
+            + $"only the ingest windows of sections 1 and 2 again: the bare fan-out on its broker ({o.Repeat} × {o.BaselineDuration.TotalSeconds:N0} s), then "
+            + $"the pipeline ({o.Repeat} × {o.Duration.TotalSeconds:N0} s), with the same connectors and runs. Per-service CPU and memory are summed over "
+            + "the service's replicas.";
+        yield return "";
+        yield return $"| Figure | 1 replica | {n.Replicas} replicas |";
+        yield return "|---|---:|---:|";
+        static Spread Of(IReadOnlyList<WindowResult> windows, Func<WindowResult, double> figure) => Spread.Of([.. windows.Select(figure)]);
+        string Row(string figure, Func<WindowResult, double> value, string format, bool baseline = false)
+        {
+            var (one, many) = baseline ? (r.Baseline, n.Baseline) : (r.Throughput, n.Throughput);
+            return $"| {figure} | {Of(one, value).Format(format)} | {Of(many, value).Format(format)} |";
+        }
+        yield return Row("Ingest end to end, runs/s", w => w.EndToEndPerSecond, "N0");
+        for (var i = 0; i < Sinks.Length; i++)
+        {
+            var sink = i;
+            yield return Row($"{Sinks[i]} landed/s", w => w.LandedPerSecond[sink], "N0");
+        }
+        yield return Row("Published/s", w => w.PublishedPerSecond, "N0");
+        yield return Row("Publisher held back on a full queue, %", w => w.ThrottledShare * 100, "N0");
+        yield return $"| Slowest service (most windows) | {Slowest(r.Throughput)} | {Slowest(n.Throughput)} |";
+        yield return $"| All runs landed after the drain | {AllLanded(r.Throughput)} | {AllLanded(n.Throughput)} |";
+        yield return Row("Bare MassTransit fan-out on the same broker, msg/s", w => w.EndToEndPerSecond, "N0", baseline: true);
+        var shareOne = Of(r.Throughput, w => w.EndToEndPerSecond).Median / Of(r.Baseline, w => w.EndToEndPerSecond).Median;
+        var shareMany = Of(n.Throughput, w => w.EndToEndPerSecond).Median / Of(n.Baseline, w => w.EndToEndPerSecond).Median;
+        yield return $"| Pipeline's share of the bare fan-out | {shareOne:P0} | {shareMany:P0} |";
+        foreach (var group in new[] { "machine", ResourceNames.Metrics, ResourceNames.Drift, ResourceNames.Alerting, ResourceNames.Postgres, ResourceNames.Messaging, Orchestrator, ProcessWatch.Bench })
+        {
+            yield return Row($"CPU {group} %", w => w.CpuPercent.GetValueOrDefault(group), "N0");
+        }
+        foreach (var group in Sinks)
+        {
+            yield return $"| Peak RSS {group}, MB | {r.Throughput.Max(w => w.PeakRssKb.GetValueOrDefault(group)) / 1024.0:N0} | {n.Throughput.Max(w => w.PeakRssKb.GetValueOrDefault(group)) / 1024.0:N0} |";
+        }
+        yield return $"| Consumers on the metrics / drift / alerting queues | {string.Join(" / ", n.ConsumersOneReplica)} | {string.Join(" / ", n.Consumers)} |";
+        yield return $"| AppHost start to every resource healthy | {r.HealthyAfterSeconds.Values.Max():N1} s | {n.HealthyAfterSeconds.Values.Max():N1} s |";
+        yield return "";
+        var (ingestOne, ingestMany) = (Of(r.Throughput, w => w.EndToEndPerSecond).Median, Of(n.Throughput, w => w.EndToEndPerSecond).Median);
+        var (machineOne, machineMany) = (Of(r.Throughput, w => w.CpuPercent["machine"]).Median, Of(n.Throughput, w => w.CpuPercent["machine"]).Median);
+        var capacity = r.Machine.Cores * 100.0;
+        yield return $"With {n.Replicas} replicas ingest is {ingestMany / ingestOne:P0} of one replica's, the machine {machineMany:N0} % busy against "
+            + $"{machineOne:N0} % (of {capacity:N0} %)"
+            + (machineOne >= capacity * 0.9
+                ? ": with one replica the cores were already full, so further replicas share the same CPU and add their own overhead."
+                : ".");
+        yield return "";
+        yield return $"Processes with {n.Replicas} replicas: " + string.Join("; ", Sinks.Select(s => $"{s}: {n.ProcessTrees.GetValueOrDefault(s, "?")}")) + ".";
+        yield return "";
+        yield return $"Error queues (dead letters) after the {n.Replicas}-replica windows: "
+            + string.Join(", ", Sinks.Select(s => $"{s} {DeadLetters(n.StateAfterThroughput[s])}")) + ".";
+        yield return "";
+    }
+
+    private static IEnumerable<string> KpiSection(PipelineResults r)
+    {
+        var kpis = r.Kpis;
+        yield return "## 7. KPI queries cold and warm";
+        yield return "";
+        if (kpis.Error is { } error)
+        {
+            yield return $"**Stopped after {kpis.Rounds.Count} of {r.Options.Repeat} restarts**: {error}";
+            yield return "";
+        }
+        foreach (var round in kpis.Rounds.Where(k => k.RestartFailures.Count > 0))
+        {
+            yield return $"Restart {round.Repeat} took only after failed commands (retried): {string.Join("; ", round.RestartFailures)}.";
+            yield return "";
+        }
+        if (kpis.Rounds.Count == 0)
+        {
+            yield break;
+        }
+        yield return $"The KPI endpoints through the gateway on the data the phases above left ({kpis.RunsHeld:N0} runs in metrics.runs): the Metrics "
+            + $"service restarted {kpis.Rounds.Count} times with Aspire's restart command ({Spread.Of([.. kpis.Rounds.Select(k => k.RestartSeconds)]).Format("N1")} s "
+            + "until its new process answered /health); after each restart the first request to each endpoint in the order below (cold: its caches, "
+            + $"connection pool and JIT empty; PostgreSQL's buffer cache is not), then {kpis.WarmRequests} more requests to each, one at a time (warm). "
+            + "Times to the last byte, in ms.";
+        yield return "";
+        yield return "| Endpoint | Cold: first request | Warm p50 | Warm p95 | Warm max | Cold / warm p50 | Answers |";
+        yield return "|---|---:|---:|---:|---:|---:|---|";
+        foreach (var path in KpiQueryBench.Paths)
+        {
+            var timings = kpis.Rounds.Select(k => k.Endpoints.Single(e => e.Path == path)).ToList();
+            var cold = Spread.Of([.. timings.Select(t => t.ColdMilliseconds)]);
+            var warm = Spread.Of([.. timings.Select(t => t.WarmP50)]);
+            var notOk = timings.Sum(t => t.WarmNotOk);
+            yield return $"| GET {path} | {cold.Format("N1")} | {warm.Format("N1")} | {Spread.Of([.. timings.Select(t => t.WarmP95)]).Format("N1")} | "
+                + $"{timings.Max(t => t.WarmMax):N1} | {cold.Median / warm.Median:N0}× | first: {string.Join(", ", timings.Select(t => t.ColdStatus))}, "
+                + $"{timings[0].ColdBytes:N0} B; warm not 200: {notOk} |";
+        }
+        yield return "";
+    }
+
+    // Growth with the data is the Metrics benchmark's: quoted from its newest reports, not measured here.
+    private static IEnumerable<string> MetricsBenchSection(KpiQueryResult kpis)
+    {
+        yield return "How the KPI queries grow with the data (1 M vs 10 M runs) is `make bench`'s figure (bench/MetricsBench, its own PostgreSQL loaded "
+            + "with COPY); this bench does not load millions of runs.";
+        if (kpis.MetricsBench.Count == 0)
+        {
+            yield return "No bench/results/*metrics*.md yet: run `make bench` (and `make bench BENCH_ARGS=\"--runs 1000000\"`) for it.";
+            yield return "";
+            yield break;
+        }
+        var newest = kpis.MetricsBench[0];
+        yield return $"Newest: `{newest.Path}` ({newest.Runs:N0} runs, {newest.WrittenUtc:yyyy-MM-dd HH:mm} UTC); its p95 lines:";
+        yield return "";
+        foreach (var line in newest.P95Lines)
+        {
+            yield return $"- {line}";
+        }
+        yield return "";
+        var sizes = kpis.MetricsBench.OrderBy(m => m.Runs).ToList();
+        yield return $"p95 per query, ms, from the newest report of each size ({string.Join(", ", sizes.Select(m => $"`{Path.GetFileName(m.Path)}`"))}):";
+        yield return "";
+        yield return $"| Query | {string.Join(" | ", sizes.Select(m => $"p95 at {m.Runs:N0} runs"))} |";
+        yield return $"|---|{string.Concat(sizes.Select(_ => "---:|"))}";
+        foreach (var query in sizes.SelectMany(m => m.P95ByQuery.Keys).Distinct())
+        {
+            yield return $"| {query} | {string.Join(" | ", sizes.Select(m => m.P95ByQuery.GetValueOrDefault(query, "–")))} |";
+        }
+        yield return "";
+    }
+
+    private static long TooMany(IntakeResult intake) => intake.Gateway.Sum(w => w.StatusCounts.GetValueOrDefault("429"));
+
+    private static string Landed(IntakeResult intake)
+    {
+        var missing = intake.Gateway.Sum(w => w.Landing?.MissingInMetrics ?? 0);
+        var accepted = intake.Gateway.Sum(w => w.Accepted);
+        return missing == 0 ? $"all landed ({accepted:N0} accepted)" : $"{missing:N0} of {accepted:N0} accepted missing";
+    }
+
+    private static string Slowest(IReadOnlyList<WindowResult> windows) =>
+        windows.GroupBy(w => w.Slowest).OrderByDescending(g => g.Count()).First().Key;
+
+    private static string AllLanded(IReadOnlyList<WindowResult> windows) =>
+        windows.All(w => w.AllLanded) ? "yes" : $"NO ({windows.Count(w => !w.AllLanded)} windows)";
+
+    private static double Mean(IEnumerable<double> values) => values.DefaultIfEmpty(0).Average();
+
+    private static string MsSpread(IEnumerable<double> values)
+    {
+        var spread = Spread.Of([.. values]);
+        return $"{spread.Format(spread.Median < 10 ? "N1" : "N0")} ms";
+    }
+
+    private static string Milliseconds(double value) => value < 10 ? $"{value:N1} ms" : Ms(value);
 
     // What the counters say about each target that was missed.
     private static IEnumerable<string> Limits(PipelineResults r, double ingest, double share, Percentile[] latencies)
@@ -276,8 +517,8 @@ internal static class PipelineReport
         {
             var samples = r.Latency.Samples;
             yield return $"Latency: a p99 is above {TargetP99Milliseconds:N0} ms. Stored-at p99 (services' own clocks): drift event "
-                + $"{Ms(Percentiles(samples.Select(s => s.DriftEventDetected)).P99)}, schema_drift alert {Ms(Percentiles(samples.Select(s => s.DriftAlertCreated)).P99)}, "
-                + $"consecutive_failures alert {Ms(Percentiles(samples.Select(s => s.FailureAlertCreated)).P99)}; most ready messages during the phase "
+                + $"{Ms(Percentile.Of(samples.Select(s => s.DriftEventDetected)).P99)}, schema_drift alert {Ms(Percentile.Of(samples.Select(s => s.DriftAlertCreated)).P99)}, "
+                + $"consecutive_failures alert {Ms(Percentile.Of(samples.Select(s => s.FailureAlertCreated)).P99)}; most ready messages during the phase "
                 + $"(metrics / drift / alerting): {string.Join(" / ", r.Latency.MaxReady.Select(Count))}.";
         }
     }
@@ -335,15 +576,4 @@ internal static class PipelineReport
 
     private static string Verdict(double value, double target, bool higherIsBetter) =>
         double.IsNaN(value) ? "–" : (higherIsBetter ? value >= target : value < target) ? "PASS" : higherIsBetter ? "BELOW" : "ABOVE";
-
-    private sealed record Percentile(int Count, double P50, double P95, double P99, double Max);
-
-    // Nearest-rank percentiles of the samples that were seen.
-    private static Percentile Percentiles(IEnumerable<double?> values)
-    {
-        // A sample never seen counts as slower than any that was.
-        var sorted = values.Select(v => v ?? double.PositiveInfinity).Order().ToArray();
-        double At(double p) => sorted.Length == 0 ? double.NaN : sorted[Math.Max(0, (int)Math.Ceiling(p * sorted.Length) - 1)];
-        return new Percentile(sorted.Count(double.IsFinite), At(0.50), At(0.95), At(0.99), sorted.Length == 0 ? double.NaN : sorted[^1]);
-    }
 }

@@ -47,10 +47,11 @@ internal sealed record ProcessSnapshot(
     }
 }
 
-// Watches process trees by the pid at their root: the root and everything below it (PostgreSQL's backends are children
+// Watches process trees by the pids at their roots: each root and everything below it (PostgreSQL's backends are children
 // of its postmaster), except a `dotnet run` launcher, which the orchestrator starts for a service and which runs the service
-// as its child: that one counts as the orchestrator's, not the service's. The bench itself counts alone.
-internal sealed class ProcessWatch(IReadOnlyDictionary<string, int> roots)
+// as its child: that one counts as the orchestrator's, not the service's. A service started as several replicas has one
+// root per replica, summed under its name. The bench itself counts alone.
+internal sealed class ProcessWatch(IReadOnlyDictionary<string, int[]> roots)
 {
     public const string Bench = "bench";
 
@@ -84,12 +85,12 @@ internal sealed class ProcessWatch(IReadOnlyDictionary<string, int> roots)
     // count, `dotnet run` launchers included; any other tree leaves its launcher out.
     private Dictionary<string, List<int>> Counted(Dictionary<int, List<int>> children)
     {
-        var trees = roots.ToDictionary(r => r.Key, r => Tree(r.Value, children));
+        var trees = roots.ToDictionary(r => r.Key, r => (Roots: r.Value, Tree: Tree(r.Value, children)));
         var counted = new Dictionary<string, List<int>>();
-        foreach (var (name, tree) in trees)
+        foreach (var (name, (own, tree)) in trees)
         {
-            var nested = trees.Where(t => t.Key != name && t.Value[0] != tree[0] && tree.Contains(t.Value[0]))
-                .SelectMany(t => t.Value.Where(pid => !IsLauncher(pid)))
+            var nested = trees.Where(t => t.Key != name && !t.Value.Roots.Any(own.Contains) && t.Value.Roots.Any(tree.Contains))
+                .SelectMany(t => t.Value.Tree.Where(pid => !IsLauncher(pid)))
                 .ToHashSet();
             counted[name] = nested.Count > 0 ? [.. tree.Where(pid => !nested.Contains(pid))] : [.. tree.Where(pid => !IsLauncher(pid))];
         }
@@ -110,14 +111,15 @@ internal sealed class ProcessWatch(IReadOnlyDictionary<string, int> roots)
         return (stats, stats.GroupBy(p => p.Value.Parent, p => p.Key).ToDictionary(g => g.Key, g => g.ToList()));
     }
 
-    private static List<int> Tree(int root, Dictionary<int, List<int>> children)
+    private static List<int> Tree(int[] roots, Dictionary<int, List<int>> children)
     {
-        var tree = new List<int> { root };
+        var tree = roots.Distinct().ToList();
+        var seen = tree.ToHashSet();
         for (var i = 0; i < tree.Count; i++)
         {
             if (children.TryGetValue(tree[i], out var below))
             {
-                tree.AddRange(below);
+                tree.AddRange(below.Where(seen.Add));
             }
         }
         return tree;
@@ -144,13 +146,15 @@ internal sealed class ProcessWatch(IReadOnlyDictionary<string, int> roots)
     }
 
     // Aspire's orchestrator (DCP), which the AppHost in this process started: it runs detached, watching this process.
-    public static int? FindOrchestrator()
+    // `except`: the orchestrator of an AppHost this process started before, which may still be shutting down.
+    public static int? FindOrchestrator(int? except = null)
     {
         var watched = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
             if (int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
                 && Arguments(pid) is [var program, "start-apiserver", .. var rest]
+                && pid != except
                 && Path.GetFileName(program) == "dcp"
                 && rest.SkipWhile(a => a != "--monitor").Skip(1).FirstOrDefault() == watched)
             {

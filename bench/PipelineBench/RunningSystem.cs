@@ -10,7 +10,8 @@ namespace ConnectorHealth.PipelineBench;
 
 /// <summary>
 /// The whole AppHost in local mode (the machine's PostgreSQL and RabbitMQ as processes), on free ports with a fresh data
-/// directory, as the end-to-end tests start it; it records how long each resource took to become healthy.
+/// directory, as the end-to-end tests start it, optionally changed before it starts (more replicas of a service); it
+/// records how long each resource took to become healthy.
 /// </summary>
 internal sealed class RunningSystem : IAsyncDisposable
 {
@@ -40,10 +41,22 @@ internal sealed class RunningSystem : IAsyncDisposable
 
     public HttpClient Gateway { get; }
 
+    /// <summary>The operator key, for clients of the bench's own that call the gateway.</summary>
+    public string ApiKey => OperatorKey;
+
     /// <summary>Time from the start of the AppHost to each resource's first healthy state.</summary>
     public IReadOnlyDictionary<string, TimeSpan> HealthyAfter { get; }
 
-    public static async Task<RunningSystem> StartAsync(Action<string> say)
+    /// <summary>Runs each named project resource as that many replicas.</summary>
+    public static Action<IDistributedApplicationTestingBuilder> WithReplicas(int replicas, IEnumerable<string> projects) => builder =>
+    {
+        foreach (var name in projects)
+        {
+            builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == name)).WithReplicas(replicas);
+        }
+    };
+
+    public static async Task<RunningSystem> StartAsync(Action<string> say, Action<IDistributedApplicationTestingBuilder>? configure = null)
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), $"connectorhealth-pipelinebench-{Guid.NewGuid():N}");
         // Under /tmp rather than a private temp folder: as root, PostgreSQL runs as the postgres user, who must reach it.
@@ -70,12 +83,15 @@ internal sealed class RunningSystem : IAsyncDisposable
         builder.Configuration["Logging:LogLevel:Microsoft.Extensions.Diagnostics.HealthChecks"] = "None";
         // The resources' own output (PostgreSQL and epmd write their routine lines to stderr, shown as errors).
         builder.Configuration["Logging:LogLevel:ConnectorHealth.AppHost.Resources"] = "None";
+        configure?.Invoke(builder);
         var app = await builder.BuildAsync(limit.Token);
 
         var healthy = new Dictionary<string, TimeSpan>();
         async Task Healthy(string resource)
         {
             await app.ResourceNotifications.WaitForResourceHealthyAsync(resource, limit.Token);
+            // A resource's health is that of any of its replicas: wait for every replica's process to run too.
+            await ProcessIdsAsync(app, resource, limit.Token);
             lock (healthy)
             {
                 healthy[resource] = clock.Elapsed;
@@ -101,16 +117,103 @@ internal sealed class RunningSystem : IAsyncDisposable
     public async Task<string> ConnectionStringAsync(string resource) =>
         await App.GetConnectionStringAsync(resource) ?? throw new InvalidOperationException($"{resource} has no connection string.");
 
-    /// <summary>The process the AppHost started for a resource (its children, if any, belong to it too).</summary>
-    public int ProcessIdOf(string resource)
+    /// <summary>
+    /// The processes the AppHost started for a resource, one per replica (their children, if any, belong to them too).
+    /// Replicas are resource instances with names of their own (the resource's name with a suffix), each with its own state.
+    /// </summary>
+    public async Task<int[]> ProcessIdsOfAsync(string resource)
     {
-        if (App.ResourceNotifications.TryGetCurrentState(resource, out var resourceEvent)
-            && resourceEvent.Snapshot.Properties.SingleOrDefault(p => p.Name == "executable.pid") is { Value: { } pid })
-        {
-            return Convert.ToInt32(pid, CultureInfo.InvariantCulture);
-        }
-        throw new InvalidOperationException($"{resource} has no process id in its snapshot.");
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        return await ProcessIdsAsync(App, resource, limit.Token);
     }
+
+    // The state stream begins with the current state of every instance, so this returns at once when all of them run.
+    private static async Task<int[]> ProcessIdsAsync(DistributedApplication app, string resource, CancellationToken cancellationToken)
+    {
+        var replicas = app.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == resource).GetReplicaCount();
+        var running = new Dictionary<string, int>();
+        await app.ResourceNotifications.WaitForResourceAsync(resource, e =>
+        {
+            if (ProcessIdIn(e) is { } pid && e.Snapshot.State?.Text == KnownResourceStates.Running)
+            {
+                running[e.ResourceId] = pid;
+            }
+            else
+            {
+                running.Remove(e.ResourceId);
+            }
+            return running.Values.Distinct().Count() >= replicas;
+        }, cancellationToken);
+        return [.. running.Values.Distinct()];
+    }
+
+    /// <summary>
+    /// Restarts a resource with one replica (Aspire's restart command) and waits until its new process runs and answers
+    /// its own /health. Returns the commands that failed on the way, if any.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> RestartAsync(string resource, CancellationToken cancellationToken)
+    {
+        var before = await ProcessIdsAsync(App, resource, cancellationToken);
+        bool IsNewProcess(ResourceEvent e) =>
+            ProcessIdIn(e) is { } pid && !before.Contains(pid) && e.Snapshot.State?.Text == KnownResourceStates.Running;
+        var commands = App.Services.GetRequiredService<ResourceCommandService>();
+        var failures = new List<string>();
+        while (true)
+        {
+            // The stop half of a restart can fail while the process is still shutting down (DCP gives up waiting for it),
+            // leaving it running or stopped: then alternate restart and start until one takes, as the fault tests do.
+            var command = failures.Count % 2 == 0 ? KnownResourceCommands.RestartCommand : KnownResourceCommands.StartCommand;
+            var result = await commands.ExecuteCommandAsync(resource, command, cancellationToken);
+            if (result.Success)
+            {
+                break;
+            }
+            failures.Add($"{command}: {result.Message}");
+            using var settle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            settle.CancelAfter(TimeSpan.FromSeconds(2));
+            try
+            {
+                await App.ResourceNotifications.WaitForResourceAsync(resource, IsNewProcess, settle.Token);
+                break;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Still the old process, or none: try again.
+            }
+        }
+        // The state stream begins with the current snapshot, which may still be the old process's: wait for a new pid.
+        // Then its /health, asked directly rather than through Aspire's health monitor, which polls only every few seconds.
+        await App.ResourceNotifications.WaitForResourceAsync(resource, IsNewProcess, cancellationToken);
+        using var client = App.CreateHttpClient(resource);
+        while (true)
+        {
+            try
+            {
+                using var response = await client.GetAsync("/health", cancellationToken);
+                if (response.IsSuccessStatusCode)
+                {
+                    return failures;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
+        }
+    }
+
+    /// <summary>Environment variables the AppHost set on a resource's process whose names start with a prefix.</summary>
+    public IReadOnlyDictionary<string, string?> EnvironmentOf(string resource, string prefix) =>
+        App.ResourceNotifications.TryGetCurrentState(resource, out var resourceEvent)
+            ? resourceEvent.Snapshot.EnvironmentVariables.Where(e => e.Name.StartsWith(prefix, StringComparison.Ordinal))
+                .ToDictionary(e => e.Name, e => e.Value)
+            : new Dictionary<string, string?>();
+
+    private static int? ProcessIdIn(ResourceEvent resourceEvent) =>
+        resourceEvent.Snapshot.Properties.SingleOrDefault(p => p.Name == "executable.pid") is { Value: { } pid }
+            ? Convert.ToInt32(pid, CultureInfo.InvariantCulture)
+            : null;
 
     public async ValueTask DisposeAsync()
     {

@@ -58,6 +58,7 @@ public sealed class ConnectorHealthApp : IAsyncLifetime
         });
         using var started = new CancellationTokenSource(StartTimeout);
         await App.ResourceNotifications.WaitForResourceHealthyAsync(ViewerWebUi, started.Token);
+        await App.ResourceNotifications.WaitForResourceHealthyAsync(UnreachableGatewayWebUi, started.Token);
         Gateway = GatewayClient(App);
     }
 
@@ -74,6 +75,21 @@ public sealed class ConnectorHealthApp : IAsyncLifetime
             .WithReference(gateway).WaitFor(gateway)
             .WithEnvironment("Gateway__ApiKey", viewerKey)
             .WithHttpHealthCheck("/health");
+        // And one whose gateway is down: a closed port on this machine, found as service discovery would find the gateway.
+        builder.AddProject(UnreachableGatewayWebUi, webUi.GetProjectMetadata().ProjectPath)
+            .WithEnvironment($"services__{ResourceNames.Gateway}__http__0", "http://127.0.0.1:" + ClosedPort().ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .WithEnvironment("Gateway__ApiKey", viewerKey)
+            .WithHttpHealthCheck("/health");
+    }
+
+    /// <summary>A web UI whose gateway does not answer: what a user sees during a gateway outage.</summary>
+    public const string UnreachableGatewayWebUi = "webui-no-gateway";
+
+    private static int ClosedPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>A client of the gateway that sends the operator key (or the one given).</summary>

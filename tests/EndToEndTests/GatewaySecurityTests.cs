@@ -16,7 +16,7 @@ public sealed class GatewaySecurityTests(ConnectorHealthApp system)
 
         foreach (var (client, title) in new[] { (anonymous, "An API key is required"), (wrong, "The API key is not valid") })
         {
-            foreach (var path in new[] { "/api/runs", "/api/system", "/api/alerts", "/api/schemas" })
+            foreach (var path in new[] { "/api/runs", "/api/system", "/api/alerts", "/api/schemas", "/api/access" })
             {
                 using var response = await client.GetAsync(path);
                 Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
@@ -27,6 +27,16 @@ public sealed class GatewaySecurityTests(ConnectorHealthApp system)
         }
         using var health = await anonymous.GetAsync("/health");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+    }
+
+    [Fact]
+    public async Task EachKeyLearnsItsRoleFromTheGateway()
+    {
+        using var viewer = ConnectorHealthApp.GatewayClient(system.App, ConnectorHealthApp.ViewerKey);
+        var asViewer = await viewer.GetFromJsonAsync<JsonElement>("/api/access");
+        Assert.Equal(("viewer", false), (asViewer.GetProperty("role").GetString(), asViewer.GetProperty("mayChange").GetBoolean()));
+        var asOperator = await system.Gateway.GetFromJsonAsync<JsonElement>("/api/access");
+        Assert.Equal(("operator", true), (asOperator.GetProperty("role").GetString(), asOperator.GetProperty("mayChange").GetBoolean()));
     }
 
     [Fact]

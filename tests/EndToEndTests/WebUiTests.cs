@@ -382,6 +382,32 @@ public sealed class WebUiTests(ConnectorHealthApp system) : IAsyncLifetime
         Assert.DoesNotContain(await days.AllInnerTextsAsync(), d => !d.Contains("good_api", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("/")]
+    [InlineData("/runs")]
+    [InlineData("/runs/01a22000-0000-7000-8000-000000000000")]
+    [InlineData("/connectors/good_api")]
+    [InlineData("/alerts")]
+    [InlineData("/alerts/1")]
+    [InlineData("/schemas")]
+    [InlineData("/schemas/good_api")]
+    [InlineData("/kpis")]
+    public async Task WhenTheGatewayIsDownEachPageSaysSoRatherThanFailing(string path)
+    {
+        var page = await NewPageAsync();
+        var response = await page.GotoAsync(new Uri(system.App.GetEndpoint(ConnectorHealthApp.UnreachableGatewayWebUi, "http"), path).ToString());
+        Assert.Equal(200, response!.Status);
+        var notAvailable = page.Locator("[data-testid='not-available']");
+        Assert.True(await notAvailable.CountAsync() > 0, $"{path} does not say what is not available.");
+        Assert.Contains("not available", await notAvailable.First.InnerTextAsync(), StringComparison.OrdinalIgnoreCase);
+        // Read-only while the gateway cannot say what the key may do.
+        Assert.Equal("unknown", await page.Locator("[data-testid='role']").GetAttributeAsync("data-role"));
+        if (path == "/")
+        {
+            await ScreenshotAsync(page, "overview-gateway-down");
+        }
+    }
+
     [Fact]
     public async Task AViewerSeesNoOperatorActions()
     {
