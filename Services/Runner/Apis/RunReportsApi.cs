@@ -28,7 +28,7 @@ public static partial class RunReportsApi
     }
 
     public static async Task<Results<Accepted<ReportReceipt>, Ok<ReportReceipt>, ValidationProblem, ProblemHttpResult>> ReportRun(
-        RunReport report, RunnerStore store, RunBuffer buffer, TimeProvider time, IOptions<RunnerOptions> options,
+        RunReport report, ReportIntake intake, RunBuffer buffer, TimeProvider time, IOptions<RunnerOptions> options,
         HttpContext http, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var problems = RunReportValidator.Validate(report, time.GetUtcNow(), options.Value.Reports, options.Value.Payload);
@@ -50,7 +50,7 @@ public static partial class RunReportsApi
         ReportOutcome outcome;
         try
         {
-            outcome = await store.AcceptReportAsync(run, report.Fingerprint(), Activity.Current?.Id, cancellationToken);
+            outcome = await intake.AcceptAsync(run, report.Fingerprint(), Activity.Current?.Id, cancellationToken);
         }
         catch (Exception ex) when (TransientFailures.IsTransient(ex) && !cancellationToken.IsCancellationRequested)
         {

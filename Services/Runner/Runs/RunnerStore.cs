@@ -3,6 +3,7 @@ using ConnectorHealth.Contracts;
 using ConnectorHealth.Runner.Connectors;
 using Npgsql;
 using NpgsqlTypes;
+using static ConnectorHealth.ServiceDefaults.Sql;
 
 namespace ConnectorHealth.Runner.Runs;
 
@@ -20,6 +21,9 @@ public enum ReportOutcome
     AlreadyAccepted,
     ConflictsWithEarlierReport,
 }
+
+/// <summary>A run report to store: the run it becomes, its content's fingerprint, and the trace it arrived in.</summary>
+public sealed record ReportToStore(RunCompleted Run, byte[] Fingerprint, string? TraceParent);
 
 /// <summary>The runner's own schema: connector state, reported-run ids, and runs awaiting publication.</summary>
 public sealed class RunnerStore(NpgsqlDataSource dataSource)
@@ -68,42 +72,75 @@ public sealed class RunnerStore(NpgsqlDataSource dataSource)
     /// Accepts a reported run once. In the same transaction the run becomes pending, so an accepted report is
     /// published even if the runner stops before the broker confirms it.
     /// </summary>
-    public async Task<ReportOutcome> AcceptReportAsync(RunCompleted run, byte[] fingerprint, string? traceParent, CancellationToken cancellationToken)
+    public async Task<ReportOutcome> AcceptReportAsync(RunCompleted run, byte[] fingerprint, string? traceParent, CancellationToken cancellationToken) =>
+        (await AcceptReportsAsync([new ReportToStore(run, fingerprint, traceParent)], cancellationToken))[0];
+
+    /// <summary>
+    /// Stores reports in one transaction, each answered as if alone: accepted (its run id new: recorded and pending
+    /// publication), already accepted (the same content under that id, earlier or in this group), or in conflict
+    /// (different content under an id already taken). All or nothing: a failure stores none of them.
+    /// </summary>
+    public async Task<ReportOutcome[]> AcceptReportsAsync(IReadOnlyList<ReportToStore> reports, CancellationToken cancellationToken)
     {
+        // The first report of each run id in the group claims it; any later one is judged against what is stored then.
+        var firsts = reports.DistinctBy(r => r.Run.RunId).ToArray();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
-        await using var insert = new NpgsqlCommand(
+        var claimed = new HashSet<Guid>();
+        await using (var insert = new NpgsqlCommand(
             """
-            INSERT INTO runner.reported_runs (run_id, connector, fingerprint) VALUES ($1, $2, $3)
+            INSERT INTO runner.reported_runs (run_id, connector, fingerprint)
+            SELECT * FROM unnest($1::uuid[], $2::text[], $3::bytea[])
             ON CONFLICT (run_id) DO NOTHING
-            """, connection, transaction);
-        insert.Parameters.AddWithValue(run.RunId);
-        insert.Parameters.AddWithValue(run.Connector);
-        insert.Parameters.AddWithValue(fingerprint);
-        if (await insert.ExecuteNonQueryAsync(cancellationToken) == 0)
+            RETURNING run_id
+            """, connection, transaction))
         {
-            await using var earlier = new NpgsqlCommand("SELECT fingerprint FROM runner.reported_runs WHERE run_id = $1", connection, transaction);
-            earlier.Parameters.AddWithValue(run.RunId);
-            var stored = (byte[]?)await earlier.ExecuteScalarAsync(cancellationToken);
-            return stored is not null && stored.AsSpan().SequenceEqual(fingerprint)
-                ? ReportOutcome.AlreadyAccepted
-                : ReportOutcome.ConflictsWithEarlierReport;
+            insert.Parameters.Add(Column(firsts.Select(r => r.Run.RunId).ToArray(), NpgsqlDbType.Uuid));
+            insert.Parameters.Add(Column(firsts.Select(r => r.Run.Connector).ToArray(), NpgsqlDbType.Text));
+            insert.Parameters.Add(Column(firsts.Select(r => r.Fingerprint).ToArray(), NpgsqlDbType.Bytea));
+            await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                claimed.Add(reader.GetGuid(0));
+            }
         }
 
-        await InsertPendingAsync(connection, transaction, new PendingRun(run, traceParent, Stored: true, DateTimeOffset.UtcNow), cancellationToken);
+        // What every run id of the group is stored with now: the earlier report's fingerprint, or the one just claimed.
+        var stored = firsts.Where(r => claimed.Contains(r.Run.RunId)).ToDictionary(r => r.Run.RunId, r => r.Fingerprint);
+        var taken = firsts.Where(r => !claimed.Contains(r.Run.RunId)).Select(r => r.Run.RunId).ToArray();
+        if (taken.Length > 0)
+        {
+            await using var earlier = new NpgsqlCommand(
+                "SELECT run_id, fingerprint FROM runner.reported_runs WHERE run_id = ANY($1)", connection, transaction);
+            earlier.Parameters.AddWithValue(taken);
+            await using var reader = await earlier.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                stored[reader.GetGuid(0)] = reader.GetFieldValue<byte[]>(1);
+            }
+        }
+
+        var accepted = firsts.Where(r => claimed.Contains(r.Run.RunId)).ToList();
+        if (accepted.Count > 0)
+        {
+            var now = DateTimeOffset.UtcNow;
+            await InsertPendingAsync(connection, transaction, [.. accepted.Select(r => new PendingRun(r.Run, r.TraceParent, Stored: true, now))], cancellationToken);
+        }
         await transaction.CommitAsync(cancellationToken);
-        return ReportOutcome.Accepted;
+
+        var answered = new HashSet<Guid>();
+        return [.. reports.Select(r =>
+            claimed.Contains(r.Run.RunId) && answered.Add(r.Run.RunId) ? ReportOutcome.Accepted
+            : stored.TryGetValue(r.Run.RunId, out var fingerprint) && fingerprint.AsSpan().SequenceEqual(r.Fingerprint) ? ReportOutcome.AlreadyAccepted
+            : ReportOutcome.ConflictsWithEarlierReport)];
     }
 
     public async Task StorePendingAsync(IReadOnlyCollection<PendingRun> runs, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        foreach (var run in runs)
-        {
-            await InsertPendingAsync(connection, transaction, run, cancellationToken);
-        }
+        await InsertPendingAsync(connection, transaction, [.. runs], cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
 
@@ -223,14 +260,18 @@ public sealed class RunnerStore(NpgsqlDataSource dataSource)
         return runs;
     }
 
-    private static async Task InsertPendingAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, PendingRun run, CancellationToken cancellationToken)
+    private static async Task InsertPendingAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<PendingRun> runs, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
-            "INSERT INTO runner.pending_runs (run_id, message, trace_parent) VALUES ($1, $2, $3) ON CONFLICT (run_id) DO NOTHING",
-            connection, transaction);
-        command.Parameters.AddWithValue(run.Run.RunId);
-        command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(run.Run, Json), NpgsqlDbType = NpgsqlDbType.Jsonb });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)run.TraceParent ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+            """
+            INSERT INTO runner.pending_runs (run_id, message, trace_parent)
+            SELECT * FROM unnest($1::uuid[], $2::jsonb[], $3::text[])
+            ON CONFLICT (run_id) DO NOTHING
+            """, connection, transaction);
+        command.Parameters.Add(Column(runs.Select(r => r.Run.RunId).ToArray(), NpgsqlDbType.Uuid));
+        command.Parameters.Add(Column(runs.Select(r => JsonSerializer.Serialize(r.Run, Json)).ToArray(), NpgsqlDbType.Jsonb));
+        command.Parameters.Add(Column(runs.Select(r => r.TraceParent).ToArray(), NpgsqlDbType.Text));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

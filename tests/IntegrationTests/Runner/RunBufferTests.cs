@@ -78,6 +78,8 @@ public sealed class RunBufferTests(RabbitMQServer rabbit, PostgresServer postgre
         builder.Services.AddSingleton<RunnerStore>();
         builder.Services.AddSingleton<RunBuffer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RunBuffer>());
+        builder.Services.AddSingleton<ConnectorHealth.Runner.Reports.ReportIntake>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ConnectorHealth.Runner.Reports.ReportIntake>());
         return builder.Build();
     }
 
@@ -172,6 +174,69 @@ public sealed class RunBufferTests(RabbitMQServer rabbit, PostgresServer postgre
 
         var pending = Assert.Single(await store.LoadPendingAsync(100, [], CancellationToken.None));
         Assert.Equal(run, pending.Run with { Attempts = run.Attempts, PayloadTruncationReasons = run.PayloadTruncationReasons });
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task ReportsStoredTogetherAreEachAnsweredAsIfAlone()
+    {
+        var received = new Received();
+        var database = await postgres.CreateDatabaseConnectionStringAsync("report_groups");
+        using var host = BuildRunnerHost(database, received);
+        await host.StartAsync();
+        var store = host.Services.GetRequiredService<RunnerStore>();
+        var (earlierSame, earlierOther) = (Run() with { Source = RunSource.Reported }, Run() with { Source = RunSource.Reported });
+        await store.AcceptReportAsync(earlierSame, [1], null, CancellationToken.None);
+        await store.AcceptReportAsync(earlierOther, [2], null, CancellationToken.None);
+        var (fresh, alsoFresh) = (Run() with { Source = RunSource.Reported }, Run() with { Source = RunSource.Reported });
+
+        var outcomes = await store.AcceptReportsAsync(
+            [
+                new(fresh, [7], null), new(fresh, [7], null), new(fresh, [8], null),
+                new(earlierSame, [1], null), new(earlierOther, [9], null), new(alsoFresh, [3], "00-trace"),
+            ],
+            CancellationToken.None);
+
+        Assert.Equal(
+            [ReportOutcome.Accepted, ReportOutcome.AlreadyAccepted, ReportOutcome.ConflictsWithEarlierReport,
+             ReportOutcome.AlreadyAccepted, ReportOutcome.ConflictsWithEarlierReport, ReportOutcome.Accepted],
+            outcomes);
+        var pending = await store.LoadPendingAsync(100, [], CancellationToken.None);
+        Assert.Equal(
+            new[] { earlierSame.RunId, earlierOther.RunId, fresh.RunId, alsoFresh.RunId }.Order(),
+            pending.Select(p => p.Run.RunId).Order());
+        Assert.Equal("00-trace", pending.Single(p => p.Run.RunId == alsoFresh.RunId).TraceParent);
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task ConcurrentReportsShareCommitsAndOneThatCannotBeStoredFailsAlone()
+    {
+        var received = new Received();
+        var database = await postgres.CreateDatabaseConnectionStringAsync("report_intake");
+        using var host = BuildRunnerHost(database, received);
+        await host.StartAsync();
+        var intake = host.Services.GetRequiredService<ConnectorHealth.Runner.Reports.ReportIntake>();
+        var runs = Enumerable.Range(0, 150).Select(_ => Run() with { Source = RunSource.Reported }).ToList();
+        // PostgreSQL refuses a NUL in text: this report cannot be stored (the API's validation keeps it out; here it stands
+        // for any report the database refuses), and it is sent among the others.
+        var refused = Run() with { Source = RunSource.Reported, Connector = "nul\0connector" };
+
+        // Sent in the middle, while the first reports are being written: it waits in the next group with others.
+        var sent = runs.Select(r => (r.RunId, Task: intake.AcceptAsync(r, [4, 2], null, CancellationToken.None))).ToList();
+        var bad = intake.AcceptAsync(refused, [1], null, CancellationToken.None);
+        sent.AddRange(runs.Select(r => (r.RunId, Task: intake.AcceptAsync(r, [4, 2], null, CancellationToken.None))));
+        var refusal = await Assert.ThrowsAsync<PostgresException>(() => bad);
+        Assert.Equal(PostgresErrorCodes.CharacterNotInRepertoire, refusal.SqlState);
+        await Task.WhenAll(sent.Select(s => s.Task));
+
+        // Each run accepted exactly once, its twin answered "already accepted", and every accepted run published.
+        foreach (var group in sent.GroupBy(s => s.RunId))
+        {
+            Assert.Equal([ReportOutcome.Accepted, ReportOutcome.AlreadyAccepted], group.Select(s => s.Task.Result).Order());
+        }
+        await Poll.UntilAsync(() => runs.All(r => received.Runs.ContainsKey(r.RunId)), "every accepted report to be published");
+        Assert.False(received.Runs.ContainsKey(refused.RunId));
         await host.StopAsync();
     }
 

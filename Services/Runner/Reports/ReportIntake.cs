@@ -1,0 +1,98 @@
+using System.Threading.Channels;
+using ConnectorHealth.Contracts;
+using ConnectorHealth.Runner.Runs;
+using ConnectorHealth.ServiceDefaults;
+
+namespace ConnectorHealth.Runner.Reports;
+
+/// <summary>
+/// Stores run reports in groups (group commit): the reports that arrive while one group is being written go together
+/// in the next, so concurrent reports share one transaction and one flush to disk instead of each paying for its own.
+/// Each request still waits for its own group's commit: 202 means stored. A group that fails for a reason of its own
+/// (not the database being away) is written again one report at a time, so one report that cannot be stored never
+/// takes the others with it.
+/// </summary>
+public sealed partial class ReportIntake(RunnerStore store, ILogger<ReportIntake> logger) : BackgroundService
+{
+    /// <summary>The most reports written in one transaction.</summary>
+    public const int MaxGroup = 256;
+
+    private readonly Channel<Entry> _queue = Channel.CreateBounded<Entry>(new BoundedChannelOptions(8 * MaxGroup)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+
+    private sealed record Entry(ReportToStore Report, TaskCompletionSource<ReportOutcome> Outcome);
+
+    /// <summary>Stores the report with whatever else is arriving, and answers once it is committed (or why not).</summary>
+    public async Task<ReportOutcome> AcceptAsync(RunCompleted run, byte[] fingerprint, string? traceParent, CancellationToken cancellationToken)
+    {
+        var entry = new Entry(new ReportToStore(run, fingerprint, traceParent),
+            new TaskCompletionSource<ReportOutcome>(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!_queue.Writer.TryWrite(entry))
+        {
+            await _queue.Writer.WriteAsync(entry, cancellationToken);
+        }
+        // A client that gives up after this may still find its report stored: sent again, it is "already accepted".
+        return await entry.Outcome.Task.WaitAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var group = new List<Entry>(MaxGroup);
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync(stoppingToken))
+            {
+                group.Clear();
+                while (group.Count < MaxGroup && _queue.Reader.TryRead(out var entry))
+                {
+                    group.Add(entry);
+                }
+                // Not cancelled by shutdown: a commit under way finishes, so its answers are true.
+                await WriteAsync(group, CancellationToken.None);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: what has not been written is answered "not stored, try again".
+        }
+        _queue.Writer.TryComplete();
+        while (_queue.Reader.TryRead(out var left))
+        {
+            left.Outcome.TrySetException(new TimeoutException("The runner is stopping; the report was not stored."));
+        }
+    }
+
+    private async Task WriteAsync(List<Entry> group, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var outcomes = await store.AcceptReportsAsync([.. group.Select(e => e.Report)], cancellationToken);
+            for (var i = 0; i < group.Count; i++)
+            {
+                group[i].Outcome.TrySetResult(outcomes[i]);
+            }
+        }
+        catch (Exception ex) when (TransientFailures.IsTransient(ex) || group.Count == 1)
+        {
+            // The database is away (each answers 503: nothing was stored), or the one report failed on its own.
+            foreach (var entry in group)
+            {
+                entry.Outcome.TrySetException(ex);
+            }
+        }
+        catch (Exception ex)
+        {
+            LogGroupFailed(logger, ex, group.Count);
+            foreach (var entry in group)
+            {
+                await WriteAsync([entry], cancellationToken);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A group of {Count} run reports could not be stored together; storing each on its own")]
+    private static partial void LogGroupFailed(ILogger logger, Exception exception, int count);
+}
