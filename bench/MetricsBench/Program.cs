@@ -142,6 +142,12 @@ try
             $"/api/kpis/failure-reasons?connector={busiest}&from={Day(fromYear)}&to={Day(today)}",
             "first version: top_failure_reasons view, one connector",
             "SELECT * FROM first_version.top_failure_reasons WHERE connector_name = $1", [busiest]),
+        // What the web UI's KPIs page asks for a year of every connector: the per-day totals for its charts, and one day of
+        // the per-connector table (its page of 100 rows covers a day or two).
+        new($"KPI daily totals, all connectors, {Math.Min(options.Days, 366)} days (web UI KPIs charts)", true,
+            $"/api/kpis/daily/totals?from={Day(fromYear)}&to={Day(today)}", null, null, []),
+        new("KPI daily, all connectors, one day (web UI KPIs table page)", true,
+            $"/api/kpis/daily?from={Day(today.AddDays(-1))}&to={Day(today.AddDays(-1))}", null, null, []),
         new("KPI status board (all connectors)", true, "/api/kpis/connectors",
             "plain SQL over raw runs (the first version had no board; no failure streak)",
             """
