@@ -26,6 +26,7 @@ internal static class ApplicationServices
         services.AddHybridCache();
         services.AddSingleton<ClosedDayCache>();
         services.AddSingleton<DailyKpiReports>();
+        services.AddSingleton<DailyKpiTotalReports>();
         services.AddSingleton<FailureReasonReports>();
         // After the migrator (registered by AddServiceDatabase): partitions need the schema.
         services.AddHostedService<PartitionMaintenance>();

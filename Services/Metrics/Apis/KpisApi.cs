@@ -54,7 +54,7 @@ public static class KpisApi
     }
 
     public static async Task<Results<Ok<DailyKpiTotalsReport>, ValidationProblem>> DailyTotals(
-        KpiStore store,
+        DailyKpiTotalReports reports,
         TimeProvider time,
         CancellationToken cancellationToken,
         [ParsedAs(typeof(DateOnly))] string? from = null,
@@ -68,7 +68,7 @@ public static class KpisApi
             return TypedResults.ValidationProblem(query.Errors);
         }
 
-        return TypedResults.Ok(new DailyKpiTotalsReport(start, end, await store.DailyTotalsAsync(start, end, cancellationToken)));
+        return TypedResults.Ok(await reports.GetAsync(start, end, time.GetUtcNow(), cancellationToken));
     }
 
     public static async Task<Results<Ok<FailureReasonReport>, ValidationProblem>> FailureReasons(

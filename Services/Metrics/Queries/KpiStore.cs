@@ -46,21 +46,20 @@ public sealed class KpiStore(NpgsqlDataSource dataSource)
         return days;
     }
 
-    // Per UTC day in [from, to] over all connectors, newest day first: the same rows as DailyAsync, summed by
-    // PostgreSQL, so a year is 366 rows however many connectors there are.
-    public async Task<List<DailyKpiTotal>> DailyTotalsAsync(DateOnly from, DateOnly to, CancellationToken cancellationToken)
+    // Per UTC day in [from, to] (only the given days when set) over all connectors, newest day first: the same rows as
+    // DailyAsync, summed by PostgreSQL. Days without runs are left out.
+    public async Task<List<DailyKpiTotal>> DailyTotalsAsync(DateOnly from, DateOnly to, DateOnly[]? only, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            """
+            $"""
             SELECT day, count(*)::integer AS connectors, sum(total)::bigint AS total, sum(succeeded)::bigint AS succeeded,
                    sum(rate_limited)::bigint AS rate_limited, sum(attempts)::bigint AS attempts
             FROM metrics.rollup_daily
-            WHERE day BETWEEN $1 AND $2
+            WHERE day BETWEEN $1 AND $2 {(only is null ? "" : "AND day = ANY($3)")}
             GROUP BY day
             ORDER BY day DESC
             """);
-        command.Parameters.Add(new NpgsqlParameter { Value = from, NpgsqlDbType = NpgsqlDbType.Date });
-        command.Parameters.Add(new NpgsqlParameter { Value = to, NpgsqlDbType = NpgsqlDbType.Date });
+        AddRange(command, from, to, only, null);
 
         var days = new List<DailyKpiTotal>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

@@ -30,9 +30,17 @@ public sealed partial class ReportIntake(RunnerStore store, ILogger<ReportIntake
     {
         var entry = new Entry(new ReportToStore(run, fingerprint, traceParent),
             new TaskCompletionSource<ReportOutcome>(TaskCreationOptions.RunContinuationsAsynchronously));
-        if (!_queue.Writer.TryWrite(entry))
+        try
         {
-            await _queue.Writer.WriteAsync(entry, cancellationToken);
+            if (!_queue.Writer.TryWrite(entry))
+            {
+                await _queue.Writer.WriteAsync(entry, cancellationToken);
+            }
+        }
+        catch (ChannelClosedException)
+        {
+            // The runner is stopping while the web server still takes requests: not stored, so the client tries again.
+            throw new TimeoutException("The runner is stopping; the report was not stored.");
         }
         // A client that gives up after this may still find its report stored: sent again, it is "already accepted".
         return await entry.Outcome.Task.WaitAsync(cancellationToken);
