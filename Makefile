@@ -19,9 +19,10 @@ run: prerequisites
 	@echo "API keys (generated on first run): dotnet user-secrets list --project AppHost"
 	ASPIRE_ALLOW_UNSECURED_TRANSPORT=true $(DOTNET) run --project AppHost --launch-profile http -c $(CONFIGURATION)
 
-## test: unit, integration, end-to-end and browser tests
+## test: unit, integration, end-to-end and browser tests, one test project after the other (-m:1): on two cores the
+##       end-to-end system starting beside the integration tests' own servers competed for CPU with them
 test: test-prerequisites build
-	$(DOTNET) test ConnectorHealth.sln --no-build -c $(CONFIGURATION)
+	$(DOTNET) test ConnectorHealth.sln --no-build -c $(CONFIGURATION) -m:1
 
 build:
 	$(DOTNET) build ConnectorHealth.sln -c $(CONFIGURATION)

@@ -15,7 +15,8 @@ namespace ConnectorHealth.EndToEndTests;
 /// </summary>
 public sealed class ConnectorHealthApp : IAsyncLifetime
 {
-    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+    // Generous: on two busy cores PostgreSQL's initdb, RabbitMQ's boot and nine .NET processes share the machine.
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(8);
 
     public static readonly string[] AllResources =
     [
@@ -163,9 +164,9 @@ public sealed class ConnectorHealthApp : IAsyncLifetime
             .AddFilter("Aspire.Hosting.Dcp", LogLevel.Error));
 
         var app = await builder.BuildAsync(cts.Token);
-        await app.StartAsync(cts.Token);
         try
         {
+            await app.StartAsync(cts.Token);
             await Task.WhenAll(AllResources.Select(name => app.ResourceNotifications.WaitForResourceHealthyAsync(name, cts.Token)));
         }
         catch (OperationCanceledException)
