@@ -5,9 +5,6 @@ namespace ConnectorHealth.Dashboard;
 // Alerts, their lifecycle and silences (the Alerting service).
 public sealed partial class GatewayClient
 {
-    public Task<Answer<AlertPage>> GetAlertsAsync(string? state, string? connector, int limit, CancellationToken cancellationToken) =>
-        GetAlertsAsync(new AlertFilter(state, connector), limit, null, cancellationToken);
-
     public Task<Answer<AlertPage>> GetAlertsAsync(AlertFilter filter, int limit, string? cursor, CancellationToken cancellationToken) =>
         GetAsync<AlertPage>(Query("/api/alerts",
             ("state", filter.State), ("connector", filter.Connector), ("rule", filter.Rule), ("severity", filter.Severity),
