@@ -32,9 +32,10 @@ internal static class ApplicationServices
         builder.Services.AddSingleton<ConnectorRunner>();
         // The buffer is stopped before the bus (hosted services stop in reverse order), so it can still drain.
         builder.Services.AddSingleton<RunBuffer>();
-        builder.Services.AddSingleton<ConnectorHealth.Runner.Reports.ReportIntake>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<ConnectorHealth.Runner.Reports.ReportIntake>());
+        builder.Services.AddSingleton<ReportIntake>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ReportIntake>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RunBuffer>());
+        builder.Services.AddHealthChecks().AddCheck<ReportIntakeHealthCheck>(ReportIntakeHealthCheck.Name, tags: ["ready"]);
         builder.Services.AddSingleton<IPublishBacklogSource>(sp => sp.GetRequiredService<RunBuffer>());
         builder.Services.AddSingleton<IDeadLetterStore, ParkedRunStore>();
         builder.Services.AddHostedService<ConnectorScheduler>();

@@ -32,6 +32,10 @@ public sealed class RunnerOptions
     [ValidateObjectMembers]
     public ReportLimits Reports { get; set; } = new();
 
+    /// <summary>A run report unanswered for this long (the database has not stored its group) makes the runner's /health degraded.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan ReportStuckAfter { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>How long one publish may wait for the broker's confirmation before it is retried.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "10675199.02:48:05.4775807")]
     public TimeSpan PublishTimeout { get; set; } = TimeSpan.FromSeconds(10);

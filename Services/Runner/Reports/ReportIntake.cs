@@ -12,10 +12,14 @@ namespace ConnectorHealth.Runner.Reports;
 /// (not the database being away) is written again one report at a time, so one report that cannot be stored never
 /// takes the others with it.
 /// </summary>
-public sealed partial class ReportIntake(RunnerStore store, ILogger<ReportIntake> logger) : BackgroundService
+public sealed partial class ReportIntake(RunnerStore store, TimeProvider time, ILogger<ReportIntake> logger) : BackgroundService
 {
     /// <summary>The most reports written in one transaction.</summary>
     public const int MaxGroup = 256;
+
+    // The arrival of the oldest report of the group being written (ticks of `time`, 0 while none is) and its size.
+    private long _writingSince;
+    private int _writingCount;
 
     private readonly Channel<Entry> _queue = Channel.CreateBounded<Entry>(new BoundedChannelOptions(8 * MaxGroup)
     {
@@ -23,13 +27,27 @@ public sealed partial class ReportIntake(RunnerStore store, ILogger<ReportIntake
         FullMode = BoundedChannelFullMode.Wait,
     });
 
-    private sealed record Entry(ReportToStore Report, TaskCompletionSource<ReportOutcome> Outcome);
+    private sealed record Entry(ReportToStore Report, TaskCompletionSource<ReportOutcome> Outcome, long ArrivedAt);
+
+    /// <summary>
+    /// Reports that wait for their answer (queued, or in the group being written) and how long the oldest has waited: a
+    /// writer that is stuck (the database holds its transaction) shows here, before clients time out.
+    /// </summary>
+    public (int Waiting, TimeSpan? OldestWait) Current
+    {
+        get
+        {
+            var writing = Interlocked.Read(ref _writingSince);
+            var oldest = writing != 0 ? writing : _queue.Reader.TryPeek(out var head) ? head.ArrivedAt : 0;
+            return (_queue.Reader.Count + (writing != 0 ? Volatile.Read(ref _writingCount) : 0), oldest == 0 ? null : time.GetElapsedTime(oldest));
+        }
+    }
 
     /// <summary>Stores the report with whatever else is arriving, and answers once it is committed (or why not).</summary>
     public async Task<ReportOutcome> AcceptAsync(RunCompleted run, byte[] fingerprint, string? traceParent, CancellationToken cancellationToken)
     {
         var entry = new Entry(new ReportToStore(run, fingerprint, traceParent),
-            new TaskCompletionSource<ReportOutcome>(TaskCreationOptions.RunContinuationsAsynchronously));
+            new TaskCompletionSource<ReportOutcome>(TaskCreationOptions.RunContinuationsAsynchronously), time.GetTimestamp());
         try
         {
             if (!_queue.Writer.TryWrite(entry))
@@ -59,7 +77,16 @@ public sealed partial class ReportIntake(RunnerStore store, ILogger<ReportIntake
                     group.Add(entry);
                 }
                 // Not cancelled by shutdown: a commit under way finishes, so its answers are true.
-                await WriteAsync(group, CancellationToken.None);
+                Volatile.Write(ref _writingCount, group.Count);
+                Interlocked.Exchange(ref _writingSince, group[0].ArrivedAt);
+                try
+                {
+                    await WriteAsync(group, CancellationToken.None);
+                }
+                finally
+                {
+                    Interlocked.Exchange(ref _writingSince, 0);
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

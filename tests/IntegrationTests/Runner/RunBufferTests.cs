@@ -2,9 +2,11 @@ using System.Collections.Concurrent;
 using ConnectorHealth.Contracts;
 using ConnectorHealth.IntegrationTests.Infrastructure;
 using ConnectorHealth.Runner;
+using ConnectorHealth.Runner.Reports;
 using ConnectorHealth.Runner.Runs;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -72,14 +74,18 @@ public sealed class RunBufferTests(RabbitMQServer rabbit, PostgresServer postgre
         builder.AddMessaging("buffer-test", bus => bus.AddConsumer<CollectingConsumer>());
         // The consumer's queue must be bound before the broker goes away, or nothing routes to it.
         builder.Services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = true);
-        builder.Services.Configure<RunnerOptions>(o => o.PublishTimeout = TimeSpan.FromSeconds(2));
+        builder.Services.Configure<RunnerOptions>(o =>
+        {
+            o.PublishTimeout = TimeSpan.FromSeconds(2);
+            o.ReportStuckAfter = TimeSpan.FromSeconds(1);
+        });
         builder.Services.AddSingleton(received);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RunnerStore>();
         builder.Services.AddSingleton<RunBuffer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RunBuffer>());
-        builder.Services.AddSingleton<ConnectorHealth.Runner.Reports.ReportIntake>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<ConnectorHealth.Runner.Reports.ReportIntake>());
+        builder.Services.AddSingleton<ReportIntake>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ReportIntake>());
         return builder.Build();
     }
 
@@ -216,7 +222,7 @@ public sealed class RunBufferTests(RabbitMQServer rabbit, PostgresServer postgre
         var database = await postgres.CreateDatabaseConnectionStringAsync("report_intake");
         using var host = BuildRunnerHost(database, received);
         await host.StartAsync();
-        var intake = host.Services.GetRequiredService<ConnectorHealth.Runner.Reports.ReportIntake>();
+        var intake = host.Services.GetRequiredService<ReportIntake>();
         var runs = Enumerable.Range(0, 150).Select(_ => Run() with { Source = RunSource.Reported }).ToList();
         // PostgreSQL refuses a NUL in text: this report cannot be stored (the API's validation keeps it out; here it stands
         // for any report the database refuses), and it is sent among the others.
@@ -237,6 +243,42 @@ public sealed class RunBufferTests(RabbitMQServer rabbit, PostgresServer postgre
         }
         await Poll.UntilAsync(() => runs.All(r => received.Runs.ContainsKey(r.RunId)), "every accepted report to be published");
         Assert.False(received.Runs.ContainsKey(refused.RunId));
+        await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task ReportsTheDatabaseDoesNotFinishStoringMakeTheIntakeDegradedUntilTheyAreStored()
+    {
+        var received = new Received();
+        var database = await postgres.CreateDatabaseConnectionStringAsync("report_intake_stuck");
+        using var host = BuildRunnerHost(database, received);
+        await host.StartAsync();
+        var intake = host.Services.GetRequiredService<ReportIntake>();
+        var check = ActivatorUtilities.CreateInstance<ReportIntakeHealthCheck>(host.Services); // degraded after 1 s here
+        Assert.Equal(HealthStatus.Healthy, (await check.CheckHealthAsync(new HealthCheckContext())).Status);
+
+        // Another session holds the reports' ledger: the intake's transaction waits on it, as it would on a stuck database.
+        await using var blocker = new NpgsqlConnection(database);
+        await blocker.OpenAsync();
+        await using var holding = await blocker.BeginTransactionAsync();
+        await using (var lockTable = new NpgsqlCommand("LOCK TABLE runner.reported_runs IN ACCESS EXCLUSIVE MODE", blocker, holding))
+        {
+            await lockTable.ExecuteNonQueryAsync();
+        }
+        var runs = Enumerable.Range(0, 5).Select(_ => Run() with { Source = RunSource.Reported }).ToList();
+        var answers = runs.Select(r => intake.AcceptAsync(r, [7], null, CancellationToken.None)).ToList();
+
+        await Poll.UntilAsync(async () => (await check.CheckHealthAsync(new HealthCheckContext())).Status == HealthStatus.Degraded,
+            "the intake to turn degraded while its reports wait");
+        var degraded = await check.CheckHealthAsync(new HealthCheckContext());
+        Assert.Contains("5 run reports wait to be stored", degraded.Description, StringComparison.Ordinal);
+        Assert.All(answers, a => Assert.False(a.IsCompleted));
+
+        await holding.RollbackAsync();
+        Assert.All(await Task.WhenAll(answers), outcome => Assert.Equal(ReportOutcome.Accepted, outcome));
+        var healthy = await check.CheckHealthAsync(new HealthCheckContext());
+        Assert.Equal(HealthStatus.Healthy, healthy.Status);
+        Assert.Equal((0, null), intake.Current);
         await host.StopAsync();
     }
 
