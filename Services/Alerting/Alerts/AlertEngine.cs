@@ -83,9 +83,8 @@ public sealed partial class AlertEngine(
         var context = await LoadContextAsync(connection, transaction, connectors, now, cancellationToken);
         foreach (var drift in distinct.Where(e => freshIds.Contains(e.EventId)).OrderBy(e => e.FinishedAt))
         {
-            var finding = DriftRule.Evaluate(drift);
-            await UpsertAsync(connection, transaction, context, drift.Connector, finding,
-                [new Occurrence($"drift:{drift.EventId}", drift.FinishedAt, $"run {drift.RunId}")], now, changes, cancellationToken);
+            var finding = new Firing(drift.Connector, DriftRule.Evaluate(drift), [new Occurrence($"drift:{drift.EventId}", drift.FinishedAt, $"run {drift.RunId}")]);
+            await UpsertAsync(connection, transaction, context, [finding], now, changes, cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
         return changes;
@@ -227,6 +226,8 @@ public sealed partial class AlertEngine(
         var thresholds = connectors.ToDictionary(c => c, c => settings.ThresholdsFor(c, fromApi.GetValueOrDefault(c)), StringComparer.Ordinal);
         var facts = await LoadFactsAsync(connection, transaction, connectors, thresholds, fresh, now, cancellationToken);
         var context = await LoadContextAsync(connection, transaction, connectors, now, cancellationToken);
+        var toWrite = new List<Firing>();
+        var firing = new HashSet<string>(StringComparer.Ordinal);
         foreach (var connector in connectors)
         {
             var f = facts[connector];
@@ -257,7 +258,6 @@ public sealed partial class AlertEngine(
                 findings.Add(slow);
             }
 
-            var firing = new HashSet<string>(StringComparer.Ordinal);
             foreach (var (finding, occurrences) in findings)
             {
                 var fingerprint = AlertFingerprint.Of(connector, finding.Rule, finding.Key);
@@ -267,12 +267,14 @@ public sealed partial class AlertEngine(
                 {
                     continue;
                 }
-                await UpsertAsync(connection, transaction, context, connector, finding, occurrences, now, changes, cancellationToken);
+                toWrite.Add(new Firing(connector, finding, occurrences));
             }
-            foreach (var open in context.OpenAlerts.Where(a => a.Connector == connector && RunRules.Contains(a.Rule) && !firing.Contains(a.Fingerprint)).ToList())
-            {
-                await ClearAsync(connection, transaction, context, open, now, settings.ResolveAfter, changes, cancellationToken);
-            }
+        }
+        // Every connector's findings in two statements: each connector has one finding per rule, so no fingerprint repeats.
+        await UpsertAsync(connection, transaction, context, toWrite, now, changes, cancellationToken);
+        foreach (var open in context.OpenAlerts.Where(a => RunRules.Contains(a.Rule) && !firing.Contains(a.Fingerprint)).ToList())
+        {
+            await ClearAsync(connection, transaction, context, open, now, settings.ResolveAfter, changes, cancellationToken);
         }
     }
 
@@ -306,65 +308,88 @@ public sealed partial class AlertEngine(
     private static Occurrence RunOccurrence(RunCompleted run) =>
         new($"run:{run.RunId}", run.FinishedAt, run.Status == RunStatus.Failed ? $"failed: {run.ErrorType ?? "unknown"}" : "rate limited");
 
-    private async Task UpsertAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, EvaluationContext context, string connector, Finding finding,
-        IReadOnlyList<Occurrence> occurrences, DateTimeOffset now, AlertChanges changes, CancellationToken cancellationToken)
+    // A rule's finding for a connector, with what triggered it this time.
+    private sealed record Firing(string Connector, Finding Finding, IReadOnlyList<Occurrence> Occurrences)
     {
-        var fingerprint = AlertFingerprint.Of(connector, finding.Rule, finding.Key);
-        var severity = SeverityName(finding.Severity);
-        long alertId;
-        bool created;
+        public string Fingerprint { get; } = AlertFingerprint.Of(Connector, Finding.Rule, Finding.Key);
+    }
+
+    // Upserts the findings (no two with one fingerprint) on their open alerts and counts their new occurrences: two
+    // statements for any number. Alerts this opened are then linked to their predecessors and notified, in the order given
+    // (failure and freshness before the rest, so they inhibit the others).
+    private async Task UpsertAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, EvaluationContext context, IReadOnlyList<Firing> findings,
+        DateTimeOffset now, AlertChanges changes, CancellationToken cancellationToken)
+    {
+        if (findings.Count == 0)
+        {
+            return;
+        }
+        var stored = new Dictionary<string, (long AlertId, bool Created)>(StringComparer.Ordinal);
         await using (var upsert = new NpgsqlCommand(
             """
             INSERT INTO alerting.alerts (fingerprint, connector, rule, key, severity, state, message, recommended_action, details,
                                          occurrences, first_seen, last_seen, created_at)
-            VALUES ($1, $2, $3, $4, $5, 'firing', $6, $7, $8::jsonb, 0, $9, $9, $10)
+            SELECT f, c, r, k, s, 'firing', m, a, d::jsonb, 0, t, t, $10
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
+                AS u(f, c, r, k, s, m, a, d, t)
             ON CONFLICT (fingerprint) WHERE state <> 'resolved' DO UPDATE SET
                 last_seen = greatest(alerts.last_seen, excluded.last_seen), clear_since = NULL, severity = excluded.severity,
                 message = excluded.message, recommended_action = excluded.recommended_action, details = excluded.details
-            RETURNING alert_id, (xmax = 0)
+            RETURNING fingerprint, alert_id, (xmax = 0)
             """, connection, transaction))
         {
-            upsert.Parameters.AddWithValue(fingerprint);
-            upsert.Parameters.AddWithValue(connector);
-            upsert.Parameters.AddWithValue(finding.Rule);
-            upsert.Parameters.AddWithValue(finding.Key);
-            upsert.Parameters.AddWithValue(severity);
-            upsert.Parameters.AddWithValue(finding.Message);
-            upsert.Parameters.AddWithValue(finding.RecommendedAction);
-            upsert.Parameters.AddWithValue(JsonSerializer.Serialize(finding.Details));
-            upsert.Parameters.Add(new NpgsqlParameter { Value = occurrences.Count > 0 ? occurrences.Min(o => o.At) : now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            upsert.Parameters.Add(Column(findings.Select(f => f.Fingerprint).ToArray(), NpgsqlDbType.Text));
+            upsert.Parameters.Add(Column(findings.Select(f => f.Connector).ToArray(), NpgsqlDbType.Text));
+            upsert.Parameters.Add(Column(findings.Select(f => f.Finding.Rule).ToArray(), NpgsqlDbType.Text));
+            upsert.Parameters.Add(Column(findings.Select(f => f.Finding.Key).ToArray(), NpgsqlDbType.Text));
+            upsert.Parameters.Add(Column(findings.Select(f => SeverityName(f.Finding.Severity)).ToArray(), NpgsqlDbType.Text));
+            upsert.Parameters.Add(Column(findings.Select(f => f.Finding.Message).ToArray(), NpgsqlDbType.Text));
+            upsert.Parameters.Add(Column(findings.Select(f => f.Finding.RecommendedAction).ToArray(), NpgsqlDbType.Text));
+            upsert.Parameters.Add(Column(findings.Select(f => JsonSerializer.Serialize(f.Finding.Details)).ToArray(), NpgsqlDbType.Text));
+            upsert.Parameters.Add(Column(findings.Select(f => f.Occurrences.Count > 0 ? f.Occurrences.Min(o => o.At) : now).ToArray(), NpgsqlDbType.TimestampTz));
             upsert.Parameters.Add(new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
             await using var reader = await upsert.ExecuteReaderAsync(cancellationToken);
-            await reader.ReadAsync(cancellationToken);
-            (alertId, created) = (reader.GetInt64(0), reader.GetBoolean(1));
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                stored[reader.GetString(0)] = (reader.GetInt64(1), reader.GetBoolean(2));
+            }
         }
 
-        await using (var occurred = new NpgsqlCommand(
-            """
-            WITH inserted AS (
-                INSERT INTO alerting.occurrences (alert_id, source, occurred_at, detail)
-                SELECT $1, s, t, d FROM unnest($2::text[], $3::timestamptz[], $4::text[]) AS u(s, t, d)
-                ON CONFLICT DO NOTHING RETURNING occurred_at
-            )
-            UPDATE alerting.alerts SET occurrences = occurrences + (SELECT count(*) FROM inserted),
-                                       last_seen = greatest(last_seen, coalesce((SELECT max(occurred_at) FROM inserted), last_seen))
-            WHERE alert_id = $1
-            """, connection, transaction))
+        var occurrences = findings.SelectMany(f => f.Occurrences.Select(o => (stored[f.Fingerprint].AlertId, Occurrence: o))).ToList();
+        if (occurrences.Count > 0)
         {
-            occurred.Parameters.Add(new NpgsqlParameter { Value = alertId, NpgsqlDbType = NpgsqlDbType.Bigint });
-            occurred.Parameters.Add(Column(occurrences.Select(o => o.Source).ToArray(), NpgsqlDbType.Text));
-            occurred.Parameters.Add(Column(occurrences.Select(o => o.At).ToArray(), NpgsqlDbType.TimestampTz));
-            occurred.Parameters.Add(Column(occurrences.Select(o => o.Detail).ToArray(), NpgsqlDbType.Text));
+            await using var occurred = new NpgsqlCommand(
+                """
+                WITH inserted AS (
+                    INSERT INTO alerting.occurrences (alert_id, source, occurred_at, detail)
+                    SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[])
+                    ON CONFLICT DO NOTHING RETURNING alert_id, occurred_at
+                ), counted AS (
+                    SELECT alert_id, count(*) AS n, max(occurred_at) AS latest FROM inserted GROUP BY alert_id
+                )
+                UPDATE alerting.alerts a SET occurrences = a.occurrences + counted.n, last_seen = greatest(a.last_seen, counted.latest)
+                FROM counted WHERE a.alert_id = counted.alert_id
+                """, connection, transaction);
+            occurred.Parameters.Add(Column(occurrences.Select(o => o.AlertId).ToArray(), NpgsqlDbType.Bigint));
+            occurred.Parameters.Add(Column(occurrences.Select(o => o.Occurrence.Source).ToArray(), NpgsqlDbType.Text));
+            occurred.Parameters.Add(Column(occurrences.Select(o => o.Occurrence.At).ToArray(), NpgsqlDbType.TimestampTz));
+            occurred.Parameters.Add(Column(occurrences.Select(o => o.Occurrence.Detail).ToArray(), NpgsqlDbType.Text));
             await occurred.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        if (!created)
+        foreach (var firing in findings.Where(f => stored[f.Fingerprint].Created))
         {
-            return;
+            await LinkNewAlertAsync(connection, transaction, context, firing, stored[firing.Fingerprint].AlertId, now, changes, cancellationToken);
         }
+    }
 
-        // A new alert: linked to the fingerprint's last resolved one; flapping if it resolved too often lately.
+    // A new alert: linked to the fingerprint's last resolved one; flapping if it resolved too often lately; notified.
+    private async Task LinkNewAlertAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, EvaluationContext context, Firing firing, long alertId,
+        DateTimeOffset now, AlertChanges changes, CancellationToken cancellationToken)
+    {
+        var (connector, finding, fingerprint) = (firing.Connector, firing.Finding, firing.Fingerprint);
         var settings = options.CurrentValue;
         long? previous = null;
         var resolutions = new List<DateTimeOffset>();
