@@ -3,7 +3,7 @@ using System.Globalization;
 namespace ConnectorHealth.PipelineBench;
 
 // Command line: --quick, --duration S, --baseline-duration S, --intake-duration S, --repeat N, --replicas N,
-// --concurrency N, --kpi-requests N, --samples N, --rate N, --connectors N, --backlog N, --in-flight N, --seed N, --output DIR.
+// --profile S, --keep-profile, --concurrency N, --kpi-requests N, --samples N, --rate N, --connectors N, --backlog N, --in-flight N, --seed N, --output DIR.
 internal sealed record PipelineBenchOptions(
     bool Quick,
     TimeSpan Duration,
@@ -11,6 +11,8 @@ internal sealed record PipelineBenchOptions(
     TimeSpan IntakeDuration,
     int Repeat,
     int Replicas,
+    TimeSpan Profile,
+    bool KeepProfile,
     int Concurrency,
     int KpiRequests,
     int Samples,
@@ -24,7 +26,7 @@ internal sealed record PipelineBenchOptions(
     private const string Usage =
         "Options: --quick (15 s windows, 2 repeats) --duration S (60) --baseline-duration S (20) --intake-duration S (30: POST /api/runs "
         + "windows) --repeat N (3) --replicas N (2: ingest measured again with N replicas of metrics, drift and alerting; 1 skips it) "
-        + "--concurrency N (32 report requests at once) --kpi-requests N (50 warm requests per KPI endpoint) --samples N (30 latency samples) "
+        + "--profile S (20: seconds of a saturated pipeline sampled by perf; 0 skips it) --keep-profile (keep perf's data and the services' perf maps for perf report) --concurrency N (32 report requests at once) --kpi-requests N (50 warm requests per KPI endpoint) --samples N (30 latency samples) "
         + "--rate N (200 runs/s of background load while latency is measured) --connectors N (200) "
         + "--backlog N (5000 ready messages per queue before the publisher waits) --in-flight N (48 publishes awaiting confirmation) --seed N "
         + "--output DIR (bench/results)";
@@ -47,6 +49,8 @@ internal sealed record PipelineBenchOptions(
             IntakeDuration: TimeSpan.FromSeconds(quick ? 10 : 30),
             Repeat: quick ? 2 : 3,
             Replicas: 2,
+            Profile: TimeSpan.FromSeconds(quick ? 10 : 20),
+            KeepProfile: args.Contains("--keep-profile"),
             Concurrency: 32,
             KpiRequests: 50,
             Samples: 30,
@@ -61,7 +65,7 @@ internal sealed record PipelineBenchOptions(
         for (var i = 0; i < args.Count; i++)
         {
             var name = args[i];
-            if (name == "--quick")
+            if (name is "--quick" or "--keep-profile")
             {
                 continue;
             }
@@ -74,6 +78,7 @@ internal sealed record PipelineBenchOptions(
                 "--intake-duration" => options with { IntakeDuration = TimeSpan.FromSeconds(Whole()) },
                 "--repeat" => options with { Repeat = Whole() },
                 "--replicas" => options with { Replicas = Whole() },
+                "--profile" => options with { Profile = TimeSpan.FromSeconds(Whole()) },
                 "--concurrency" => options with { Concurrency = Whole() },
                 "--kpi-requests" => options with { KpiRequests = Whole() },
                 "--samples" => options with { Samples = Whole() },
@@ -88,10 +93,11 @@ internal sealed record PipelineBenchOptions(
         }
         if (options.Duration < TimeSpan.FromSeconds(8) || options.BaselineDuration < TimeSpan.FromSeconds(4)
             || options.IntakeDuration < TimeSpan.FromSeconds(4) || options.Repeat < 1 || options.Replicas is < 1 or > 8
+            || (options.Profile > TimeSpan.Zero && options.Profile < TimeSpan.FromSeconds(4))
             || options.Concurrency < 1 || options.KpiRequests < 5 || options.Samples < 5 || options.BackgroundRate < 1
             || options.Connectors < 1 || options.Backlog < 100 || options.InFlight < 1)
         {
-            throw new ArgumentException("Need windows of at least 8 s (baseline and intake 4 s), one repetition, 1–8 replicas, one report "
+            throw new ArgumentException("Need windows of at least 8 s (baseline and intake 4 s), one repetition, a profile of 0 or at least 4 s, 1–8 replicas, one report "
                 + "request at once, 5 KPI requests, 5 latency samples, a background rate, one connector, a backlog of 100 and one publish in flight.");
         }
         return options;

@@ -21,6 +21,7 @@ internal sealed record PipelineResults(
     LatencyResult Latency,
     IntakeResult Intake,
     KpiQueryResult Kpis,
+    CpuProfileResult Profile,
     ReplicaResult? Scaled,
     IReadOnlyDictionary<string, ServiceState> StateAtStart,
     IReadOnlyDictionary<string, ServiceState> StateAfterThroughput,

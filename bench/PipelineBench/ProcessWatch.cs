@@ -73,6 +73,9 @@ internal sealed class ProcessWatch(IReadOnlyDictionary<string, int[]> roots)
         return new ProcessSnapshot(DateTimeOffset.UtcNow, ticks, rss, counts, busy, total);
     }
 
+    // The pids each figure covers now, by tree.
+    public Dictionary<string, List<int>> ProcessIds() => Counted(Scan().Children);
+
     // The processes each figure covers, by program.
     public Dictionary<string, string> Describe()
     {

@@ -18,7 +18,7 @@ Say("Starting the AppHost in local mode (its own PostgreSQL and RabbitMQ on free
 PipelineResults results;
 long[] consumersOneReplica;
 int? orchestrator;
-await using (var system = await RunningSystem.StartAsync(Say))
+await using (var system = await RunningSystem.StartAsync(Say, options.Profile > TimeSpan.Zero ? CpuProfile.WithPerfMaps() : null))
 await using (var session = await BenchSession.AttachAsync(system))
 {
     orchestrator = session.Orchestrator;
@@ -42,6 +42,9 @@ await using (var session = await BenchSession.AttachAsync(system))
     var sizesAfter = await database.SizesAsync();
     var activityAfter = await database.ActivityAsync();
     var stateAfterThroughput = await session.StateAsync();
+    var profile = options.Profile > TimeSpan.Zero
+        ? await CpuProfile.RunAsync(options, ingest, session, options.Profile, Say)
+        : CpuProfileResult.Skipped("--profile 0");
 
     var intake = await new IntakeBench(options, session, Say).RunAsync();
 
@@ -56,7 +59,7 @@ await using (var session = await BenchSession.AttachAsync(system))
     results = new PipelineResults(
         options, machine, DateTimeOffset.UtcNow, RunFactory.MeanPayloadBytes, system.HealthyAfter.ToDictionary(h => h.Key, h => h.Value.TotalSeconds),
         trees, idle, ProcessSnapshot.CpuPercent(idleFrom, idle), baseline, throughput, sizesBefore, sizesAfter, activityBefore, activityAfter, latency,
-        intake, kpis, null, stateAtStart, stateAfterThroughput, stateAtEnd, total.Elapsed);
+        intake, kpis, profile, null, stateAtStart, stateAfterThroughput, stateAtEnd, total.Elapsed);
 }
 
 ReplicaResult? replicas = null;
