@@ -3,7 +3,7 @@ using System.Globalization;
 namespace ConnectorHealth.PipelineBench;
 
 // Command line: --quick, --duration S, --baseline-duration S, --intake-duration S, --repeat N, --replicas N,
-// --profile S, --keep-profile, --concurrency N, --kpi-requests N, --samples N, --rate N, --connectors N, --backlog N, --in-flight N, --seed N, --output DIR.
+// --profile S, --keep-profile, --service-env NAME=VALUE, --concurrency N, --kpi-requests N, --samples N, --rate N, --connectors N, --backlog N, --in-flight N, --seed N, --output DIR.
 internal sealed record PipelineBenchOptions(
     bool Quick,
     TimeSpan Duration,
@@ -13,6 +13,7 @@ internal sealed record PipelineBenchOptions(
     int Replicas,
     TimeSpan Profile,
     bool KeepProfile,
+    IReadOnlyDictionary<string, string> ServiceEnvironment,
     int Concurrency,
     int KpiRequests,
     int Samples,
@@ -26,7 +27,7 @@ internal sealed record PipelineBenchOptions(
     private const string Usage =
         "Options: --quick (15 s windows, 2 repeats) --duration S (60) --baseline-duration S (20) --intake-duration S (30: POST /api/runs "
         + "windows) --repeat N (3) --replicas N (2: ingest measured again with N replicas of metrics, drift and alerting; 1 skips it) "
-        + "--profile S (20: seconds of a saturated pipeline sampled by perf; 0 skips it) --keep-profile (keep perf's data and the services' perf maps for perf report) --concurrency N (32 report requests at once) --kpi-requests N (50 warm requests per KPI endpoint) --samples N (30 latency samples) "
+        + "--profile S (20: seconds of a saturated pipeline sampled by perf; 0 skips it) --keep-profile (keep perf's data and the services' perf maps for perf report) --service-env NAME=VALUE (an environment variable for every service, e.g. DOTNET_gcServer=0; repeatable) --concurrency N (32 report requests at once) --kpi-requests N (50 warm requests per KPI endpoint) --samples N (30 latency samples) "
         + "--rate N (200 runs/s of background load while latency is measured) --connectors N (200) "
         + "--backlog N (5000 ready messages per queue before the publisher waits) --in-flight N (48 publishes awaiting confirmation) --seed N "
         + "--output DIR (bench/results)";
@@ -51,6 +52,7 @@ internal sealed record PipelineBenchOptions(
             Replicas: 2,
             Profile: TimeSpan.FromSeconds(quick ? 10 : 20),
             KeepProfile: args.Contains("--keep-profile"),
+            ServiceEnvironment: new Dictionary<string, string>(),
             Concurrency: 32,
             KpiRequests: 50,
             Samples: 30,
@@ -79,6 +81,10 @@ internal sealed record PipelineBenchOptions(
                 "--repeat" => options with { Repeat = Whole() },
                 "--replicas" => options with { Replicas = Whole() },
                 "--profile" => options with { Profile = TimeSpan.FromSeconds(Whole()) },
+                "--service-env" when value.IndexOf('=', StringComparison.Ordinal) is > 0 and var at => options with
+                {
+                    ServiceEnvironment = new Dictionary<string, string>(options.ServiceEnvironment) { [value[..at]] = value[(at + 1)..] },
+                },
                 "--concurrency" => options with { Concurrency = Whole() },
                 "--kpi-requests" => options with { KpiRequests = Whole() },
                 "--samples" => options with { Samples = Whole() },

@@ -44,6 +44,15 @@ internal static class PipelineReport
         Line($"- When: {r.FinishedAt:yyyy-MM-dd HH:mm} UTC; machine: {r.Machine.Cores} cores ({r.Machine.Cpu}), {r.Machine.MemoryGiB:N1} GiB; "
             + $"{r.Machine.Runtime} ({r.Machine.Os}); PostgreSQL {r.Machine.Postgres}, RabbitMQ {r.Machine.RabbitMQ} — the AppHost in local mode, "
             + "everything on this one machine (bench included), services built in Release.");
+        if (o.ServiceEnvironment.Count > 0 || o.Profile > TimeSpan.Zero)
+        {
+            var set = o.ServiceEnvironment.Select(e => $"{e.Key}={e.Value}").ToList();
+            if (o.Profile > TimeSpan.Zero)
+            {
+                set.AddRange(CpuProfile.PerfMapEnvironment.Where(e => !o.ServiceEnvironment.ContainsKey(e.Key)).Select(e => $"{e.Key}={e.Value} (for § 8)"));
+            }
+            Line($"- Every service ran with {string.Join(", ", set)}.");
+        }
         Line($"- Load: RunCompleted published straight to RabbitMQ with MassTransit (publisher confirms, up to {o.InFlight} in flight); "
             + $"{o.Connectors} connectors per window, payloads of {r.MeanPayloadBytes:N0} B on average (1–5 KB), "
             + $"{RunFactory.SchemaChangeProbability:P0} of successful runs change their connector's payload shape, {RunFactory.FailureProbability:P0} of runs fail "
@@ -542,7 +551,17 @@ internal static class PipelineReport
                     .Select(g => $"{g} {cpuSeconds[g] / thousands:N2}"))
                 + $"). At that cost {r.Machine.Cores} cores carry at most {capacity * 10 / machineSeconds:N0} runs/s; "
                 + $"{TargetRunsPerSecond:N0} runs/s needs {capacity / 100 * 1000 / TargetRunsPerSecond:N2} s per 1,000 runs. For scale, MassTransit alone "
-                + $"(the bare fan-out's bench process: one publish and three no-op consumes) cost {BareCpuPerMessage(r):N2} s per 1,000 messages.";
+                + $"(the bare fan-out's bench process: one publish and three no-op consumes) cost {BareCpuPerMessage(r):N2} s per 1,000 messages: "
+                + $"{TargetRunsPerSecond:N0} messages/s of that alone would take {BareCpuPerMessage(r) * TargetRunsPerSecond / 1000:N1} cores, before the broker, "
+                + "the database and the services' own work.";
+            if (r.Profile.Processes.Count > 0)
+            {
+                yield return "Inside the processes (perf, § 8; shares of the samples taken where the code ran): "
+                    + string.Join("; ", r.Profile.Processes.Select(p => $"{p.Process}: "
+                        + string.Join(", ", p.Areas.Take(3).Select(a => $"{a.Name} {a.Percent:N0} %"))))
+                    + ". In the .NET services the C library's share is mostly memset, the runtime clearing memory for new objects: "
+                    + "allocation, with reading each message's JSON (1–5 KB of payload, parsed by every service), is what a run costs them.";
+            }
             yield return $"Idle (no load), the system already keeps {r.IdleCpuPercent.GetValueOrDefault("machine"):N0} % of the machine busy: "
                 + string.Join(", ", Groups.Where(g => g != ProcessWatch.Bench && r.IdleCpuPercent.GetValueOrDefault(g) >= 1).OrderByDescending(g => r.IdleCpuPercent[g])
                     .Select(g => $"{g} {r.IdleCpuPercent[g]:N0} %")) + ".";

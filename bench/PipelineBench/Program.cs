@@ -18,7 +18,15 @@ Say("Starting the AppHost in local mode (its own PostgreSQL and RabbitMQ on free
 PipelineResults results;
 long[] consumersOneReplica;
 int? orchestrator;
-await using (var system = await RunningSystem.StartAsync(Say, options.Profile > TimeSpan.Zero ? CpuProfile.WithPerfMaps() : null))
+var environment = new Dictionary<string, string>(options.ServiceEnvironment);
+if (options.Profile > TimeSpan.Zero)
+{
+    foreach (var (name, value) in CpuProfile.PerfMapEnvironment)
+    {
+        environment.TryAdd(name, value);
+    }
+}
+await using (var system = await RunningSystem.StartAsync(Say, RunningSystem.WithEnvironment(environment)))
 await using (var session = await BenchSession.AttachAsync(system))
 {
     orchestrator = session.Orchestrator;
@@ -66,7 +74,11 @@ ReplicaResult? replicas = null;
 if (options.Replicas > 1)
 {
     Say($"Starting the AppHost again with {options.Replicas} replicas of {string.Join(", ", IngestBench.Services)}…");
-    await using var system = await RunningSystem.StartAsync(Say, RunningSystem.WithReplicas(options.Replicas, IngestBench.Services));
+    await using var system = await RunningSystem.StartAsync(Say, builder =>
+    {
+        RunningSystem.WithEnvironment(options.ServiceEnvironment)(builder);
+        RunningSystem.WithReplicas(options.Replicas, IngestBench.Services)(builder);
+    });
     await using var session = await BenchSession.AttachAsync(system, orchestrator);
     await using var ingest = await IngestBench.StartAsync(options, session, Say);
     var consumers = await AllReplicasConsumingAsync(ingest, consumersOneReplica, options.Replicas);

@@ -47,6 +47,19 @@ internal sealed class RunningSystem : IAsyncDisposable
     /// <summary>Time from the start of the AppHost to each resource's first healthy state.</summary>
     public IReadOnlyDictionary<string, TimeSpan> HealthyAfter { get; }
 
+    /// <summary>Sets environment variables on every project resource (the services, the gateway, the web UI).</summary>
+    public static Action<IDistributedApplicationTestingBuilder> WithEnvironment(IReadOnlyDictionary<string, string> variables) => builder =>
+    {
+        foreach (var project in builder.Resources.OfType<ProjectResource>())
+        {
+            var resource = builder.CreateResourceBuilder(project);
+            foreach (var (name, value) in variables)
+            {
+                resource.WithEnvironment(name, value);
+            }
+        }
+    };
+
     /// <summary>Runs each named project resource as that many replicas.</summary>
     public static Action<IDistributedApplicationTestingBuilder> WithReplicas(int replicas, IEnumerable<string> projects) => builder =>
     {
