@@ -46,14 +46,16 @@ bench:
 bench-drift:
 	$(DOTNET) run --project bench/DriftBench -c Release -- $(BENCH_ARGS)
 
-## bench-pipeline: start the whole system (local mode, one replica of each service) and measure ingest end to end next to a
-##        bare MassTransit fan-out on the same broker, run reports (POST /api/runs, 32 at once) through the gateway with its
+## bench-pipeline: start the whole system (local mode, one replica of each service) and measure ingest end to end (3 windows
+##        of 2 minutes) next to a bare MassTransit fan-out on the same broker, where the CPU goes (Linux perf, installed
+##        first if missing), run reports (POST /api/runs, 32 at once) through the gateway with its
 ##        real rate limits next to a bare ASP.NET Core endpoint, detection latency through the gateway under load, the KPI
 ##        endpoints cold (Metrics restarted) and warm, and each process's memory, CPU per 1,000 runs and database size per
 ##        million runs; then start it again with 2 replicas of metrics, drift and alerting (--replicas N, 1 skips it) and
-##        repeat the ingest windows. About 17 minutes on 2 cores; BENCH_ARGS=--quick (shorter windows, 2 repeats) about 6–7.
+##        repeat the ingest windows. About 30 minutes on 2 cores; BENCH_ARGS=--quick (15 s windows, 2 repeats) about 6–7.
 ##        Prints a report and writes it (.md and .json) to bench/results/ (git-ignored); it never fails on the numbers.
 bench-pipeline:
+	@bash scripts/prerequisites.sh --for bench
 	$(DOTNET) run --project bench/PipelineBench -c Release -- $(BENCH_ARGS)
 
 ## stop: end a PostgreSQL, RabbitMQ or epmd left behind by an AppHost that was killed outright

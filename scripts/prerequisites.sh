@@ -3,17 +3,19 @@
 #   --for run   PostgreSQL server binaries and RabbitMQ, unless a container runtime answers
 #               (then the AppHost uses containers and needs neither);
 #   --for test  PostgreSQL and RabbitMQ always (the end-to-end tests run the local mode),
-#               and Debian's Chromium for the browser tests.
+#               and Debian's Chromium for the browser tests;
+#   --for bench PostgreSQL and RabbitMQ always (the pipeline benchmark runs the local mode), and Linux perf
+#               for its CPU profile.
 set -euo pipefail
 
 purpose=run
 while [ $# -gt 0 ]; do
   case "$1" in
     --for) purpose="${2:-}"; shift 2 ;;
-    *) echo "usage: $0 [--for run|test]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--for run|test|bench]" >&2; exit 2 ;;
   esac
 done
-case "$purpose" in run|test) ;; *) echo "usage: $0 [--for run|test]" >&2; exit 2 ;; esac
+case "$purpose" in run|test|bench) ;; *) echo "usage: $0 [--for run|test|bench]" >&2; exit 2 ;; esac
 
 container_runtime_answers() {
   local rt
@@ -35,7 +37,7 @@ have_rabbitmq() {
 }
 
 packages=()
-if [ "$purpose" = test ] || ! container_runtime_answers; then
+if [ "$purpose" != run ] || ! container_runtime_answers; then
   have_postgres || packages+=(postgresql)
   have_rabbitmq || packages+=(rabbitmq-server)
 fi
@@ -46,6 +48,10 @@ have_browser() {
 
 if [ "$purpose" = test ] && ! have_browser; then
   packages+=(chromium)
+fi
+
+if [ "$purpose" = bench ] && ! command -v perf >/dev/null 2>&1; then
+  packages+=(linux-perf)
 fi
 
 # The OpenAPI lint test runs Redocly's CLI from tests/openapi-lint (Node.js and npm from Debian).

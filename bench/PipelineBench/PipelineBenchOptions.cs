@@ -25,7 +25,7 @@ internal sealed record PipelineBenchOptions(
     string Output)
 {
     private const string Usage =
-        "Options: --quick (15 s windows, 2 repeats) --duration S (60) --baseline-duration S (20) --intake-duration S (30: POST /api/runs "
+        "Options: --quick (15 s windows, 2 repeats) --duration S (120: each ingest window, as long as the pipeline must sustain its rate) --baseline-duration S (20) --intake-duration S (30: POST /api/runs "
         + "windows) --repeat N (3) --replicas N (2: ingest measured again with N replicas of metrics, drift and alerting; 1 skips it) "
         + "--profile S (20: seconds of a saturated pipeline sampled by perf; 0 skips it) --keep-profile (keep perf's data and the services' perf maps for perf report) --service-env NAME=VALUE (an environment variable for every service, e.g. DOTNET_gcServer=0; repeatable) --concurrency N (32 report requests at once) --kpi-requests N (50 warm requests per KPI endpoint) --samples N (30 latency samples) "
         + "--rate N (200 runs/s of background load while latency is measured) --connectors N (200) "
@@ -45,7 +45,7 @@ internal sealed record PipelineBenchOptions(
         var quick = args.Contains("--quick");
         var options = new PipelineBenchOptions(
             quick,
-            Duration: TimeSpan.FromSeconds(quick ? 15 : 60),
+            Duration: TimeSpan.FromSeconds(quick ? 15 : 120),
             BaselineDuration: TimeSpan.FromSeconds(quick ? 10 : 20),
             IntakeDuration: TimeSpan.FromSeconds(quick ? 10 : 30),
             Repeat: quick ? 2 : 3,
