@@ -79,10 +79,10 @@ internal static partial class CpuProfile
             var window = Saturation.RunAsync(0, ingest.Pipeline(connectors), new RunFactory(connectors, options.Seed + 500), warmUp + seconds + TimeSpan.FromSeconds(1),
                 warmUp, options.InFlight, options.Backlog, session.Watch, say);
             await Task.Delay(warmUp);
-            var timesBefore = trees.ToDictionary(t => t.Key, t => CpuTimes(t.Value));
+            var timesBefore = trees.ToDictionary(t => t.Key, t => ProcessWatch.CpuTimes(t.Value));
             var (code, _, error) = await PerfAsync(
                 ["record", "-F", Frequency.ToString(CultureInfo.InvariantCulture), "-a", "-o", data, "--", "sleep", seconds.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)]);
-            var timesAfter = trees.ToDictionary(t => t.Key, t => CpuTimes(t.Value));
+            var timesAfter = trees.ToDictionary(t => t.Key, t => ProcessWatch.CpuTimes(t.Value));
             var result = await window;
             if (code != 0)
             {
@@ -153,27 +153,6 @@ internal static partial class CpuProfile
     private static bool IsLate(string symbol) =>
         symbol.StartsWith("[k]", StringComparison.Ordinal) && (symbol.Contains("irq_enable", StringComparison.Ordinal)
             || symbol.Contains("restore_fl", StringComparison.Ordinal) || symbol.Contains("irqrestore", StringComparison.Ordinal));
-
-    // utime and stime (clock ticks) summed over the processes.
-    private static (long User, long System) CpuTimes(IEnumerable<int> pids)
-    {
-        long user = 0, system = 0;
-        foreach (var pid in pids)
-        {
-            try
-            {
-                var text = File.ReadAllText($"/proc/{pid}/stat");
-                var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
-                user += long.Parse(fields[11], CultureInfo.InvariantCulture);
-                system += long.Parse(fields[12], CultureInfo.InvariantCulture);
-            }
-            catch (IOException)
-            {
-                // Gone meanwhile.
-            }
-        }
-        return (user, system);
-    }
 
     // What a sample was doing, by where its code lives: native modules by name, managed code by its namespace.
     public static string Area(string module, string symbol)

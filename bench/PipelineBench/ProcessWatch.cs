@@ -65,7 +65,7 @@ internal sealed class ProcessWatch(IReadOnlyDictionary<string, int[]> roots)
         var counts = new Dictionary<string, int>();
         foreach (var (name, tree) in Counted(children).Append(new(Bench, [Environment.ProcessId])))
         {
-            ticks[name] = tree.Sum(pid => stats.TryGetValue(pid, out var s) ? s.Ticks : 0);
+            ticks[name] = tree.Sum(pid => stats.TryGetValue(pid, out var s) ? s.User + s.System : 0);
             rss[name] = tree.Sum(ResidentKb);
             counts[name] = tree.Count(stats.ContainsKey);
         }
@@ -100,9 +100,9 @@ internal sealed class ProcessWatch(IReadOnlyDictionary<string, int[]> roots)
         return counted;
     }
 
-    private static (Dictionary<int, (int Parent, long Ticks, string Name)> Stats, Dictionary<int, List<int>> Children) Scan()
+    private static (Dictionary<int, (int Parent, long User, long System, string Name)> Stats, Dictionary<int, List<int>> Children) Scan()
     {
-        var stats = new Dictionary<int, (int Parent, long Ticks, string Name)>();
+        var stats = new Dictionary<int, (int Parent, long User, long System, string Name)>();
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
             if (int.TryParse(Path.GetFileName(directory), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
@@ -128,8 +128,22 @@ internal sealed class ProcessWatch(IReadOnlyDictionary<string, int[]> roots)
         return tree;
     }
 
+    /// <summary>User and system CPU time (clock ticks) summed over the processes that still run.</summary>
+    public static (long User, long System) CpuTimes(IEnumerable<int> pids)
+    {
+        long user = 0, system = 0;
+        foreach (var pid in pids)
+        {
+            if (ReadStat(pid) is { } stat)
+            {
+                (user, system) = (user + stat.User, system + stat.System);
+            }
+        }
+        return (user, system);
+    }
+
     // /proc/<pid>/stat: "pid (comm) state ppid … utime stime …" (fields 4, 14 and 15); comm may hold spaces and parentheses.
-    private static (int Parent, long Ticks, string Name)? ReadStat(int pid)
+    private static (int Parent, long User, long System, string Name)? ReadStat(int pid)
     {
         string text;
         try
@@ -144,7 +158,7 @@ internal sealed class ProcessWatch(IReadOnlyDictionary<string, int[]> roots)
         var close = text.LastIndexOf(')');
         var fields = text[(close + 2)..].Split(' ');
         return (int.Parse(fields[1], CultureInfo.InvariantCulture),
-            long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture),
+            long.Parse(fields[11], CultureInfo.InvariantCulture), long.Parse(fields[12], CultureInfo.InvariantCulture),
             text[(open + 1)..close]);
     }
 
