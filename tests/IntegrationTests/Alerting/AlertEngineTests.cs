@@ -45,6 +45,38 @@ public sealed class AlertEngineTests(PostgresServer postgres)
     }
 
     [Fact]
+    public async Task OneBatchOfManyConnectorsGivesEachConnectorItsOwnAlertsAndCountsEachRunOnItsOwnAlerts()
+    {
+        await using var db = await AlertingDatabase.CreateAsync(postgres);
+        var engine = db.Engine();
+        List<RunCompleted> Failures(string connector, int count, int from) =>
+            [.. Enumerable.Range(from, count).Select(i => db.Run(connector, false, TimeSpan.FromSeconds(100 - i)))];
+
+        // One batch, interleaved: a fails 4 times, b 3 times, c only succeeds.
+        var first = Failures("bulk_a", 4, 0).Concat(Failures("bulk_b", 3, 0)).Concat([db.Run("bulk_c", true), db.Run("bulk_c", true)])
+            .OrderBy(_ => Random.Shared.Next()).ToList();
+        var raised = await engine.ProcessRunsAsync(first, CancellationToken.None);
+        // Then a fails twice more and b once more, in one batch again.
+        await engine.ProcessRunsAsync([.. Failures("bulk_a", 2, 10), .. Failures("bulk_b", 1, 10)], CancellationToken.None);
+
+        var alerts = (await db.RowsAsync("SELECT connector, rule, state, occurrences FROM alerting.alerts ORDER BY connector, rule"))
+            .Select(r => ((string)r[0]!, (string)r[1]!, (string)r[2]!, (int)r[3]!)).ToList();
+        Assert.Equal(
+            [("bulk_a", RuleNames.ConsecutiveFailures, "firing", 6), ("bulk_a", RuleNames.SloBurn, "firing", 6),
+             ("bulk_b", RuleNames.ConsecutiveFailures, "firing", 4), ("bulk_b", RuleNames.SloBurn, "firing", 4)],
+            alerts);
+        Assert.Equal(["bulk_a", "bulk_a", "bulk_b", "bulk_b"], raised.Raised.Select(r => r.Connector).Order());
+        // Each occurrence points at its own connector's runs.
+        var misplaced = await db.RowsAsync(
+            """
+            SELECT count(*) FROM alerting.occurrences o JOIN alerting.alerts a USING (alert_id)
+            JOIN alerting.runs r ON o.source = 'run:' || r.run_id
+            WHERE r.connector <> a.connector
+            """);
+        Assert.Equal(0L, (long)misplaced.Single()[0]!);
+    }
+
+    [Fact]
     public async Task AnAlertResolvesOnlyAfterItsConditionHeldClearAndFiringAgainOpensALinkedAlert()
     {
         await using var db = await AlertingDatabase.CreateAsync(postgres, new AlertingOptions { ResolveAfter = TimeSpan.FromMinutes(5) });
