@@ -32,6 +32,11 @@ internal sealed record PipelineBenchOptions(
         + "--backlog N (5000 ready messages per queue before the publisher waits) --in-flight N (48 publishes awaiting confirmation) --seed N "
         + "--output DIR (bench/results)";
 
+    // Idle figures: time after every resource is healthy before measuring, and how long they are measured.
+    public TimeSpan IdleSettle => TimeSpan.FromSeconds(Quick ? 10 : 45);
+
+    public TimeSpan IdleWindow => TimeSpan.FromSeconds(Quick ? 10 : 20);
+
     // Each throughput window starts with this much ramp-up that is left out of its rates.
     public TimeSpan WarmUp => WarmUpOf(Duration);
 

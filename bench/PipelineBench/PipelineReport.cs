@@ -206,8 +206,9 @@ internal static class PipelineReport
         var runs = r.Throughput.Sum(w => w.Published);
         var cpuSeconds = ProcessSnapshot.CpuSeconds(first, last);
         var machineSeconds = (last.MachineBusyTicks - first.MachineBusyTicks) / ProcessSnapshot.TicksPerSecond;
-        Line($"Resident memory (VmRSS summed over the process and its children) idle, 15 s after start-up, and the peak while the windows ran; CPU "
-            + $"idle (over 10 s with no load) and CPU seconds (utime + stime) per 1,000 runs over all {r.Throughput.Count} windows with their drains "
+        Line($"Resident memory (VmRSS summed over the process and its children) idle, {o.IdleSettle.TotalSeconds + o.IdleWindow.TotalSeconds:N0} s after "
+            + $"every resource was healthy, and the peak while the windows ran; CPU idle (over {o.IdleWindow.TotalSeconds:N0} s with no load, after "
+            + $"{o.IdleSettle.TotalSeconds:N0} s to settle) and CPU seconds (utime + stime) per 1,000 runs over all {r.Throughput.Count} windows with their drains "
             + $"({runs:N0} runs). {Orchestrator}: Aspire's orchestrator, which runs the resources (part of the AppHost, not of a deployment).");
         Line();
         Line("| Process tree | Processes | RSS idle MB | RSS peak under load MB | CPU idle % | CPU s / 1,000 runs |");
