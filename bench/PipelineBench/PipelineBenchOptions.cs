@@ -90,6 +90,7 @@ internal sealed record PipelineBenchOptions(
                 {
                     ServiceEnvironment = new Dictionary<string, string>(options.ServiceEnvironment) { [value[..at]] = value[(at + 1)..] },
                 },
+                "--service-env" => throw new ArgumentException($"--service-env needs NAME=VALUE, not \"{value}\". {Usage}"),
                 "--concurrency" => options with { Concurrency = Whole() },
                 "--kpi-requests" => options with { KpiRequests = Whole() },
                 "--samples" => options with { Samples = Whole() },
