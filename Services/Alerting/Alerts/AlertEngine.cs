@@ -260,14 +260,14 @@ public sealed partial class AlertEngine(
 
             foreach (var (finding, occurrences) in findings)
             {
-                var fingerprint = AlertFingerprint.Of(connector, finding.Rule, finding.Key);
-                firing.Add(fingerprint);
+                var candidate = new Firing(connector, finding, occurrences);
+                firing.Add(candidate.Fingerprint);
                 // Still firing with nothing new (no run triggered it again, not clearing): nothing to write.
-                if (occurrences.Count == 0 && context.OpenAlerts.Any(a => a.Fingerprint == fingerprint && a.ClearSince is null))
+                if (occurrences.Count == 0 && context.OpenAlerts.Any(a => a.Fingerprint == candidate.Fingerprint && a.ClearSince is null))
                 {
                     continue;
                 }
-                toWrite.Add(new Firing(connector, finding, occurrences));
+                toWrite.Add(candidate);
             }
         }
         // Every connector's findings in two statements: each connector has one finding per rule, so no fingerprint repeats.
