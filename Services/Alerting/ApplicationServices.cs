@@ -1,8 +1,7 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using ConnectorHealth.Alerting.Alerts;
 using ConnectorHealth.Alerting.Ingest;
 using ConnectorHealth.Alerting.Notifications;
+using ConnectorHealth.Contracts;
 using ConnectorHealth.ServiceDefaults;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -20,8 +19,7 @@ internal static class ApplicationServices
         services.AddSingleton<IValidateOptions<AlertingOptions>, AlertingOptionsValidator>();
         services.AddSingleton<IValidateOptions<AlertingOptions>, AlertingEntriesValidator>();
         services.TryAddSingleton(TimeProvider.System);
-        services.ConfigureHttpJsonOptions(json =>
-            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false)));
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new StrictEnumConverterFactory()));
         services.AddSingleton<AlertEngine>();
         services.AddSingleton<AlertStore>();
         services.AddSingleton<RuleOverridesStore>();

@@ -1,10 +1,79 @@
+using System.Collections.Frozen;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
 namespace ConnectorHealth.Contracts;
 
-/// <summary>The lower-case names the REST APIs and the database use for the contract's enums.</summary>
+/// <summary>
+/// The one spelling of every enum the REST APIs, the stored rows and the web UI use: snake_case
+/// (<c>rate_limited</c>, <c>timed_out</c>, <c>field_added</c>). Parsing takes exactly these names: no other case, no
+/// comma list, no number, no surrounding space.
+/// </summary>
 public static class EnumNames
 {
-    public static string Name<TEnum>(TEnum value) where TEnum : struct, Enum => value.ToString().ToLowerInvariant();
+    public static readonly JsonNamingPolicy Naming = JsonNamingPolicy.SnakeCaseLower;
 
-    public static bool TryParse<TEnum>(string? text, out TEnum value) where TEnum : struct, Enum =>
-        Enum.TryParse(text, ignoreCase: true, out value) && Enum.IsDefined(value) && !int.TryParse(text, out _);
+    public static string Name<TEnum>(TEnum value) where TEnum : struct, Enum => Names<TEnum>.ByValue.TryGetValue(value, out var name)
+        ? name
+        : throw new ArgumentOutOfRangeException(nameof(value), value, $"Not a defined {typeof(TEnum).Name}.");
+
+    public static bool TryParse<TEnum>(string? text, out TEnum value) where TEnum : struct, Enum
+    {
+        if (text is not null && Names<TEnum>.ByName.TryGetValue(text, out value))
+        {
+            return true;
+        }
+        value = default;
+        return false;
+    }
+
+    /// <summary>The accepted names, for messages: <c>succeeded, failed</c>.</summary>
+    public static string List<TEnum>() where TEnum : struct, Enum => string.Join(", ", Names<TEnum>.All);
+
+    public static IReadOnlyList<string> All<TEnum>() where TEnum : struct, Enum => Names<TEnum>.All;
+
+    private static class Names<TEnum> where TEnum : struct, Enum
+    {
+        public static readonly string[] All = [.. Enum.GetValues<TEnum>().Select(v => Naming.ConvertName(v.ToString()))];
+        public static readonly FrozenDictionary<TEnum, string> ByValue =
+            Enum.GetValues<TEnum>().ToFrozenDictionary(v => v, v => Naming.ConvertName(v.ToString()));
+        public static readonly FrozenDictionary<string, TEnum> ByName =
+            Enum.GetValues<TEnum>().ToFrozenDictionary(v => Naming.ConvertName(v.ToString()), v => v, StringComparer.Ordinal);
+    }
+}
+
+/// <summary>
+/// Reads and writes every enum as its <see cref="EnumNames"/> name, and refuses anything else (another case, a comma
+/// list, a number) with a <see cref="JsonException"/> that lists the accepted names.
+/// </summary>
+public sealed class StrictEnumConverterFactory : JsonConverterFactory
+{
+    // Flag sets are not names: they keep their own converters.
+    public override bool CanConvert(Type typeToConvert) => typeToConvert.IsEnum && !typeToConvert.IsDefined(typeof(FlagsAttribute), false);
+
+    public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options) =>
+        (JsonConverter)Activator.CreateInstance(typeof(StrictEnumConverter<>).MakeGenericType(typeToConvert))!;
+
+    private sealed class StrictEnumConverter<TEnum> : JsonConverter<TEnum> where TEnum : struct, Enum
+    {
+        public override TEnum Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            if (reader.TokenType == JsonTokenType.String && EnumNames.TryParse<TEnum>(reader.GetString(), out var value))
+            {
+                return value;
+            }
+            throw new JsonException($"Expected one of: {EnumNames.List<TEnum>()}.");
+        }
+
+        public override void Write(Utf8JsonWriter writer, TEnum value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(EnumNames.Name(value));
+
+        public override TEnum ReadAsPropertyName(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            EnumNames.TryParse<TEnum>(reader.GetString(), out var value)
+                ? value
+                : throw new JsonException($"Expected one of: {EnumNames.List<TEnum>()}.");
+
+        public override void WriteAsPropertyName(Utf8JsonWriter writer, TEnum value, JsonSerializerOptions options) =>
+            writer.WritePropertyName(EnumNames.Name(value));
+    }
 }

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
+using ConnectorHealth.Contracts;
 using ConnectorHealth.Drift.DataContracts;
 using ConnectorHealth.Drift.History;
 using ConnectorHealth.Drift.Publishing;
@@ -63,7 +64,7 @@ public static class ContractsApi
         var errors = new Dictionary<string, string[]>();
         if (request.Policy is not { } policy || !Enum.IsDefined(policy))
         {
-            errors["policy"] = [$"policy is required: one of {DriftJson.Names<ContractPolicy>()}."];
+            errors["policy"] = [$"policy is required: one of {EnumNames.List<ContractPolicy>()}."];
             policy = default;
         }
         if (request.Schema is not { } schema || schema.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)

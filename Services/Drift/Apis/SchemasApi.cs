@@ -102,13 +102,13 @@ public static class SchemasApi
         CompatibilityMode? asked = null;
         if (mode is not null)
         {
-            if (DriftJson.TryParse<CompatibilityMode>(mode, out var parsed))
+            if (EnumNames.TryParse<CompatibilityMode>(mode, out var parsed))
             {
                 asked = parsed;
             }
             else
             {
-                query.Fail("mode", $"Unknown mode. Use one of: {DriftJson.Names<CompatibilityMode>()}.");
+                query.Fail("mode", $"Unknown mode. Use one of: {EnumNames.List<CompatibilityMode>()}.");
             }
         }
         if (query.HasErrors)
@@ -162,7 +162,7 @@ public static class SchemasApi
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]>
             {
-                ["mode"] = [$"mode is required: one of {DriftJson.Names<CompatibilityMode>()}."],
+                ["mode"] = [$"mode is required: one of {EnumNames.List<CompatibilityMode>()}."],
             });
         }
         await store.SetCompatibilityAsync(connector, mode, cancellationToken);

@@ -452,7 +452,7 @@ public sealed partial class DriftProcessor(
         await reader.NextResultAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            DriftJson.TryParse<CompatibilityMode>(reader.GetString(1), out var mode);
+            EnumNames.TryParse<CompatibilityMode>(reader.GetString(1), out var mode);
             context.States[reader.GetString(0)] = new ConnectorState(
                 reader.GetString(0), mode,
                 reader.IsDBNull(2) ? null : reader.GetInt32(2),
@@ -463,7 +463,7 @@ public sealed partial class DriftProcessor(
         await reader.NextResultAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            DriftJson.TryParse<ContractPolicy>(reader.GetString(1), out var policy);
+            EnumNames.TryParse<ContractPolicy>(reader.GetString(1), out var policy);
             context.Contracts[reader.GetString(0)] = new ContractRow(
                 policy, JsonDocument.Parse(reader.GetString(2)).RootElement, reader.GetFieldValue<DateTimeOffset>(3),
                 reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4));
@@ -642,12 +642,12 @@ public sealed partial class DriftProcessor(
                 Column(events.Select(e => e.FinishedAt).ToArray(), NpgsqlDbType.TimestampTz),
                 Column(events.Select(e => e.FromVersion).ToArray(), NpgsqlDbType.Integer),
                 Column(events.Select(e => e.ToVersion).ToArray(), NpgsqlDbType.Integer),
-                Column(events.Select(e => DriftJson.Name(e.Kind)).ToArray(), NpgsqlDbType.Text),
+                Column(events.Select(e => EnumNames.Name(e.Kind)).ToArray(), NpgsqlDbType.Text),
                 Column(events.Select(e => e.Oscillating).ToArray(), NpgsqlDbType.Boolean),
                 Column(events.Select(e => JsonSerializer.Serialize(e.Changes, DriftJson.Options)).ToArray(), NpgsqlDbType.Text),
-                Column(events.Select(e => DriftJson.Name(e.Compatibility)).ToArray(), NpgsqlDbType.Text),
+                Column(events.Select(e => EnumNames.Name(e.Compatibility)).ToArray(), NpgsqlDbType.Text),
                 Column(events.Select(e => e.Breaking).ToArray(), NpgsqlDbType.Boolean),
-                Column(events.Select(e => DriftJson.Name(e.Action)).ToArray(), NpgsqlDbType.Text),
+                Column(events.Select(e => EnumNames.Name(e.Action)).ToArray(), NpgsqlDbType.Text),
                 Column(events.Select(e => JsonSerializer.Serialize(e.Violations)).ToArray(), NpgsqlDbType.Text),
                 Instant(now),
                 Column(events.Select(e => e.Notify).ToArray(), NpgsqlDbType.Boolean)));
@@ -714,7 +714,7 @@ public sealed partial class DriftProcessor(
         Runs.Add(result.Rejected, new KeyValuePair<string, object?>("outcome", "rejected"));
         foreach (var message in result.ToPublish)
         {
-            Events.Add(1, new KeyValuePair<string, object?>("kind", DriftJson.Name(message.Kind)));
+            Events.Add(1, new KeyValuePair<string, object?>("kind", EnumNames.Name(message.Kind)));
         }
         LogBatch(logger, result.Versioned, result.WithoutPayload, result.Quarantined, result.Duplicates, result.ToPublish.Count);
     }

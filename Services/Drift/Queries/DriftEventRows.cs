@@ -14,9 +14,9 @@ public static class DriftEventRows
 
     public static SchemaDriftDetected Read(NpgsqlDataReader reader)
     {
-        DriftJson.TryParse<DriftKind>(reader.GetString(6), out var kind);
-        DriftJson.TryParse<CompatibilityMode>(reader.GetString(9), out var compatibility);
-        DriftJson.TryParse<DriftAction>(reader.GetString(11), out var action);
+        EnumNames.TryParse<DriftKind>(reader.GetString(6), out var kind);
+        EnumNames.TryParse<CompatibilityMode>(reader.GetString(9), out var compatibility);
+        EnumNames.TryParse<DriftAction>(reader.GetString(11), out var action);
         return new SchemaDriftDetected
         {
             EventId = reader.GetInt64(0),

@@ -31,8 +31,8 @@ public sealed class DriftStore(NpgsqlDataSource dataSource, IOptions<DriftOption
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            DriftJson.TryParse<CompatibilityMode>(reader.GetString(6), out var mode);
-            ContractPolicy? policy = reader.IsDBNull(7) ? null : DriftJson.TryParse<ContractPolicy>(reader.GetString(7), out var p) ? p : null;
+            EnumNames.TryParse<CompatibilityMode>(reader.GetString(6), out var mode);
+            ContractPolicy? policy = reader.IsDBNull(7) ? null : EnumNames.TryParse<ContractPolicy>(reader.GetString(7), out var p) ? p : null;
             items.Add(new SchemaListItem(
                 reader.GetString(0), NullableInt(reader, 1), NullableInstant(reader, 2), reader.GetInt32(3), (long)reader.GetDecimal(4),
                 NullableInstant(reader, 5), mode, policy, NullableInstant(reader, 8)));
@@ -66,7 +66,7 @@ public sealed class DriftStore(NpgsqlDataSource dataSource, IOptions<DriftOption
         {
             return null;
         }
-        DriftJson.TryParse<CompatibilityMode>(reader.GetString(0), out var mode);
+        EnumNames.TryParse<CompatibilityMode>(reader.GetString(0), out var mode);
         var current = NullableInt(reader, 1);
         var since = NullableInstant(reader, 2);
         var latest = NullableInstant(reader, 3);
@@ -184,7 +184,7 @@ public sealed class DriftStore(NpgsqlDataSource dataSource, IOptions<DriftOption
     {
         await using var command = dataSource.CreateCommand("SELECT compatibility FROM drift.connectors WHERE connector = $1");
         command.Parameters.AddWithValue(connector);
-        return await command.ExecuteScalarAsync(cancellationToken) is string text && DriftJson.TryParse<CompatibilityMode>(text, out var mode)
+        return await command.ExecuteScalarAsync(cancellationToken) is string text && EnumNames.TryParse<CompatibilityMode>(text, out var mode)
             ? mode
             : null;
     }
@@ -198,7 +198,7 @@ public sealed class DriftStore(NpgsqlDataSource dataSource, IOptions<DriftOption
             ON CONFLICT (connector) DO UPDATE SET compatibility = excluded.compatibility, updated_at = now()
             """);
         command.Parameters.AddWithValue(connector);
-        command.Parameters.AddWithValue(DriftJson.Name(mode));
+        command.Parameters.AddWithValue(EnumNames.Name(mode));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -253,7 +253,7 @@ public sealed class DriftStore(NpgsqlDataSource dataSource, IOptions<DriftOption
         {
             return null;
         }
-        DriftJson.TryParse<ContractPolicy>(reader.GetString(0), out var policy);
+        EnumNames.TryParse<ContractPolicy>(reader.GetString(0), out var policy);
         return new Contract(connector, policy, JsonDocument.Parse(reader.GetString(1)).RootElement, reader.GetFieldValue<DateTimeOffset>(2));
     }
 
@@ -269,7 +269,7 @@ public sealed class DriftStore(NpgsqlDataSource dataSource, IOptions<DriftOption
             RETURNING updated_at, (xmax = 0)
             """);
         command.Parameters.AddWithValue(connector);
-        command.Parameters.AddWithValue(DriftJson.Name(policy));
+        command.Parameters.AddWithValue(EnumNames.Name(policy));
         command.Parameters.AddWithValue(schema.GetRawText());
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);

@@ -28,7 +28,7 @@ public static class DriftSummary
         {
             text.Append(", oscillating");
         }
-        text.Append(e.Breaking ? $", breaking under {DriftJson.Name(e.Compatibility)})" : $", compatible under {DriftJson.Name(e.Compatibility)})");
+        text.Append(e.Breaking ? $", breaking under {EnumNames.Name(e.Compatibility)})" : $", compatible under {EnumNames.Name(e.Compatibility)})");
 
         var parts = e.Changes
             .GroupBy(c => c.Kind)
@@ -65,6 +65,6 @@ public static class DriftSummary
         SchemaChangeKind.BecameOptional => "became optional",
         SchemaChangeKind.BecameRequired => "became required",
         SchemaChangeKind.Renamed => "renamed",
-        _ => DriftJson.Name(kind),
+        _ => EnumNames.Name(kind),
     };
 }

@@ -183,7 +183,7 @@ public static class RunReportValidator
     }
 
     public static bool TryParseOutcome(string text, out AttemptOutcome outcome) =>
-        EnumNames.TryParse(text.Replace("_", "", StringComparison.Ordinal), out outcome);
+        EnumNames.TryParse(text, out outcome);
 
     private static double? Duration(RunReport report) =>
         report is { StartedAt: { } started, FinishedAt: { } finished } && finished >= started
