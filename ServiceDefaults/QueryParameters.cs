@@ -1,3 +1,4 @@
+using ConnectorHealth.Contracts;
 using System.Globalization;
 
 namespace ConnectorHealth.ServiceDefaults;

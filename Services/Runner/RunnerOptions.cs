@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using System.Text.RegularExpressions;
+using ConnectorHealth.Contracts;
 using Cronos;
 using ConnectorHealth.Runner.Reports;
 using ConnectorHealth.Runner.Connectors;
@@ -102,9 +102,6 @@ public sealed class HttpConnectorOptions
 [OptionsValidator]
 public sealed partial class RunnerOptionsValidator : IValidateOptions<RunnerOptions>
 {
-    /// <summary>Lower-case names that stand in a URL path as they are (never <c>.</c> or <c>..</c>).</summary>
-    [GeneratedRegex("^[a-z0-9_][a-z0-9_.-]{0,99}$")]
-    public static partial Regex ConnectorName();
 }
 
 /// <summary>
@@ -119,9 +116,9 @@ internal sealed class ConnectorCatalogValidator : IValidateOptions<RunnerOptions
         foreach (var (connector, c) in options.Connectors)
         {
             var at = $"{RunnerOptions.Section}:Connectors:{connector}";
-            if (!RunnerOptionsValidator.ConnectorName().IsMatch(connector))
+            if (!RunDefinition.IsConnectorName(connector))
             {
-                failures.Add($"{at}: the name may hold only a-z, 0-9, '_', '-' and '.', starts with a letter, digit or '_' and has at most 100 characters.");
+                failures.Add($"{at}: the name must be {RunDefinition.ConnectorNameRule}.");
             }
             if (!ConnectorKinds.IsKnown(c.Kind))
             {
@@ -135,8 +132,9 @@ internal sealed class ConnectorCatalogValidator : IValidateOptions<RunnerOptions
                 case ({ }, { }):
                     failures.Add($"{at}: set Interval or Cron, not both.");
                     break;
-                case ({ } interval, null) when interval <= TimeSpan.Zero:
-                    failures.Add($"{at}:Interval must be positive (was {interval}).");
+                case ({ } interval, null) when interval < RunDefinition.MinExpectedInterval || interval > RunDefinition.MaxExpectedInterval:
+                    // It travels with every run as the expected interval, which every store keeps within these bounds.
+                    failures.Add($"{at}:Interval must be between {RunDefinition.MinExpectedInterval} and {RunDefinition.MaxExpectedInterval.TotalDays:0} days (was {interval}).");
                     break;
                 case (null, { } cron) when !ConnectorSchedule.TryParseCron(cron, out _):
                     failures.Add($"{at}:Cron '{cron}' is not a valid cron expression.");

@@ -22,7 +22,7 @@ public class RunnerValidationTests
             BufferCapacity = 0,
             PublishTimeout = TimeSpan.Zero,
             Payload = new PayloadLimits { MaxDepth = 100 },
-            Reports = new ReportLimits { MaxAttempts = 0 },
+            Reports = new ReportLimits { ClockSkew = TimeSpan.FromDays(2) },
         };
 
         var result = new RunnerOptionsValidator().Validate(null, options);
@@ -32,7 +32,7 @@ public class RunnerValidationTests
         Assert.Contains("BufferCapacity", failures, StringComparison.Ordinal);
         Assert.Contains("PublishTimeout", failures, StringComparison.Ordinal);
         Assert.Contains("Payload.MaxDepth", failures, StringComparison.Ordinal);
-        Assert.Contains("Reports.MaxAttempts", failures, StringComparison.Ordinal);
+        Assert.Contains("Reports.ClockSkew", failures, StringComparison.Ordinal);
         Assert.False(new RunnerOptionsValidator().Validate(null, new RunnerOptions()).Failed);
     }
 

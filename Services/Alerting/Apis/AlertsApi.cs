@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using ConnectorHealth.Contracts;
 using ConnectorHealth.Alerting.Alerts;
 using ConnectorHealth.Alerting.Notifications;
 using ConnectorHealth.Alerting.Rules;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ConnectorHealth.Contracts;
 using ConnectorHealth.Runner.Reports;
 using ConnectorHealth.Runner.Runs;
 using ConnectorHealth.ServiceDefaults;
@@ -17,8 +18,8 @@ public static partial class RunReportsApi
         app.MapPost("/api/runs", ReportRun).WithTags("Runs").WithName("ReportRun")
             .WithSummary("Report a run of an outside pipeline; the same runId is accepted once")
             .WithDescription(
-                "202 means the run is stored and will reach run history, drift and alerting. A report the pipeline could not "
-                + "carry is refused: 400 naming each field and the limit it breaks, 413 for a payload or body over the size limit.")
+                "202 means the run is stored and will reach run history, drift and alerting exactly as the answer's canonical `run` "
+                + "shows it (times in UTC to the microsecond). A report the pipeline could not carry is refused: 400 naming each field and the limit it breaks, 413 for a payload or body over the size limit.")
             .Accepts<RunReport>("application/json")
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -47,10 +48,16 @@ public static partial class RunReportsApi
         }
 
         var run = report.ToRunCompleted(problems.PayloadBytes);
+        // The door's own checks come first (they name report fields); this is the rule every store applies.
+        if (RunDefinition.Problems(run) is { Count: > 0 } left)
+        {
+            return TypedResults.ValidationProblem(
+                left.GroupBy(p => p.Field).ToDictionary(g => g.Key, g => g.Select(p => p.Message).ToArray()), title: "The run report is not valid");
+        }
         ReportOutcome outcome;
         try
         {
-            outcome = await intake.AcceptAsync(run, report.Fingerprint(), Activity.Current?.Id, cancellationToken);
+            outcome = await intake.AcceptAsync(run, run.Fingerprint(), Activity.Current?.Id, cancellationToken);
         }
         catch (Exception ex) when (TransientFailures.IsTransient(ex) && !cancellationToken.IsCancellationRequested)
         {
@@ -68,9 +75,9 @@ public static partial class RunReportsApi
             case ReportOutcome.Accepted:
                 // Stored as pending: if the buffer is full, the next sweep of the pending runs picks it up.
                 buffer.TryEnqueueStored(new PendingRun(run, Activity.Current?.Id, Stored: true, time.GetUtcNow()));
-                return TypedResults.Accepted($"/api/runs/{run.RunId}", new ReportReceipt(run.RunId, "accepted"));
+                return TypedResults.Accepted($"/api/runs/{run.RunId}", new ReportReceipt(run.RunId, "accepted", AcceptedRun.From(run)));
             case ReportOutcome.AlreadyAccepted:
-                return TypedResults.Ok(new ReportReceipt(run.RunId, "already-accepted"));
+                return TypedResults.Ok(new ReportReceipt(run.RunId, "already-accepted", AcceptedRun.From(run)));
             default:
                 return TypedResults.Problem(
                     title: "Run id already reported",

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using ConnectorHealth.ServiceDefaults;
+using ConnectorHealth.Contracts;
 
 namespace ConnectorHealth.Runner.Payloads;
 
@@ -28,27 +28,7 @@ public static class JsonText
     }
 
     /// <summary>NUL and unpaired surrogates replaced by U+FFFD; other text unchanged.</summary>
-    public static string Clean(string text)
-    {
-        if (StorableText.IsStorable(text))
-        {
-            return text;
-        }
-        var builder = new StringBuilder(text.Length);
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
-            {
-                builder.Append(c).Append(text[++i]);
-            }
-            else
-            {
-                builder.Append(c == '\0' || char.IsSurrogate(c) ? Replacement : c);
-            }
-        }
-        return builder.ToString();
-    }
+    public static string Clean(string text) => StorableText.Clean(text);
 
     /// <summary>
     /// <paramref name="text"/> in at most <paramref name="length"/> characters: when longer, its start and an ellipsis,

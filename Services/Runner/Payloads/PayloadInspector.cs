@@ -1,8 +1,9 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using ConnectorHealth.ServiceDefaults;
+using ConnectorHealth.Contracts;
 
 namespace ConnectorHealth.Runner.Payloads;
 
@@ -71,9 +72,10 @@ public static partial class PayloadInspector
                     break;
                 case JsonTokenType.Number:
                     path.BeforeValue();
-                    if (!reader.TryGetDouble(out var number) || !double.IsFinite(number))
+                    if (!RunDefinition.IsStorableNumber(reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan))
                     {
-                        Found(PayloadLimit.Number, path.Current, "A number outside the range of a 64-bit floating-point value (about ±1.8e308).");
+                        Found(PayloadLimit.Number, path.Current,
+                            $"A number that cannot be stored: outside the range of a 64-bit floating-point value (about ±1.8e308), or more than {RunDefinition.MaxNumberScale:N0} digits after the decimal point (exponent included).");
                     }
                     break;
                 default:

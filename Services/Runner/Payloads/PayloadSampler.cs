@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using ConnectorHealth.Contracts;
 
 namespace ConnectorHealth.Runner.Payloads;
 
@@ -54,7 +55,7 @@ public static class PayloadSampler
         PayloadLimit.Keys => "keys: keys past the limit were left out",
         PayloadLimit.StringLength => "string-length: long strings were shortened",
         PayloadLimit.Text => "text: NUL characters and unpaired surrogates were replaced by U+FFFD",
-        PayloadLimit.Number => "number: numbers beyond the 64-bit floating-point range were replaced by null",
+        PayloadLimit.Number => "number: numbers beyond the 64-bit floating-point range or PostgreSQL's 16,383 decimal places were replaced by null",
         _ => finding.Limit.ToString(),
     } + $" (first at {finding.Path})";
 
@@ -119,7 +120,7 @@ public static class PayloadSampler
                     case JsonTokenType.String:
                         writer.WriteStringValue(JsonText.Clean(JsonText.Shorten(JsonText.Read(ref reader), limits.MaxStringLength)));
                         break;
-                    case JsonTokenType.Number when reader.TryGetDouble(out var number) && double.IsFinite(number):
+                    case JsonTokenType.Number when RunDefinition.IsStorableNumber(reader.ValueSpan):
                         writer.WriteRawValue(reader.ValueSpan, skipInputValidation: true);
                         break;
                     case JsonTokenType.Number or JsonTokenType.Null:

@@ -3,18 +3,13 @@ using Microsoft.Extensions.Options;
 
 namespace ConnectorHealth.Runner.Reports;
 
-/// <summary>What <c>POST /api/runs</c> accepts (configuration section <c>Runner:Reports</c>); the payload's own limits are <c>Runner:Payload</c>.</summary>
+/// <summary>
+/// How far from now <c>POST /api/runs</c> accepts a run's times (configuration section <c>Runner:Reports</c>). What a run
+/// is (names, text limits, enums, precision) is <c>RunDefinition</c>'s and not configurable: every store shares it. The
+/// payload's own limits are <c>Runner:Payload</c>.
+/// </summary>
 public sealed class ReportLimits
 {
-    [Range(1, 1_000)]
-    public int MaxAttempts { get; set; } = 100;
-
-    [Range(1, 10_000)]
-    public int MaxErrorTypeLength { get; set; } = 200;
-
-    [Range(1, 1_000_000)]
-    public int MaxErrorMessageLength { get; set; } = 4_000;
-
     /// <summary>
     /// How old a reported run may be. Keep it below the Metrics service's <c>RawRunRetention</c> (90 days): an older run
     /// would be dropped there, so it is refused here.
@@ -32,9 +27,6 @@ public sealed class ReportLimits
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan DurationTolerance { get; set; } = TimeSpan.FromSeconds(1);
-
-    [Range(typeof(TimeSpan), "00:00:01", "366.00:00:00")]
-    public TimeSpan MaxExpectedInterval { get; set; } = TimeSpan.FromDays(366);
 }
 
 [OptionsValidator]

@@ -4,11 +4,13 @@ using ConnectorHealth.Contracts;
 
 namespace ConnectorHealth.Runner.Reports;
 
-/// <summary>A valid report as the run the pipeline carries.</summary>
+/// <summary>A valid report as the run the pipeline carries: the canonical run of <see cref="RunDefinition"/>.</summary>
 public static class ReportedRun
 {
     /// <param name="payloadBytes">The payload's size, as the validator measured it.</param>
-    public static RunCompleted ToRunCompleted(this RunReport report, long payloadBytes)
+    public static RunCompleted ToRunCompleted(this RunReport report, long payloadBytes) => RunDefinition.Canonical(Read(report, payloadBytes));
+
+    private static RunCompleted Read(RunReport report, long payloadBytes)
     {
         var status = EnumNames.TryParse<RunStatus>(report.Status, out var s) ? s : RunStatus.Failed;
         var started = report.StartedAt!.Value;
@@ -42,6 +44,9 @@ public static class ReportedRun
         };
     }
 
-    /// <summary>What makes two reports "the same": every field the client sent.</summary>
-    public static byte[] Fingerprint(this RunReport report) => SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(report));
+    /// <summary>
+    /// What makes two reports "the same": the canonical run they make, so the same run reported with another offset or
+    /// a digit past the microsecond is the same report.
+    /// </summary>
+    public static byte[] Fingerprint(this RunCompleted run) => SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(run));
 }

@@ -31,10 +31,9 @@ public static class RunReportValidator
         {
             Add("connector", "connector is required.");
         }
-        else if (!RunnerOptionsValidator.ConnectorName().IsMatch(report.Connector))
+        else if (!RunDefinition.IsConnectorName(report.Connector))
         {
-            Add("connector", "connector must match ^[a-z0-9_][a-z0-9_.-]{0,99}$: lower-case letters, digits, '_', '-' and '.', "
-                + "starting with a letter, digit or '_', at most 100 characters (it is used in URLs).");
+            Add("connector", $"connector must be {RunDefinition.ConnectorNameRule}, the whole value (it is used in URLs).");
         }
         if (report.Status is null)
         {
@@ -42,16 +41,18 @@ public static class RunReportValidator
         }
         else if (!EnumNames.TryParse<RunStatus>(report.Status, out _))
         {
-            Add("status", $"Unknown status '{Shown(report.Status)}'. Use one of: succeeded, failed.");
+            Add("status", $"Unknown status '{Shown(report.Status)}'. Use one of: {EnumNames.List<RunStatus>()}.");
         }
 
         ValidateTimes(report, now, limits, Add);
-        ValidateText(report.ErrorType, "errorType", limits.MaxErrorTypeLength, Add);
-        ValidateText(report.ErrorMessage, "errorMessage", limits.MaxErrorMessageLength, Add);
+        ValidateText(report.ErrorType, "errorType", RunDefinition.MaxErrorTypeLength, Add);
+        ValidateText(report.ErrorMessage, "errorMessage", RunDefinition.MaxErrorMessageLength, Add);
 
-        if (report.ExpectedInterval is { } interval && (interval <= TimeSpan.Zero || interval > limits.MaxExpectedInterval))
+        // Judged as stored (to the microsecond): a tick-long interval would be stored as zero.
+        if (report.ExpectedInterval is { } interval
+            && (RunDefinition.Interval(interval) is var stored && (stored < RunDefinition.MinExpectedInterval || stored > RunDefinition.MaxExpectedInterval)))
         {
-            Add("expectedInterval", $"expectedInterval must be positive and at most {limits.MaxExpectedInterval} (e.g. \"00:15:00\").");
+            Add("expectedInterval", $"expectedInterval must be between {RunDefinition.MinExpectedInterval} and {RunDefinition.MaxExpectedInterval.TotalDays:0} days (e.g. \"00:15:00\").");
         }
         if (report.Attempts is { } attempts)
         {
@@ -117,9 +118,9 @@ public static class RunReportValidator
     private static void ValidateAttempts(
         RunReport report, IReadOnlyList<ReportedAttempt?> attempts, ReportLimits limits, Action<string, string> add)
     {
-        if (attempts.Count > limits.MaxAttempts)
+        if (attempts.Count > RunDefinition.MaxAttempts)
         {
-            add("attempts", $"At most {limits.MaxAttempts} attempts (got {attempts.Count}).");
+            add("attempts", $"At most {RunDefinition.MaxAttempts} attempts (got {attempts.Count}).");
             return;
         }
         var duration = Duration(report);
@@ -155,30 +156,22 @@ public static class RunReportValidator
             }
             if (a.Outcome is null || !TryParseOutcome(a.Outcome, out _))
             {
-                add($"{at}.outcome", "outcome is required: succeeded, failed, rate_limited or timed_out.");
+                add($"{at}.outcome", $"outcome is required, one of: {EnumNames.List<AttemptOutcome>()}.");
             }
             if (a.HttpStatus is < 100 or > 599)
             {
                 add($"{at}.httpStatus", "httpStatus must be between 100 and 599.");
             }
-            ValidateText(a.ErrorType, $"{at}.errorType", limits.MaxErrorTypeLength, add);
-            ValidateText(a.ErrorMessage, $"{at}.errorMessage", limits.MaxErrorMessageLength, add);
+            ValidateText(a.ErrorType, $"{at}.errorType", RunDefinition.MaxErrorTypeLength, add);
+            ValidateText(a.ErrorMessage, $"{at}.errorMessage", RunDefinition.MaxErrorMessageLength, add);
         }
     }
 
     private static void ValidateText(string? text, string field, int maxLength, Action<string, string> add)
     {
-        if (text is null)
+        if (text is not null && RunDefinition.TextProblem(text, field, maxLength) is { } problem)
         {
-            return;
-        }
-        if (text.Length > maxLength)
-        {
-            add(field, $"{field} is {text.Length:N0} characters long; at most {maxLength:N0} are accepted.");
-        }
-        else if (StorableText.Problem(text) is { } problem)
-        {
-            add(field, $"{field} {problem}.");
+            add(field, problem);
         }
     }
 

@@ -57,7 +57,8 @@ public static class RunExecutor
                 : (TimeSpan.Zero, (TimeSpan?)null);
             attempts.Add(new RunAttempt(
                 number, attemptStartedAt, Elapsed(time, attemptStarted), Outcome(failure), failure.HttpStatus,
-                failure.ErrorType, failure.Message,
+                RunDefinition.Fit(failure.ErrorType, RunDefinition.MaxErrorTypeLength),
+                RunDefinition.Fit(failure.Message, RunDefinition.MaxErrorMessageLength),
                 RetryAfterHonoured: honoured,
                 BackoffApplied: retry ? delay : null));
             if (!retry)
@@ -69,7 +70,8 @@ public static class RunExecutor
 
         var last = attempts[^1];
         var sample = result is null ? null : PayloadSampler.Sample(result.Payload, environment.PayloadLimits);
-        return new RunCompleted
+        // A source's error text can be any length and any content: fitted above, so the run is one every store keeps.
+        return RunDefinition.Canonical(new RunCompleted
         {
             RunId = runId,
             Connector = connectorName,
@@ -86,8 +88,8 @@ public static class RunExecutor
             PayloadTruncated = sample?.Truncated ?? false,
             PayloadBytes = sample?.OriginalBytes ?? 0,
             PayloadTruncationReasons = sample?.Reasons ?? [],
-            ExpectedInterval = expectedInterval,
-        };
+            ExpectedInterval = expectedInterval > RunDefinition.MaxExpectedInterval ? RunDefinition.MaxExpectedInterval : expectedInterval,
+        });
     }
 
     private static AttemptOutcome Outcome(ConnectorException failure) => failure.ErrorType switch

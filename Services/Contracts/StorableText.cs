@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace ConnectorHealth.ServiceDefaults;
+namespace ConnectorHealth.Contracts;
 
 /// <summary>
 /// Text that can travel as UTF-8 and be stored in PostgreSQL: no NUL character (PostgreSQL's text types refuse it) and
@@ -34,6 +34,29 @@ public static class StorableText
             }
         }
         return null;
+    }
+
+    /// <summary>NUL and unpaired surrogates replaced by U+FFFD; other text unchanged.</summary>
+    public static string Clean(string text)
+    {
+        if (IsStorable(text))
+        {
+            return text;
+        }
+        var builder = new StringBuilder(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                builder.Append(c).Append(text[++i]);
+            }
+            else
+            {
+                builder.Append(c == '\0' || char.IsSurrogate(c) ? '\uFFFD' : c);
+            }
+        }
+        return builder.ToString();
     }
 
     /// <summary>Percent-decodes a URL component strictly: false for invalid UTF-8 (e.g. %ED%A0%80, an encoded surrogate).</summary>

@@ -1,0 +1,274 @@
+using System.Text.RegularExpressions;
+
+namespace ConnectorHealth.Contracts;
+
+/// <summary>
+/// What a run is, in one place: the names, limits, enums, time zone and precision every store keeps. The runner's
+/// door turns each report into the canonical run (<see cref="Canonical"/>) or refuses it by these rules, the runner
+/// fits what its own connectors produce to them, and every consumer checks each message against them
+/// (<see cref="Problems"/>), so a run that one stage accepts is a run every stage stores unchanged.
+/// </summary>
+public static partial class RunDefinition
+{
+    /// <summary>A connector name: lower-case letters, digits, <c>_</c>, <c>-</c> and <c>.</c>, starting with a letter,
+    /// digit or <c>_</c> (never <c>.</c> or <c>..</c>: it stands in URL paths), at most 100 characters.</summary>
+    public const int MaxConnectorLength = 100;
+
+    public const string ConnectorNameRule =
+        "lower-case letters, digits, '_', '-' and '.', starting with a letter, digit or '_', at most 100 characters";
+
+    public const int MaxErrorTypeLength = 200;
+
+    /// <summary>An error message's length in UTF-16 code units (an emoji counts two).</summary>
+    public const int MaxErrorMessageLength = 4_000;
+
+    public const int MaxAttempts = 100;
+
+    public static readonly TimeSpan MinExpectedInterval = TimeSpan.FromSeconds(1);
+
+    public static readonly TimeSpan MaxExpectedInterval = TimeSpan.FromDays(366);
+
+    /// <summary>The most digits after the decimal point a payload number may have (PostgreSQL's numeric, which jsonb
+    /// uses, keeps 16,383); the exponent counts: <c>1e-16384</c> has 16,384.</summary>
+    public const int MaxNumberScale = 16_383;
+
+    // \z, not $: in .NET "$" also matches before a final newline, which would let "good_api\n" through.
+    [GeneratedRegex(@"\A[a-z0-9_][a-z0-9_.-]{0,99}\z", RegexOptions.CultureInvariant)]
+    private static partial Regex ConnectorName();
+
+    public static bool IsConnectorName(string? name) => name is not null && ConnectorName().IsMatch(name);
+
+    /// <summary>An instant as the stores keep it: UTC, truncated to the microsecond (PostgreSQL's precision).</summary>
+    public static DateTimeOffset Time(DateTimeOffset instant)
+    {
+        var ticks = instant.UtcTicks;
+        return new DateTimeOffset(ticks - ticks % TimeSpan.TicksPerMicrosecond, TimeSpan.Zero);
+    }
+
+    /// <summary>A duration as the stores keep it: truncated to the microsecond (PostgreSQL's interval).</summary>
+    public static TimeSpan Interval(TimeSpan interval) =>
+        new(interval.Ticks - interval.Ticks % TimeSpan.TicksPerMicrosecond);
+
+    /// <summary>The run as every store keeps it: times in UTC to the microsecond. Canonical input comes back equal.</summary>
+    public static RunCompleted Canonical(RunCompleted run) => run with
+    {
+        StartedAt = Time(run.StartedAt),
+        FinishedAt = Time(run.FinishedAt),
+        ExpectedInterval = run.ExpectedInterval is { } interval ? Interval(interval) : null,
+        Attempts = run.Attempts is null
+            ? []
+            : [.. run.Attempts.Select(a => a is null ? a! : a with
+            {
+                StartedAt = Time(a.StartedAt),
+                RetryAfterHonoured = a.RetryAfterHonoured is { } retryAfter ? Interval(retryAfter) : null,
+                BackoffApplied = a.BackoffApplied is { } backoff ? Interval(backoff) : null,
+            })],
+    };
+
+    /// <summary>
+    /// What keeps a run from being stored as it is, by field (<c>attempts[1].errorMessage</c>); empty for a run every
+    /// store keeps unchanged. Checks the canonical form: call it on <see cref="Canonical"/>'s result.
+    /// </summary>
+    public static IReadOnlyList<RunProblem> Problems(RunCompleted run)
+    {
+        var problems = new List<RunProblem>();
+        void Add(string field, string message) => problems.Add(new RunProblem(field, message));
+
+        if (run.RunId == Guid.Empty)
+        {
+            Add("runId", "runId must be a non-empty UUID.");
+        }
+        if (!IsConnectorName(run.Connector))
+        {
+            Add("connector", $"connector must be {ConnectorNameRule} (^[a-z0-9_][a-z0-9_.-]{{0,99}}$, the whole value).");
+        }
+        if (!Enum.IsDefined(run.Source))
+        {
+            Add("source", $"source must be one of: {EnumNames.List<RunSource>()}.");
+        }
+        if (!Enum.IsDefined(run.Status))
+        {
+            Add("status", $"status must be one of: {EnumNames.List<RunStatus>()}.");
+        }
+        if (run.FinishedAt < run.StartedAt)
+        {
+            Add("finishedAt", "finishedAt is before startedAt.");
+        }
+        if (!IsDuration(run.LatencyMs))
+        {
+            Add("latencyMs", "latencyMs must be a finite, non-negative number of milliseconds.");
+        }
+        Text(run.ErrorType, "errorType", MaxErrorTypeLength, Add);
+        Text(run.ErrorMessage, "errorMessage", MaxErrorMessageLength, Add);
+        if (run.PayloadBytes < 0)
+        {
+            Add("payloadBytes", "payloadBytes must not be negative.");
+        }
+        if (run.ExpectedInterval is { } interval && (interval < MinExpectedInterval || interval > MaxExpectedInterval))
+        {
+            Add("expectedInterval", $"expectedInterval must be between {MinExpectedInterval} and {MaxExpectedInterval.TotalDays:0} days.");
+        }
+        Attempts(run.Attempts, Add);
+        return problems;
+    }
+
+    private static void Attempts(IReadOnlyList<RunAttempt>? attempts, Action<string, string> add)
+    {
+        if (attempts is null)
+        {
+            add("attempts", "attempts must be a list (it may be empty).");
+            return;
+        }
+        if (attempts.Count > MaxAttempts)
+        {
+            add("attempts", $"At most {MaxAttempts} attempts (got {attempts.Count}).");
+            return;
+        }
+        for (var i = 0; i < attempts.Count; i++)
+        {
+            var at = $"attempts[{i}]";
+            if (attempts[i] is not { } a)
+            {
+                add(at, "An attempt is required, not null.");
+                continue;
+            }
+            if (a.Number != i + 1)
+            {
+                add($"{at}.number", $"Attempts are numbered 1, 2, 3, … in order: expected {i + 1}.");
+            }
+            if (!IsDuration(a.DurationMs))
+            {
+                add($"{at}.durationMs", "durationMs must be a finite, non-negative number of milliseconds.");
+            }
+            if (!Enum.IsDefined(a.Outcome))
+            {
+                add($"{at}.outcome", $"outcome must be one of: {EnumNames.List<AttemptOutcome>()}.");
+            }
+            if (a.HttpStatus is < 100 or > 599)
+            {
+                add($"{at}.httpStatus", "httpStatus must be between 100 and 599.");
+            }
+            if (a.RetryAfterHonoured is { Ticks: < 0 } || a.BackoffApplied is { Ticks: < 0 })
+            {
+                add(at, "retryAfterHonoured and backoffApplied must not be negative.");
+            }
+            Text(a.ErrorType, $"{at}.errorType", MaxErrorTypeLength, add);
+            Text(a.ErrorMessage, $"{at}.errorMessage", MaxErrorMessageLength, add);
+        }
+    }
+
+    /// <summary>What keeps <paramref name="text"/> from being one of a run's texts, or null.</summary>
+    public static string? TextProblem(string text, string field, int maxLength) =>
+        text.Length > maxLength
+            ? $"{field} is {text.Length:N0} characters long; at most {maxLength:N0} are accepted."
+            : StorableText.Problem(text) is { } problem ? $"{field} {problem}." : null;
+
+    private static void Text(string? text, string field, int maxLength, Action<string, string> add)
+    {
+        if (text is not null && TextProblem(text, field, maxLength) is { } problem)
+        {
+            add(field, problem);
+        }
+    }
+
+    /// <summary>
+    /// Text the runner itself produced (an exception's message, a source's error body) cut to <paramref name="maxLength"/>
+    /// without splitting a surrogate pair, and made storable (NUL and lone surrogates become U+FFFD). Reports are never
+    /// cut: they are refused.
+    /// </summary>
+    public static string? Fit(string? text, int maxLength)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+        if (text.Length > maxLength)
+        {
+            var end = maxLength;
+            if (end > 0 && char.IsHighSurrogate(text[end - 1]))
+            {
+                end--;
+            }
+            text = text[..end];
+        }
+        return StorableText.IsStorable(text) ? text : StorableText.Clean(text);
+    }
+
+    private static bool IsDuration(double value) => double.IsFinite(value) && value >= 0;
+
+    /// <summary>
+    /// Whether a JSON number's text can be stored in jsonb: finite as a 64-bit float (what schema inference reads) and at
+    /// most <see cref="MaxNumberScale"/> digits after the decimal point once its exponent is applied.
+    /// </summary>
+    public static bool IsStorableNumber(ReadOnlySpan<byte> number)
+    {
+        var i = 0;
+        if (i < number.Length && number[i] == (byte)'-')
+        {
+            i++;
+        }
+        while (i < number.Length && IsDigit(number[i]))
+        {
+            i++;
+        }
+        long fraction = 0;
+        if (i < number.Length && number[i] == (byte)'.')
+        {
+            i++;
+            while (i < number.Length && IsDigit(number[i]))
+            {
+                fraction++;
+                i++;
+            }
+        }
+        long exponent = 0;
+        if (i < number.Length && (number[i] | 0x20) == (byte)'e')
+        {
+            i++;
+            var negative = i < number.Length && number[i] == (byte)'-';
+            if (i < number.Length && number[i] is (byte)'-' or (byte)'+')
+            {
+                i++;
+            }
+            while (i < number.Length && IsDigit(number[i]))
+            {
+                // Saturate: any exponent past a billion is out of range either way.
+                exponent = Math.Min(exponent * 10 + (number[i] - '0'), 1_000_000_000);
+                i++;
+            }
+            exponent = negative ? -exponent : exponent;
+        }
+        if (fraction - exponent > MaxNumberScale)
+        {
+            return false;
+        }
+        return double.TryParse(number, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value)
+            && double.IsFinite(value);
+
+        static bool IsDigit(byte b) => b is >= (byte)'0' and <= (byte)'9';
+    }
+}
+
+/// <summary>One way a run breaks <see cref="RunDefinition"/>: the field (as the API names it) and what is wrong.</summary>
+public sealed record RunProblem(string Field, string Message)
+{
+    public override string ToString() => $"{Field}: {Message}";
+}
+
+/// <summary>
+/// A message whose run breaks <see cref="RunDefinition"/>: a property of the message itself, so it is set aside with
+/// this reason (and can be re-driven once fixed) instead of being retried or stored altered.
+/// </summary>
+public sealed class InvalidRunException(Guid runId, IReadOnlyList<RunProblem> problems)
+    : Exception($"Run {runId} cannot be stored as it is: {string.Join("; ", problems)}")
+{
+    public IReadOnlyList<RunProblem> Problems { get; } = problems;
+
+    /// <summary>The canonical form of <paramref name="run"/>, or throws when no store could keep it unchanged.</summary>
+    public static RunCompleted ThrowIfInvalid(RunCompleted run)
+    {
+        var canonical = RunDefinition.Canonical(run);
+        var problems = RunDefinition.Problems(canonical);
+        return problems.Count == 0 ? canonical : throw new InvalidRunException(run.RunId, problems);
+    }
+}
