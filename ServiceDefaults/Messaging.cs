@@ -38,6 +38,7 @@ public static class MessagingExtensions
             });
         });
         builder.AddPipelineState(serviceName, broker);
+        builder.Services.AddSingleton<BatchIsolation>();
 
         return builder;
     }

@@ -27,7 +27,7 @@ public static class TransientFailures
             }
             // RabbitMQ and MassTransit transport failures, named rather than referenced so this stays dependency-free.
             if (e.GetType().Name is "BrokerUnreachableException" or "AlreadyClosedException" or "RabbitMqConnectionException"
-                or "ConnectionException" or "TransportUnavailableException")
+                or "ConnectionException" or "TransportUnavailableException" or "BrokerUnavailableException")
             {
                 return true;
             }

@@ -167,6 +167,42 @@ public sealed partial class RabbitMqBrokerAdmin : IAsyncDisposable
         return ok ? moved : null;
     }
 
+    /// <summary>
+    /// Puts one delivered message into <paramref name="errorQueue"/> as it arrived (same body and properties) with
+    /// MassTransit's fault headers added, confirmed by the broker: the listing and re-drive of dead letters treat it like
+    /// any message MassTransit faulted. The queue is declared as MassTransit declares it when it does not exist yet.
+    /// </summary>
+    /// <exception cref="BrokerUnavailableException">The broker did not take it: the caller must not settle the delivery.</exception>
+    public async Task SetAsideAsync(
+        string errorQueue, IReadOnlyBasicProperties? original, IEnumerable<KeyValuePair<string, object?>> originalHeaders,
+        ReadOnlyMemory<byte> body, IReadOnlyDictionary<string, string> faultHeaders, CancellationToken cancellationToken)
+    {
+        var (ok, _) = await WithChannelAsync(true, async channel =>
+        {
+            await channel.QueueDeclareAsync(errorQueue, durable: true, exclusive: false, autoDelete: false, cancellationToken: cancellationToken);
+            var headers = new Dictionary<string, object?>(StringComparer.Ordinal);
+            foreach (var (name, value) in original?.Headers ?? originalHeaders)
+            {
+                if (!IsFaultHeader(name))
+                {
+                    headers[name] = value;
+                }
+            }
+            foreach (var (name, value) in faultHeaders)
+            {
+                headers[name] = value;
+            }
+            var properties = original is null ? new BasicProperties { Persistent = true } : new BasicProperties(original);
+            properties.Headers = headers;
+            await channel.BasicPublishAsync("", errorQueue, mandatory: true, properties, body, cancellationToken);
+            return true;
+        }, cancellationToken);
+        if (!ok)
+        {
+            throw new BrokerUnavailableException($"The broker did not take a message set aside for {errorQueue}.");
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_connection is not null)

@@ -28,7 +28,9 @@ public sealed partial class AlertEngine(
     /// <summary>Records a batch of runs and evaluates the rules of their connectors.</summary>
     public async Task<AlertChanges> ProcessRunsAsync(IReadOnlyList<RunCompleted> runs, CancellationToken cancellationToken)
     {
-        var distinct = runs.DistinctBy(r => r.RunId).Where(r => !string.IsNullOrWhiteSpace(r.Connector)).ToList();
+        // A run that breaks the run definition throws before any write (set aside by the consumer, never stored altered);
+        // the rest are kept as every store keeps them: UTC to the microsecond.
+        var distinct = runs.DistinctBy(r => r.RunId).Select(InvalidRunException.ThrowIfInvalid).ToList();
         if (distinct.Count == 0)
         {
             return AlertChanges.None;

@@ -33,8 +33,6 @@ public sealed partial class DriftProcessor(
     TimeProvider time,
     ILogger<DriftProcessor> logger)
 {
-    private const int MaxConnectorLength = 200;
-
     private static readonly Counter<long> Runs = Telemetry.Meter.CreateCounter<long>(
         "connectorhealth.drift.runs", description: "Runs taken in by the drift service (tag: outcome)");
     private static readonly Counter<long> Events = Telemetry.Meter.CreateCounter<long>(
@@ -111,19 +109,16 @@ public sealed partial class DriftProcessor(
         duplicates = 0;
         var seen = new HashSet<Guid>();
         var observed = new List<ObservedRun>(runs.Count);
-        foreach (var run in runs)
+        foreach (var received in runs)
         {
-            if (!seen.Add(run.RunId))
+            if (!seen.Add(received.RunId))
             {
                 duplicates++;
                 continue;
             }
-            if (string.IsNullOrWhiteSpace(run.Connector) || run.Connector.Length > MaxConnectorLength || !StorableText.IsStorable(run.Connector))
-            {
-                rejected++;
-                LogRejected(logger, run.RunId);
-                continue;
-            }
+            // A run that breaks the run definition throws before any write: set aside with its reason, never stored
+            // altered (a time with an offset is the same instant, kept in UTC to the microsecond like every store).
+            var run = InvalidRunException.ThrowIfInvalid(received);
             var schema = run.Payload is { ValueKind: not (JsonValueKind.Undefined or JsonValueKind.Null) } payload
                 ? inferrer.Infer(payload, run.PayloadTruncated)
                 : null;
@@ -718,9 +713,6 @@ public sealed partial class DriftProcessor(
         }
         LogBatch(logger, result.Versioned, result.WithoutPayload, result.Quarantined, result.Duplicates, result.ToPublish.Count);
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} has no usable connector name; it is not recorded")]
-    private static partial void LogRejected(ILogger logger, Guid runId);
 
     [LoggerMessage(Level = LogLevel.Debug,
         Message = "Drift batch: {Versioned} versioned, {WithoutPayload} without payload, {Quarantined} quarantined, {Duplicates} duplicates, {Published} events to publish")]

@@ -1,6 +1,7 @@
 using ConnectorHealth.Contracts;
 using ConnectorHealth.Drift.History;
 using ConnectorHealth.Drift.Publishing;
+using ConnectorHealth.ServiceDefaults;
 using MassTransit;
 
 namespace ConnectorHealth.Drift.Ingest;
@@ -10,18 +11,16 @@ namespace ConnectorHealth.Drift.Ingest;
 /// committed. A run delivered again changes nothing; an event whose publication fails here is published by
 /// <see cref="DriftEventPublisher"/>.
 /// </summary>
-public sealed class RunCompletedConsumer(DriftProcessor processor, DriftEventPublisher publisher) : IConsumer<Batch<RunCompleted>>
+/// <remarks>A run that fails for its own content (it breaks the run definition, or the database refuses it) is set aside
+/// alone in the error queue; its batch-mates are recorded.</remarks>
+public sealed class RunCompletedConsumer(DriftProcessor processor, DriftEventPublisher publisher, BatchIsolation isolation)
+    : IConsumer<Batch<RunCompleted>>
 {
-    public async Task Consume(ConsumeContext<Batch<RunCompleted>> context)
+    public Task Consume(ConsumeContext<Batch<RunCompleted>> context) => isolation.ConsumeAsync(context, async messages =>
     {
-        var runs = new RunCompleted[context.Message.Length];
-        for (var i = 0; i < runs.Length; i++)
-        {
-            runs[i] = context.Message[i].Message;
-        }
-        var result = await processor.ProcessAsync(runs, context.CancellationToken);
+        var result = await processor.ProcessAsync([.. messages.Select(m => m.Message)], context.CancellationToken);
         await publisher.PublishAsync(context, result.ToPublish, context.CancellationToken);
-    }
+    });
 }
 
 /// <summary>Batches of up to 100 runs, or whatever arrived within 50 ms of the first.</summary>

@@ -2,11 +2,10 @@ using ConnectorHealth.Contracts;
 
 namespace ConnectorHealth.Metrics.Ingest;
 
-// Which received runs are stored: the checks a run must pass before it reaches the database.
+// Which received runs this service keeps: within retention and not from a broken clock. What a run is (names, limits,
+// enums) is RunDefinition's, checked by the writer.
 internal static class RunAdmission
 {
-    private const int MaxConnectorLength = 200;
-
     // The start of the oldest UTC month that retention keeps at now.
     public static DateTimeOffset RetentionHorizon(DateTimeOffset now, TimeSpan retention)
     {
@@ -17,14 +16,6 @@ internal static class RunAdmission
     // Why a run cannot be stored (a metric tag), or null when it can.
     public static string? RejectionReason(RunCompleted run, DateTimeOffset horizon, DateTimeOffset latest)
     {
-        if (string.IsNullOrWhiteSpace(run.Connector) || run.Connector.Length > MaxConnectorLength)
-        {
-            return "invalid-connector";
-        }
-        if (!Enum.IsDefined(run.Status) || !Enum.IsDefined(run.Source))
-        {
-            return "invalid-status-or-source";
-        }
         if (run.StartedAt < horizon)
         {
             return "older-than-retention";

@@ -1,26 +1,28 @@
 using System.Diagnostics;
 using ConnectorHealth.Contracts;
+using ConnectorHealth.ServiceDefaults;
 using MassTransit;
 
 namespace ConnectorHealth.Metrics.Ingest;
 
 // Stores runs in batches, so ingest keeps up with bursts: one transaction per batch. Each run counts once: a
-// redelivered or duplicated message finds its RunId in the ledger and changes nothing.
-public sealed class RunCompletedConsumer(RunWriter writer) : IConsumer<Batch<RunCompleted>>
+// redelivered or duplicated message finds its RunId in the ledger and changes nothing. A run that breaks the run
+// definition, or that the database refuses, is set aside alone; its batch-mates are stored.
+public sealed class RunCompletedConsumer(RunWriter writer, BatchIsolation isolation) : IConsumer<Batch<RunCompleted>>
 {
     // MassTransit carries the publisher's span as a W3C traceparent in this header; a batch runs under one activity
     // (the last message's), so each run's trace is read from its own message.
     private const string ActivityIdHeader = "MT-Activity-Id";
 
-    public async Task Consume(ConsumeContext<Batch<RunCompleted>> context)
+    public Task Consume(ConsumeContext<Batch<RunCompleted>> context) => isolation.ConsumeAsync(context, async messages =>
     {
-        var runs = new List<IncomingRun>(context.Message.Length);
-        foreach (var message in context.Message)
+        var runs = new List<IncomingRun>(messages.Count);
+        foreach (var message in messages)
         {
-            runs.Add(new IncomingRun(message.Message, TraceIdOf(message, context.Message.Length)));
+            runs.Add(new IncomingRun(message.Message, TraceIdOf(message, messages.Count)));
         }
         await writer.StoreAsync(runs, context.CancellationToken);
-    }
+    });
 
     private static string? TraceIdOf(ConsumeContext<RunCompleted> message, int batchLength)
     {

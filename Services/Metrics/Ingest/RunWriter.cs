@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using ConnectorHealth.Contracts;
 using ConnectorHealth.Metrics.Rollups;
 using ConnectorHealth.ServiceDefaults;
 using Microsoft.Extensions.Options;
@@ -45,7 +46,8 @@ public sealed partial class RunWriter(
                 LogRejected(logger, run.RunId, run.Connector, run.StartedAt, reason);
                 continue;
             }
-            rows.Add(RunRow.From(run, traceId));
+            // A run that breaks the run definition throws here, before any write: set aside, never stored altered.
+            rows.Add(RunRow.From(InvalidRunException.ThrowIfInvalid(run), traceId));
         }
 
         var stored = 0;

@@ -5,6 +5,7 @@ using ConnectorHealth.Metrics;
 using ConnectorHealth.Metrics.Ingest;
 using ConnectorHealth.Metrics.Queries;
 using ConnectorHealth.Metrics.Rollups;
+using ConnectorHealth.ServiceDefaults;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -30,6 +31,9 @@ public sealed class RunCompletedConsumerTests(PostgresServer postgres)
         ActivitySource.AddActivityListener(listener);
         await using var provider = new ServiceCollection()
             .AddSingleton(db.Writer)
+            .AddLogging()
+            .AddSingleton(TimeProvider.System)
+            .AddSingleton<BatchIsolation>()
             .AddMassTransitTestHarness(bus => bus.AddConsumer<RunCompletedConsumer, RunCompletedConsumerDefinition>())
             .BuildServiceProvider(true);
         var harness = provider.GetRequiredService<ITestHarness>();

@@ -24,7 +24,8 @@ public sealed class RunsApiTests(PostgresServer postgres)
         // Many runs share their start time with another, so the run id must break ties.
         for (var i = 0; i < runs.Count; i += 3)
         {
-            runs[i] = runs[i] with { StartedAt = runs[(i + 7) % runs.Count].StartedAt };
+            var shared = runs[(i + 7) % runs.Count].StartedAt;
+            runs[i] = runs[i] with { StartedAt = shared, FinishedAt = shared + (runs[i].FinishedAt - runs[i].StartedAt) };
         }
         foreach (var batch in generator.Batches(generator.Shuffle(runs), 500))
         {
@@ -80,7 +81,7 @@ public sealed class RunsApiTests(PostgresServer postgres)
         Assert.Equal("0af7651916cd43dd8448eb211c80319c", detail.GetProperty("traceId").GetString());
         Assert.Equal(2, detail.GetProperty("attempts").GetArrayLength());
         Assert.Equal(429, detail.GetProperty("attempts")[0].GetProperty("httpStatus").GetInt32());
-        Assert.Equal("ratelimited", detail.GetProperty("attempts")[0].GetProperty("outcome").GetString());
+        Assert.Equal("rate_limited", detail.GetProperty("attempts")[0].GetProperty("outcome").GetString());
         var item = page.GetProperty("items")[0];
         foreach (var property in new[] { "runId", "connector", "status", "source", "traceId", "startedAt", "latencyMs", "attempts" })
         {
