@@ -21,7 +21,7 @@ public static class PipelineExtensions
 
     /// <summary>
     /// Registers the pipeline's own state for a service: the broker admin (its own connection from
-    /// <paramref name="broker"/>), one dead-letter store per receive endpoint's error queue, the last-consumed observer,
+    /// <paramref name="broker"/>), one dead-letter store per receive endpoint's error queue, the last-consumed and in-flight observers,
     /// the background sampler, the health checks (stalled consumers, growing dead-letter stores, stuck publish backlog;
     /// tag "ready") and what <c>MapSystemApi</c> serves. Options: section <c>Pipeline</c> (<see cref="PipelineOptions"/>).
     /// </summary>
@@ -40,11 +40,14 @@ public static class PipelineExtensions
         services.AddSingleton<SystemStateReader>();
         services.AddSingleton<LastConsumedObserver>();
         services.AddReceiveObserver(sp => sp.GetRequiredService<LastConsumedObserver>());
+        services.AddSingleton<InFlightDeliveries>();
+        services.AddReceiveObserver(sp => sp.GetRequiredService<InFlightDeliveries>());
         services.AddHostedService<PipelineSampler>();
         services.AddHealthChecks()
             .AddCheck<ConsumersHealthCheck>(ConsumersHealthCheck.Name, tags: ["ready"])
             .AddCheck<DeadLetterGrowthHealthCheck>(DeadLetterGrowthHealthCheck.Name, tags: ["ready"])
-            .AddCheck<PublishBacklogHealthCheck>(PublishBacklogHealthCheck.Name, tags: ["ready"]);
+            .AddCheck<PublishBacklogHealthCheck>(PublishBacklogHealthCheck.Name, tags: ["ready"])
+            .AddCheck<InFlightHealthCheck>(InFlightHealthCheck.Name, tags: ["ready"]);
         return builder;
     }
 }

@@ -22,6 +22,12 @@ public sealed class PipelineOptions
     /// <summary>The oldest message of a publish backlog waited longer than this: publishing is stuck.</summary>
     public TimeSpan PublishStuckAfter { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// A message was delivered to a consumer and not acknowledged for this long: the consumer is stuck on it (or on its
+    /// batch). Such messages are not waiting in the queue, so only this shows them.
+    /// </summary>
+    public TimeSpan InFlightStuckAfter { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>How often queue depths and dead-letter counts are sampled in the background.</summary>
     public TimeSpan SampleInterval { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -33,6 +39,7 @@ public sealed class PipelineOptions
             (nameof(NoConsumerAfter), options.NoConsumerAfter),
             (nameof(ErrorGrowthWindow), options.ErrorGrowthWindow),
             (nameof(PublishStuckAfter), options.PublishStuckAfter),
+            (nameof(InFlightStuckAfter), options.InFlightStuckAfter),
             (nameof(SampleInterval), options.SampleInterval),
         }.Where(o => o.Item2 <= TimeSpan.Zero).Select(o => $"{Section}:{o.Item1} must be a positive time span (e.g. 00:01:00).");
         return string.Join(" ", invalid) is { Length: > 0 } message ? message : null;

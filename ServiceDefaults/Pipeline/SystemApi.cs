@@ -23,7 +23,7 @@ public static class SystemApi
     {
         var api = app.MapGroup($"/api/system/{serviceName}").WithTags("System");
         api.MapGet("/", GetState).WithName($"{serviceName}-system-state")
-            .WithSummary("The service's pipeline: status with reasons, queues (depth, consumers, lag), dead-letter stores, publish backlog")
+            .WithSummary("The service's pipeline: status with reasons, queues (waiting, in flight and the oldest in flight's age, consumers, lag), dead-letter stores, publish backlog")
             .WithDescription("Null numbers are unknown: the broker or a store cannot be reached.");
         api.MapGet("/dead-letters", ListDeadLetters).WithName($"{serviceName}-dead-letters")
             .WithSummary("Dead letters of every store of the service, newest failure first, without removing them")

@@ -14,7 +14,13 @@ public sealed record ServiceState(
     IReadOnlyList<DeadLetterStoreState> DeadLetters,
     PublishBacklogState? PublishBacklog);
 
-public sealed record QueueState(string Name, long? Messages, long? Consumers, DateTimeOffset? LastConsumedAt, double? LagSeconds);
+/// <summary>
+/// A consumer queue: <see cref="Messages"/> wait in the broker (ready, not yet delivered); <see cref="InFlight"/> were
+/// delivered to this replica and are not yet acknowledged, the oldest for <see cref="OldestInFlightSeconds"/>.
+/// </summary>
+public sealed record QueueState(
+    string Name, long? Messages, long? Consumers, DateTimeOffset? LastConsumedAt, double? LagSeconds, long InFlight = 0,
+    double? OldestInFlightSeconds = null);
 
 public sealed record DeadLetterStoreState(string Name, long? Count);
 
@@ -34,6 +40,7 @@ public sealed class SystemStateReader(
     DeadLetterStores stores,
     RabbitMqBrokerAdmin broker,
     PipelineMonitor monitor,
+    InFlightDeliveries inFlight,
     HealthCheckService health,
     IEnumerable<IPublishBacklogSource> backlogs)
 {
@@ -50,8 +57,10 @@ public sealed class SystemStateReader(
         {
             var depth = await broker.GetQueueDepthAsync(queue, cancellationToken);
             var lag = depth is null ? null : depth.Messages > 0 ? monitor.Lag(queue) : TimeSpan.Zero;
+            var held = inFlight.Of(queue);
             queues.Add(new QueueState(
-                queue, depth?.Messages, depth?.Consumers, endpoints.LastConsumedAt(queue), lag is { } l ? Math.Round(l.TotalSeconds, 1) : null));
+                queue, depth?.Messages, depth?.Consumers, endpoints.LastConsumedAt(queue), lag is { } l ? Math.Round(l.TotalSeconds, 1) : null,
+                held.Count, held.OldestAge is { } age ? Math.Round(age.TotalSeconds, 1) : null));
         }
 
         var deadLetters = new List<DeadLetterStoreState>();

@@ -23,7 +23,7 @@ internal static class ApplicationServices
         services.TryAddSingleton(TimeProvider.System);
         services.ConfigureHttpJsonOptions(json => DriftJson.Configure(json.SerializerOptions));
         services.AddSingleton(provider => new SchemaInferrer(provider.GetRequiredService<IOptions<DriftOptions>>().Value.Inference));
-        services.AddSingleton<ContractRules>();
+        services.AddSingleton(provider => new ContractRules(provider.GetRequiredService<IOptions<DriftOptions>>().Value.ContractCheckBudget));
         services.AddSingleton<VersionFieldsCache>();
         services.AddSingleton<DriftProcessor>();
         services.AddSingleton<DriftStore>();

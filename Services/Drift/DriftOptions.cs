@@ -30,6 +30,11 @@ public sealed class DriftOptions
     // The largest contract document accepted (UTF-8 bytes).
     [Range(64, 1_048_576)]
     public int MaxContractBytes { get; set; } = 65_536;
+
+    // How long checking one payload against its connector's contract may take; a payload whose check runs out of it is
+    // flagged as a violation ("could not be checked within ..."), so one contract cannot hold up the others.
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan ContractCheckBudget { get; set; } = DataContracts.ContractRules.DefaultBudget;
 }
 
 [OptionsValidator]

@@ -76,7 +76,7 @@ public static class ContractsApi
         {
             errors["schema"] = [$"schema must be at most {options.Value.MaxContractBytes} bytes."];
         }
-        else if (!ContractRules.TryCompile(schema, out _, out var error))
+        else if (!ContractRules.TryCompile(schema, options.Value.ContractCheckBudget, out _, out var error))
         {
             errors["schema"] = [error!];
         }

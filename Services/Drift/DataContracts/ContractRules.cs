@@ -6,16 +6,30 @@ namespace ConnectorHealth.Drift.DataContracts;
 
 /// <summary>
 /// A connector's contract compiled once (per connector and contract revision) and checked against payloads with
-/// JSON Schema. A violation reads "path: message", the path being the payload's JSON Pointer.
+/// JSON Schema. A violation reads "path: message", the path being the payload's JSON Pointer. Each check has a time
+/// budget (<see cref="CheckBudget"/>): a payload whose check runs out of it is flagged, never an error.
 /// </summary>
-public sealed class ContractRules
+public sealed class ContractRules(TimeSpan budget)
 {
+    /// <summary>The time budget of one payload's check unless configured (Drift:ContractCheckBudget).</summary>
+    public static readonly TimeSpan DefaultBudget = TimeSpan.FromSeconds(1);
+
     private const int MaxViolations = 20;
     private static readonly EvaluationOptions Evaluation = new() { OutputFormat = OutputFormat.List };
     private readonly ConcurrentDictionary<(string Connector, DateTimeOffset Revision), (JsonSchema? Schema, string? Error)> _compiled = new();
+    private readonly CheckBudget _budget = CheckBudget.Of(budget);
+
+    public ContractRules()
+        : this(DefaultBudget)
+    {
+    }
 
     /// <summary>Compiles a contract document, or says why it is not a usable JSON Schema.</summary>
-    public static bool TryCompile(JsonElement document, out JsonSchema? schema, out string? error)
+    public static bool TryCompile(JsonElement document, out JsonSchema? schema, out string? error) =>
+        TryCompile(document, DefaultBudget, out schema, out error);
+
+    /// <summary>Compiles a contract document with the given check budget, or says why it is not a usable JSON Schema.</summary>
+    public static bool TryCompile(JsonElement document, TimeSpan budget, out JsonSchema? schema, out string? error)
     {
         schema = null;
         error = null;
@@ -24,15 +38,32 @@ public sealed class ContractRules
             error = "The contract schema must be a JSON Schema object.";
             return false;
         }
+        // Before the library sees it: a cycle would overflow the stack, and deep nesting would come close.
+        if (ContractGraph.Problem(document) is { } problem)
+        {
+            error = problem;
+            return false;
+        }
+        var checkBudget = CheckBudget.Of(budget);
         try
         {
             // A registry of its own: contracts are independent documents, and $id values may repeat across connectors.
-            var built = JsonSchema.Build(document, new BuildOptions { SchemaRegistry = new SchemaRegistry() });
+            var built = JsonSchema.Build(CheckBudget.Instrument(document), new BuildOptions
+            {
+                SchemaRegistry = new SchemaRegistry(),
+                DialectRegistry = checkBudget.Dialects,
+                Dialect = checkBudget.Default,
+            });
             // Evaluating once against null resolves the top-level references now, so most dangling ones are refused
             // here; one deeper down is met only by payloads that reach it (see Check).
-            built.Evaluate(JsonDocument.Parse("null").RootElement, Evaluation);
+            checkBudget.Evaluate(built, JsonDocument.Parse("null").RootElement, Evaluation);
             schema = built;
             return true;
+        }
+        catch (CheckBudgetExceededException)
+        {
+            error = $"The contract schema cannot be checked within {checkBudget.Text} even against null.";
+            return false;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -47,19 +78,29 @@ public sealed class ContractRules
     public IReadOnlyList<string> Check(string connector, DateTimeOffset revision, JsonElement contract, JsonElement payload)
     {
         var (schema, error) = _compiled.GetOrAdd((connector, revision), key =>
-            TryCompile(contract, out var compiled, out var reason) ? (compiled, null) : (null, reason));
+            TryCompile(contract, _budget.Budget, out var compiled, out var reason) ? (compiled, null) : (null, reason));
         if (_compiled.Count > 10_000)
         {
             _compiled.Clear();
         }
         if (schema is null)
         {
+            // Also a contract stored before such schemas were refused (e.g. one that refers to itself): the payload is
+            // flagged, the consumer carries on.
             return [$"/: {error}"];
         }
         EvaluationResults results;
         try
         {
-            results = schema.Evaluate(payload, Evaluation);
+            results = _budget.Evaluate(schema, payload, Evaluation);
+        }
+        catch (CheckBudgetExceededException)
+        {
+            return [$"/: the payload could not be checked within {_budget.Text} (the contract's time budget per payload); it is treated as a violation"];
+        }
+        catch (InsufficientExecutionStackException)
+        {
+            return ["/: the payload could not be checked: the contract nests too deeply for it; it is treated as a violation"];
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

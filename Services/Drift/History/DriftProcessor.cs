@@ -65,42 +65,54 @@ public sealed partial class DriftProcessor(
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
-        await using (var find = new NpgsqlCommand(
-            "SELECT connector, run::text, status FROM drift.quarantine WHERE quarantine_id = $1", connection, transaction))
+        // The connector's lock first (the order every batch takes), then the row, locked, read again: of concurrent
+        // replays of one run, the first releases it and the others, waiting on the lock, then find it released.
+        string connector;
+        await using (var find = new NpgsqlCommand("SELECT connector FROM drift.quarantine WHERE quarantine_id = $1", connection, transaction))
         {
             find.Parameters.AddWithValue(quarantineId);
-            await using var reader = await find.ExecuteReaderAsync(cancellationToken);
+            if (await find.ExecuteScalarAsync(cancellationToken) is not string found)
+            {
+                return ReplayResult.NotFound;
+            }
+            connector = found;
+        }
+        await LockAsync(connection, transaction, [connector], cancellationToken);
+
+        RunCompleted run;
+        await using (var held = new NpgsqlCommand(
+            "SELECT run::text, status FROM drift.quarantine WHERE quarantine_id = $1 FOR UPDATE", connection, transaction))
+        {
+            held.Parameters.AddWithValue(quarantineId);
+            await using var reader = await held.ExecuteReaderAsync(cancellationToken);
             if (!await reader.ReadAsync(cancellationToken))
             {
                 return ReplayResult.NotFound;
             }
-            if (reader.GetString(2) != "held")
+            if (reader.GetString(1) != "held")
             {
                 return ReplayResult.AlreadyReleased;
             }
-            var connector = reader.GetString(0);
-            var run = JsonSerializer.Deserialize<RunCompleted>(reader.GetString(1), DriftJson.Options)!;
-            await reader.DisposeAsync();
-
-            await LockAsync(connection, transaction, [connector], cancellationToken);
-            await using (var forget = new NpgsqlCommand("DELETE FROM drift.runs WHERE run_id = $1", connection, transaction))
-            {
-                forget.Parameters.AddWithValue(run.RunId);
-                await forget.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            var observed = Observe([run], out _, out _);
-            var result = await ProcessAsync(connection, transaction, observed, quarantineId, cancellationToken);
-            if (result.Quarantined > 0)
-            {
-                // Still breaks the contract: nothing changes.
-                await transaction.RollbackAsync(cancellationToken);
-                return new ReplayResult(ReplayStatus.StillViolates, result.Violations, null, []);
-            }
-            await transaction.CommitAsync(cancellationToken);
-            Record(result);
-            return new ReplayResult(ReplayStatus.Released, [], result.ReleasedVersion, result.ToPublish);
+            run = JsonSerializer.Deserialize<RunCompleted>(reader.GetString(0), DriftJson.Options)!;
         }
+
+        await using (var forget = new NpgsqlCommand("DELETE FROM drift.runs WHERE run_id = $1", connection, transaction))
+        {
+            forget.Parameters.AddWithValue(run.RunId);
+            await forget.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var observed = Observe([run], out _, out _);
+        var result = await ProcessAsync(connection, transaction, observed, quarantineId, cancellationToken);
+        if (result.Quarantined > 0)
+        {
+            // Still breaks the contract: nothing changes.
+            await transaction.RollbackAsync(cancellationToken);
+            return new ReplayResult(ReplayStatus.StillViolates, result.Violations, null, []);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        Record(result);
+        return new ReplayResult(ReplayStatus.Released, [], result.ReleasedVersion, result.ToPublish);
     }
 
     private List<ObservedRun> Observe(IReadOnlyList<RunCompleted> runs, out int rejected, out int duplicates)

@@ -257,23 +257,43 @@ public sealed class DriftStore(NpgsqlDataSource dataSource, IOptions<DriftOption
         return new Contract(connector, policy, JsonDocument.Parse(reader.GetString(1)).RootElement, reader.GetFieldValue<DateTimeOffset>(2));
     }
 
-    /// <summary>Creates or replaces a contract; returns true when it was created.</summary>
+    /// <summary>
+    /// Creates or replaces a contract; returns true when it was created. Putting the contract it already has changes
+    /// nothing (same revision, its violation still reported once), so repeated or concurrent identical PUTs act as one.
+    /// </summary>
     public async Task<(Contract Contract, bool Created)> PutContractAsync(
         string connector, ContractPolicy policy, JsonElement schema, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
-            """
-            INSERT INTO drift.contracts (connector, policy, schema, updated_at) VALUES ($1, $2, $3::jsonb, clock_timestamp())
-            ON CONFLICT (connector) DO UPDATE SET policy = excluded.policy, schema = excluded.schema,
-                                                  updated_at = excluded.updated_at, alerted_at = NULL
-            RETURNING updated_at, (xmax = 0)
-            """);
-        command.Parameters.AddWithValue(connector);
-        command.Parameters.AddWithValue(EnumNames.Name(policy));
-        command.Parameters.AddWithValue(schema.GetRawText());
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        return (new Contract(connector, policy, schema, reader.GetFieldValue<DateTimeOffset>(0)), reader.GetBoolean(1));
+        // The upsert takes the row lock; the second query reads the unchanged row when there was nothing to change. A row
+        // committed by a concurrent PUT after this statement's snapshot is not visible to that query: then ask again.
+        for (var attempt = 0; ; attempt++)
+        {
+            await using var command = dataSource.CreateCommand(
+                """
+                WITH upsert AS (
+                    INSERT INTO drift.contracts (connector, policy, schema, updated_at) VALUES ($1, $2, $3::jsonb, clock_timestamp())
+                    ON CONFLICT (connector) DO UPDATE SET policy = excluded.policy, schema = excluded.schema,
+                                                          updated_at = excluded.updated_at, alerted_at = NULL
+                    WHERE (drift.contracts.policy, drift.contracts.schema) IS DISTINCT FROM (excluded.policy, excluded.schema)
+                    RETURNING updated_at, (xmax = 0) AS created
+                )
+                SELECT updated_at, created FROM upsert
+                UNION ALL
+                SELECT updated_at, false FROM drift.contracts WHERE connector = $1 AND NOT EXISTS (SELECT FROM upsert)
+                """);
+            command.Parameters.AddWithValue(connector);
+            command.Parameters.AddWithValue(EnumNames.Name(policy));
+            command.Parameters.AddWithValue(schema.GetRawText());
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                return (new Contract(connector, policy, schema, reader.GetFieldValue<DateTimeOffset>(0)), reader.GetBoolean(1));
+            }
+            if (attempt == 2)
+            {
+                throw new InvalidOperationException($"The contract of {connector} could not be read back after it was put.");
+            }
+        }
     }
 
     public async Task<bool> DeleteContractAsync(string connector, CancellationToken cancellationToken)

@@ -330,7 +330,12 @@ public sealed class SchemaHistoryTests(PostgresServer postgres)
         // Recorded as a version all the same.
         Assert.Equal(5, (await db.Store.GetSchemaAsync("lenient", CancellationToken.None))!.Versions.Single().RunCount);
 
+        // Putting the same contract again is no new revision (identical PUTs act as one); a changed one is.
         await db.Store.PutContractAsync("lenient", ContractPolicy.Alert, contract, CancellationToken.None);
+        var afterSame = await processor.ProcessAsync([DriftDatabase.Run("lenient", Start.AddMinutes(8), V1)], CancellationToken.None);
+        Assert.Empty(afterSame.ToPublish);
+        var revised = JsonDocument.Parse("""{"type":"object","properties":{"user_id":{"type":"string","minLength":1}}}""").RootElement;
+        await db.Store.PutContractAsync("lenient", ContractPolicy.Alert, revised, CancellationToken.None);
         var afterRevision = await processor.ProcessAsync([DriftDatabase.Run("lenient", Start.AddMinutes(9), V1)], CancellationToken.None);
         Assert.Single(afterRevision.ToPublish);
     }
