@@ -19,6 +19,12 @@ public sealed class ContractRules(TimeSpan budget)
     private readonly ConcurrentDictionary<(string Connector, DateTimeOffset Revision), (JsonSchema? Schema, string? Error)> _compiled = new();
     private readonly CheckBudget _budget = CheckBudget.Of(budget);
 
+    // Contracts that ran out of budget lately (Environment.TickCount64 of when). The budget bounds one payload; this
+    // bounds a contract: a batch of a hundred payloads that each exhaust it would otherwise hold the runs of every other
+    // connector in that batch for a hundred budgets. Within the cool-down its payloads are flagged without being checked.
+    private readonly ConcurrentDictionary<(string Connector, DateTimeOffset Revision), long> _exhausted = new();
+    private static readonly TimeSpan CoolDown = TimeSpan.FromSeconds(30);
+
     public ContractRules()
         : this(DefaultBudget)
     {
@@ -89,6 +95,10 @@ public sealed class ContractRules(TimeSpan budget)
             // flagged, the consumer carries on.
             return [$"/: {error}"];
         }
+        if (_exhausted.TryGetValue((connector, revision), out var at) && Environment.TickCount64 - at < CoolDown.TotalMilliseconds)
+        {
+            return [$"/: the payload was not checked: this contract could not check a payload within {_budget.Text} less than {CoolDown.TotalSeconds:0} s ago; it is treated as a violation (replay it once the contract is fixed)"];
+        }
         EvaluationResults results;
         try
         {
@@ -96,6 +106,11 @@ public sealed class ContractRules(TimeSpan budget)
         }
         catch (CheckBudgetExceededException)
         {
+            _exhausted[(connector, revision)] = Environment.TickCount64;
+            if (_exhausted.Count > 10_000)
+            {
+                _exhausted.Clear();
+            }
             return [$"/: the payload could not be checked within {_budget.Text} (the contract's time budget per payload); it is treated as a violation"];
         }
         catch (InsufficientExecutionStackException)

@@ -101,7 +101,7 @@ public sealed class RunIngestTests(PostgresServer postgres)
         {
             "latency" => bad with { LatencyMs = double.NaN },
             "connector" => bad with { Connector = "b\n" },
-            "attempts" => bad with { Attempts = null! },
+            "attempts" => bad with { Attempts = [null!] },
             _ => bad with { ErrorMessage = string.Concat(Enumerable.Repeat("😀", RunDefinition.MaxErrorMessageLength / 2 + 1)) },
         };
 
