@@ -14,5 +14,6 @@ app.MapOpenApi();
 app.MapSystemApi(ResourceNames.Alerting);
 app.MapAlertsApi();
 app.MapRulesApi();
+app.MapReceivedRunsApi();
 
 app.Run();
