@@ -103,7 +103,7 @@ public sealed class HttpConnectorOptions
 public sealed partial class RunnerOptionsValidator : IValidateOptions<RunnerOptions>
 {
     /// <summary>Lower-case names that stand in a URL path as they are (never <c>.</c> or <c>..</c>).</summary>
-    [GeneratedRegex("^[a-z0-9_][a-z0-9_.-]{0,99}$")]
+    [GeneratedRegex(@"\A[a-z0-9_][a-z0-9_.-]{0,99}\z")]
     public static partial Regex ConnectorName();
 }
 
