@@ -79,7 +79,7 @@ internal sealed class RequestTargetChecks(RequestDelegate next, IOptionsMonitor<
 
     private static void CheckQuery(ReadOnlySpan<char> query, bool singleValued, Dictionary<string, string[]> errors)
     {
-        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var range in query.Split('&'))
         {
             var pair = query[range];
@@ -97,9 +97,10 @@ internal sealed class RequestTargetChecks(RequestDelegate next, IOptionsMonitor<
             }
             // ?limit=5&limit=6 has no one meaning: binding would take the first, the last or "5,6" depending on the route.
             // Query names bind case-insensitively, so ?limit=5&LIMIT=6 is the same parameter twice.
-            else if (singleValued && name.Length > 0 && !seen.Add(name))
+            else if (singleValued && name.Length > 0 && !seen.TryAdd(name, name))
             {
-                errors.TryAdd(name, [$"{name} may be given once."]);
+                // Named as first spelt, which is how binding reads it.
+                errors.TryAdd(seen[name], [$"{seen[name]} may be given once."]);
             }
         }
     }
