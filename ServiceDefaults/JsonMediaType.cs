@@ -16,9 +16,10 @@ internal sealed class JsonMediaType(RequestDelegate next)
     public Task InvokeAsync(HttpContext httpContext)
     {
         var request = httpContext.Request;
-        // Only endpoints that read a JSON body (minimal APIs declare it); the proxy and the web UI read none here.
+        // Only endpoints that read a JSON body (minimal APIs declare it); the proxy, forms and the web UI are not read here.
         if (request.Headers.ContentType.Count == 0
-            || httpContext.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>() is not { RequestType: not null })
+            || httpContext.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>() is not { RequestType: not null } accepts
+            || !accepts.ContentTypes.Any(type => type.Contains("json", StringComparison.OrdinalIgnoreCase)))
         {
             return next(httpContext);
         }
