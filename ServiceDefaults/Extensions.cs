@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using ConnectorHealth.Contracts;
 using ConnectorHealth.ServiceDefaults;
 using MassTransit.Logging;
 using MassTransit.Monitoring;
@@ -87,8 +88,9 @@ public static class Extensions
 
     /// <summary>
     /// Makes every answer to bad input a 4xx with RFC 9457 problem details: unreadable JSON bodies name the field,
-    /// bad query values and path segments name the parameter, over-long URLs and bodies get 414 and 413. Reads
-    /// JSON strictly: duplicate properties and numbers written as strings ("NaN", "1e3") are rejected.
+    /// bad query values and path segments name the parameter, over-long URLs and bodies get 414 and 413, a query
+    /// parameter given twice gets 400, a body that is not UTF-8 JSON gets 415. Reads JSON strictly: duplicate and
+    /// unknown properties, numbers written as strings ("NaN", "1e3") and enums other than their exact names are rejected.
     /// </summary>
     public static TBuilder AddBadInputProblems<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -123,6 +125,11 @@ public static class Extensions
             // of NaN ms poisons every average it joins); a number is a JSON number. This also makes the OpenAPI
             // documents type numbers as numbers instead of "integer or string".
             options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+            // A misspelt member ({"consecutiveFailur": 5}) read as "not given" silently does something else than asked
+            // (clears an override, re-drives everything): refuse it, named, like any other bad value.
+            options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            // Enums by their one spelling only: no comma lists ("succeeded, failed"), numbers or other case.
+            options.SerializerOptions.Converters.Add(new StrictEnumConverterFactory());
         });
         return builder;
     }
@@ -143,7 +150,10 @@ public static class Extensions
         app.UseExceptionHandler();
         // 404 (no route, a failed route constraint), 405 and the like come without a body: give them problem details.
         app.UseStatusCodePages();
+        // Routes here rather than first (WebApplication's default), so that HEAD finds the GET endpoints.
+        app.UseHeadWhereGet();
         app.UseMiddleware<RequestTargetChecks>();
+        app.UseMiddleware<JsonMediaType>();
 
         app.MapHealthChecks(HealthEndpointPath, new HealthCheckOptions
         {

@@ -44,6 +44,11 @@ public sealed class QueryParameters
         {
             return null;
         }
+        // An offset's '+' left unencoded in a URL arrives as a space (2026-03-01T14:00:00 02:00): it can mean nothing else.
+        if (text.Length > 10 && text[^6] == ' ')
+        {
+            text = string.Concat(text.AsSpan(0, text.Length - 6), "+", text.AsSpan(text.Length - 5));
+        }
         DateTimeOffset? value = null;
         if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
         {

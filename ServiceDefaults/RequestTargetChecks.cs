@@ -10,10 +10,14 @@ namespace ConnectorHealth.ServiceDefaults;
 /// <summary>
 /// Checks what every request carries before any endpoint sees it: the URL's length (Kestrel's own limit answers with an
 /// empty body, so Kestrel's is set higher and this one answers 414 with problem details), the declared body size, and
-/// that each path segment and query value decodes to text the services can store (no NUL, valid UTF-8).
+/// that each path segment and query value decodes to text the services can store (no NUL, valid UTF-8), and that no
+/// REST route's query parameter is given twice.
 /// </summary>
 internal sealed class RequestTargetChecks(RequestDelegate next, IOptionsMonitor<RequestLimitsOptions> limits)
 {
+    // Every REST route takes each query parameter once (none takes a list); the web UI's pages answer their own links.
+    private static readonly PathString ApiPath = "/api";
+
     public async Task InvokeAsync(HttpContext httpContext)
     {
         var request = httpContext.Request;
@@ -48,7 +52,7 @@ internal sealed class RequestTargetChecks(RequestDelegate next, IOptionsMonitor<
         CheckPath(query < 0 ? target : target[..query], request.RouteValues, errors);
         if (query >= 0)
         {
-            CheckQuery(target.AsSpan(query + 1), errors);
+            CheckQuery(target.AsSpan(query + 1), request.Path.StartsWithSegments(ApiPath), errors);
         }
         if (errors.Count > 0)
         {
@@ -74,8 +78,9 @@ internal sealed class RequestTargetChecks(RequestDelegate next, IOptionsMonitor<
         }
     }
 
-    private static void CheckQuery(ReadOnlySpan<char> query, Dictionary<string, string[]> errors)
+    private static void CheckQuery(ReadOnlySpan<char> query, bool singleValued, Dictionary<string, string[]> errors)
     {
+        var seen = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var range in query.Split('&'))
         {
             var pair = query[range];
@@ -90,6 +95,13 @@ internal sealed class RequestTargetChecks(RequestDelegate next, IOptionsMonitor<
             else if (!(StorableText.TryPercentDecode(rawValue, plusIsSpace: true, out var value) && StorableText.IsStorable(value)))
             {
                 errors.TryAdd(name, [$"{name} {StorableText.Rule}."]);
+            }
+            // ?limit=5&limit=6 has no one meaning: binding would take the first, the last or "5,6" depending on the route.
+            // Query names bind case-insensitively, so ?limit=5&LIMIT=6 is the same parameter twice.
+            else if (singleValued && name.Length > 0 && !seen.TryAdd(name, name))
+            {
+                // Named as first spelt, which is how binding reads it.
+                errors.TryAdd(seen[name], [$"{seen[name]} may be given once."]);
             }
         }
     }

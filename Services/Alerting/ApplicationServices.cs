@@ -19,7 +19,6 @@ internal static class ApplicationServices
         services.AddSingleton<IValidateOptions<AlertingOptions>, AlertingOptionsValidator>();
         services.AddSingleton<IValidateOptions<AlertingOptions>, AlertingEntriesValidator>();
         services.TryAddSingleton(TimeProvider.System);
-        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new StrictEnumConverterFactory()));
         services.AddSingleton<AlertEngine>();
         services.AddSingleton<AlertStore>();
         services.AddSingleton<RuleOverridesStore>();

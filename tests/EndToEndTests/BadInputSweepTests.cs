@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using ConnectorHealth.Contracts;
 using ConnectorHealth.ServiceDefaults;
 using Xunit.Abstractions;
 
@@ -58,6 +59,279 @@ public sealed class BadInputSweepTests(ConnectorHealthApp system, ITestOutputHel
 
         output.WriteLine($"{requests} requests in {clock.Elapsed.TotalSeconds:F1} s");
         Assert.True(failures.Count == 0, $"{failures.Count} of {requests} answers were wrong:\n" + string.Join("\n", failures.Take(60)));
+    }
+
+    [Fact]
+    public async Task EveryRouteAnswersMethodsItDoesNotServeWith405AndItsAllowHeaderAndHeadLikeGet()
+    {
+        using var budget = new CancellationTokenSource(SweepBudget);
+        var failures = new List<string>();
+        var paths = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal)
+        {
+            ["/api/access"] = ["GET"],
+            ["/api/system"] = ["GET"],
+        };
+        foreach (var service in Services)
+        {
+            using var document = await DocumentAsync(service, budget.Token);
+            foreach (var (method, template, operation) in Operations(document.RootElement))
+            {
+                var path = FillSample(template, operation);
+                if (!paths.TryGetValue(path, out var methods))
+                {
+                    paths[path] = methods = [];
+                }
+                methods.Add(method.Method);
+            }
+        }
+
+        foreach (var (path, methods) in paths)
+        {
+            var allowed = methods.Contains("GET") ? methods.Append("HEAD").ToHashSet() : methods;
+            foreach (var method in new[] { "CONNECT", "TRACE", "PATCH", "PUT", "DELETE" }.Where(m => !methods.Contains(m)))
+            {
+                var (status, headers) = await RawAsync(method, path, budget.Token);
+                var allow = headers.GetValueOrDefault("allow", "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                    .ToHashSet(StringComparer.Ordinal);
+                var contentType = headers.GetValueOrDefault("content-type", "");
+                if (status != 405 || !allow.SetEquals(allowed) || !contentType.StartsWith("application/problem+json", StringComparison.Ordinal))
+                {
+                    failures.Add($"{method} {path}: {status}, Allow: {string.Join(", ", allow)} (expected 405 allowing {string.Join(", ", allowed.Order())}), {contentType}");
+                }
+            }
+            if (methods.Contains("GET"))
+            {
+                using var get = await SendAsync(new HttpRequestMessage(HttpMethod.Get, path), budget.Token);
+                using var head = await SendAsync(new HttpRequestMessage(HttpMethod.Head, path), budget.Token);
+                var body = await head.Content.ReadAsByteArrayAsync(budget.Token);
+                if (head.StatusCode != get.StatusCode || body.Length > 0
+                    || head.Content.Headers.ContentType?.MediaType != get.Content.Headers.ContentType?.MediaType)
+                {
+                    failures.Add($"HEAD {path}: {(int)head.StatusCode} with {body.Length} bytes, {head.Content.Headers.ContentType?.MediaType}; "
+                        + $"GET: {(int)get.StatusCode}, {get.Content.Headers.ContentType?.MediaType}");
+                }
+            }
+        }
+
+        output.WriteLine($"{paths.Count} paths");
+        Assert.True(paths.Count > 20, "The services' documents list the routes.");
+        Assert.True(failures.Count == 0, $"{failures.Count} answers were wrong:\n" + string.Join("\n", failures.Take(60)));
+    }
+
+    [Fact]
+    public async Task EveryBodyRouteReadsMediaTypeParametersPerRfc9110AndRefusesOtherCharsetsWith415()
+    {
+        using var budget = new CancellationTokenSource(SweepBudget);
+        var failures = new List<string>();
+        var routes = 0;
+        foreach (var service in Services)
+        {
+            using var document = await DocumentAsync(service, budget.Token);
+            foreach (var (method, template, operation) in Operations(document.RootElement))
+            {
+                if (Schema(document.RootElement, operation, "requestBody") is not { } schema || !schema.TryGetProperty("properties", out _))
+                {
+                    continue;
+                }
+                routes++;
+                var path = FillSample(template, operation);
+                // A body that parses and is then refused for its unknown member: the media type was taken, nothing changes.
+                foreach (var (contentType, accepted) in new[]
+                {
+                    ("application/json; charset=utf-8", true), ("application/json; charset=\"UTF-8\"", true),
+                    ("application/json;Charset=utf-8", true), ("APPLICATION/JSON", true),
+                    ("application/json; charset=latin1", false), ("application/json; charset=\"utf-16\"", false),
+                    ("application/json; charset=x-no-such", false), ("text/plain", false),
+                })
+                {
+                    var content = new ByteArrayContent(Encoding.UTF8.GetBytes("""{"noSuchMember": 1}"""));
+                    content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+                    using var response = await SendAsync(new HttpRequestMessage(method, path) { Content = content }, budget.Token);
+                    var expected = accepted ? HttpStatusCode.BadRequest : HttpStatusCode.UnsupportedMediaType;
+                    var text = await response.Content.ReadAsStringAsync(budget.Token);
+                    if (response.StatusCode != expected || response.Content.Headers.ContentType?.MediaType != "application/problem+json"
+                        || (accepted && !text.Contains("\"noSuchMember\"", StringComparison.Ordinal)))
+                    {
+                        failures.Add($"{method} {path} as {contentType}: {(int)response.StatusCode} (expected {(int)expected}) {Shorten(text)}");
+                    }
+                }
+            }
+        }
+
+        Assert.True(routes >= 5, $"Only {routes} body routes found.");
+        Assert.True(failures.Count == 0, $"{failures.Count} answers were wrong:\n" + string.Join("\n", failures.Take(60)));
+    }
+
+    [Fact]
+    public async Task EveryQueryParameterGivenTwiceIsRefusedNamingIt()
+    {
+        using var budget = new CancellationTokenSource(SweepBudget);
+        var failures = new List<string>();
+        var checkedParameters = 0;
+        foreach (var service in Services)
+        {
+            using var document = await DocumentAsync(service, budget.Token);
+            foreach (var (method, template, operation) in Operations(document.RootElement))
+            {
+                var parameters = operation.TryGetProperty("parameters", out var list) ? list.EnumerateArray().ToList() : [];
+                foreach (var name in parameters.Where(p => p.GetProperty("in").GetString() == "query").Select(p => p.GetProperty("name").GetString()!))
+                {
+                    checkedParameters++;
+                    using var response = await SendAsync(
+                        new HttpRequestMessage(method, $"{FillSample(template, operation)}?{name}=1&{name}=2"), budget.Token);
+                    var text = await response.Content.ReadAsStringAsync(budget.Token);
+                    if (response.StatusCode != HttpStatusCode.BadRequest || !text.Contains($"\"{name}\":", StringComparison.Ordinal))
+                    {
+                        failures.Add($"{method} {template}?{name}=1&{name}=2: {(int)response.StatusCode} {Shorten(text)}");
+                    }
+                }
+            }
+        }
+
+        Assert.True(checkedParameters >= 10, $"Only {checkedParameters} query parameters found.");
+        Assert.True(failures.Count == 0, $"{failures.Count} answers were wrong:\n" + string.Join("\n", failures.Take(60)));
+    }
+
+    [Fact]
+    public async Task EnumValuesAreTheirExactNamesOnlyInBodiesAndQueries()
+    {
+        var failures = new List<string>();
+        var silenceEnd = DateTimeOffset.UtcNow.AddHours(1);
+        var comma = (string[] names) => $"{names[0]}, {names[1]}";
+        var bodies = new (HttpMethod Method, string Path, Func<string, string> Body, string Field, IReadOnlyList<string> Names)[]
+        {
+            (HttpMethod.Put, "/api/contracts/e2e_enum_contract", v => JsonSerializer.Serialize(new { policy = v, schema = new { type = "object" } }), "policy",
+                ["alert", "quarantine"]),
+            (HttpMethod.Put, "/api/schemas/e2e_enum_contract/compatibility", v => JsonSerializer.Serialize(new { mode = v }), "mode",
+                EnumNames.All<ConnectorHealth.Contracts.CompatibilityMode>()),
+            (HttpMethod.Post, "/api/silences", v => JsonSerializer.Serialize(new { severity = v, endsAt = silenceEnd, author = "e2e", comment = "enum" }), "severity",
+                ["info", "warning", "critical"]),
+        };
+        foreach (var (method, path, body, field, names) in bodies)
+        {
+            foreach (var value in new[] { comma([.. names]), names[0].ToUpperInvariant(), "1", " " + names[0] })
+            {
+                using var response = await SendAsync(new HttpRequestMessage(method, path) { Content = Json(body(value)) }, CancellationToken.None);
+                var text = await response.Content.ReadAsStringAsync();
+                if (response.StatusCode != HttpStatusCode.BadRequest || !text.Contains($"\"{field}\":", StringComparison.Ordinal))
+                {
+                    failures.Add($"{method} {path} with {field} '{value}': {(int)response.StatusCode} {Shorten(text)}");
+                }
+            }
+        }
+        foreach (var target in new[]
+        {
+            "/api/runs?status=succeeded%2C%20failed", "/api/runs?status=Failed", "/api/runs?source=1",
+            "/api/schemas/e2e_enum_contract/diff?from=1&to=1&mode=backward%2Cforward", "/api/schemas/e2e_enum_contract/diff?from=1&to=1&mode=Backward",
+            "/api/alerts?severity=info%2Cwarning", "/api/alerts?state=Firing",
+        })
+        {
+            using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Get, target), CancellationToken.None);
+            var name = target.Split('?')[1].Split('&').Last().Split('=')[0];
+            var text = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode != HttpStatusCode.BadRequest || !text.Contains($"\"{name}\":", StringComparison.Ordinal))
+            {
+                failures.Add($"GET {target}: {(int)response.StatusCode} {Shorten(text)}");
+            }
+        }
+
+        Assert.True(failures.Count == 0, $"{failures.Count} answers were wrong:\n" + string.Join("\n", failures));
+    }
+
+    [Fact]
+    public async Task TheWebUiAnswersABadLinkWithItsOwnNotFoundPage()
+    {
+        using var webUi = system.App.CreateHttpClient(ResourceNames.WebUi);
+        var failures = new List<string>();
+        foreach (var target in new[]
+        {
+            "/schemas/x?to=999999999999", "/schemas/x?from=-1", "/schemas/x?from=abc&to=2", "/alerts/abc", "/alerts/99999999999999999999",
+            "/runs/not-a-guid", "/no-such-page",
+        })
+        {
+            using var response = await webUi.GetAsync(target);
+            var text = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode != HttpStatusCode.NotFound || response.Content.Headers.ContentType?.MediaType != "text/html"
+                || !text.Contains("data-testid=\"bad-link\"", StringComparison.Ordinal))
+            {
+                failures.Add($"{target}: {(int)response.StatusCode} {response.Content.Headers.ContentType?.MediaType} {Shorten(text)}");
+            }
+        }
+        // Every page's query parameters with hostile values: a 4xx page or the page itself, never a 5xx.
+        foreach (var (page, parameters) in new[]
+        {
+            ("/runs", new[] { "connector", "status", "source", "range", "cursor" }), ("/alerts", ["state", "rule", "severity", "connector", "cursor"]),
+            ("/kpis", ["from", "to", "connector", "page"]), ("/schemas/x", ["from", "to", "mode", "changes", "events"]),
+        })
+        {
+            foreach (var parameter in parameters)
+            {
+                foreach (var value in new[] { "999999999999", "-1", "%ED%A0%80", "9999-12-31", "a,b", new string('x', 3000) })
+                {
+                    using var response = await webUi.GetAsync($"{page}?{parameter}={value}");
+                    if ((int)response.StatusCode >= 500)
+                    {
+                        failures.Add($"{page}?{parameter}={Shorten(value)}: {(int)response.StatusCode}");
+                    }
+                }
+            }
+        }
+
+        Assert.True(failures.Count == 0, $"{failures.Count} answers were wrong:\n" + string.Join("\n", failures));
+    }
+
+    /// <summary>A template filled with values its route constraints take (a number, a UUID), so the route itself matches.</summary>
+    private static string FillSample(string template, JsonElement operation)
+    {
+        var parameters = operation.TryGetProperty("parameters", out var list) ? list.EnumerateArray().ToList() : [];
+        foreach (var parameter in parameters.Where(p => p.GetProperty("in").GetString() == "path"))
+        {
+            var schema = parameter.TryGetProperty("schema", out var s) ? s : default;
+            var type = schema.ValueKind == JsonValueKind.Object && schema.TryGetProperty("type", out var t) ? t.ToString() : "";
+            var format = schema.ValueKind == JsonValueKind.Object && schema.TryGetProperty("format", out var f) ? f.GetString() : null;
+            var value = format == "uuid" ? "0197a1b2-0000-7000-8000-000000000001" : type.Contains("integer") ? "1" : "e2e_sample";
+            template = template.Replace("{" + parameter.GetProperty("name").GetString() + "}", value);
+        }
+        return template;
+    }
+
+    /// <summary>
+    /// Sends a request line and headers as written, over a new connection: HttpClient sends CONNECT only in authority form
+    /// (host:port, for tunnels), while a client such as curl -X CONNECT sends the path.
+    /// </summary>
+    private async Task<(int Status, Dictionary<string, string> Headers)> RawAsync(string method, string target, CancellationToken budget)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(budget);
+        timeout.CancelAfter(RequestTimeout);
+        var gateway = system.Gateway.BaseAddress!;
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(gateway.Host, gateway.Port, timeout.Token);
+        await using var stream = tcp.GetStream();
+        var key = system.Gateway.DefaultRequestHeaders.GetValues("X-Api-Key").Single();
+        var request = $"{method} {target} HTTP/1.1\r\nHost: {gateway.Authority}\r\nX-Api-Key: {key}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request), timeout.Token);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var answer = await reader.ReadToEndAsync(timeout.Token);
+        var lines = answer.Split("\r\n");
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var line in lines.Skip(1).TakeWhile(l => l.Length > 0))
+        {
+            var colon = line.IndexOf(':');
+            headers[line[..colon].Trim()] = headers.TryGetValue(line[..colon].Trim(), out var earlier)
+                ? earlier + ", " + line[(colon + 1)..].Trim()
+                : line[(colon + 1)..].Trim();
+        }
+        return (int.Parse(lines[0].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture), headers);
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken budget)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(budget);
+        timeout.CancelAfter(RequestTimeout);
+        using (request)
+        {
+            return await system.Gateway.SendAsync(request, timeout.Token);
+        }
     }
 
     private async Task<JsonDocument> DocumentAsync(string service, CancellationToken cancellationToken)
@@ -146,6 +420,13 @@ public sealed class BadInputSweepTests(ConnectorHealthApp system, ITestOutputHel
         if (!schema.TryGetProperty("properties", out var properties))
         {
             yield break;
+        }
+        // A misspelt member must not be read as "not given" (it would clear or re-drive what was not meant).
+        yield return (Json("""{"noSuchMember": 5}"""), "noSuchMember");
+        foreach (var first in properties.EnumerateObject().Take(1))
+        {
+            // A near miss of a real member (one letter too many).
+            yield return (Json($$"""{"{{first.Name}}x": null}"""), first.Name + "x");
         }
         foreach (var property in properties.EnumerateObject())
         {

@@ -113,6 +113,9 @@ public class RunReportValidatorTests
         { "connector", "\"caf\\u00e9\"", "connector" },
         { "connector", JsonSerializer.Serialize(new string('a', 101)), "connector" },
         { "connector", "[\"x\"]", "connector" },
+        // .NET's $ also matches before a final newline: a name pattern must match the whole value.
+        { "connector", "\"good_api\\n\"", "connector" },
+        { "startedAt", "\"2026-03-01T11:57:00Z\\n\"", "startedAt" },
         { "status", "\"exploded\"", "status" },
         { "status", "\"1\"", "status" },
         { "status", "\"\"", "status" },

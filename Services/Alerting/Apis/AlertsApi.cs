@@ -154,8 +154,9 @@ public static class AlertsApi
         {
             query.Fail("severity", "Unknown severity. Use one of: info, warning, critical.");
         }
-        var startsAt = request.StartsAt ?? now;
-        if (request.EndsAt is not { } endsAt)
+        // Any offset is the same instant; stored as UTC (PostgreSQL's timestamptz via Npgsql takes UTC only).
+        var startsAt = (request.StartsAt ?? now).ToUniversalTime();
+        if (request.EndsAt?.ToUniversalTime() is not { } endsAt)
         {
             query.Fail("endsAt", "endsAt is required: when the silence stops applying (ISO-8601 with an offset).");
             endsAt = default;

@@ -144,6 +144,6 @@ public static partial class PayloadInspector
         public void Property(string name) => _frames[^1] = _frames[^1] with { Name = name };
     }
 
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
+    [GeneratedRegex(@"\A[A-Za-z_][A-Za-z0-9_]{0,63}\z")]
     private static partial Regex PlainKey();
 }
