@@ -22,6 +22,16 @@ public sealed class CatalogEntry(string name, ConnectorOptions options, int seed
 
     public bool IsRunning => RunLock.CurrentCount == 0;
 
+    // Boxed so that a reader on another thread sees a whole Guid, never a torn one.
+    private volatile object? _currentRunId;
+
+    /// <summary>The run under way, set by whoever holds <see cref="RunLock"/>: what a refused run-now points at.</summary>
+    public Guid? CurrentRunId
+    {
+        get => _currentRunId is Guid id ? id : null;
+        set => _currentRunId = value;
+    }
+
     public LastRun? LastRun { get; set; }
 
     public DateTimeOffset? NextRunAt { get; set; }

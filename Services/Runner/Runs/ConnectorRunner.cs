@@ -16,16 +16,20 @@ public sealed partial class ConnectorRunner(
     IHostApplicationLifetime lifetime,
     ILogger<ConnectorRunner> logger)
 {
-    /// <summary>Starts a run now unless one is under way. The run goes on in the background.</summary>
-    public bool TryStartNow(CatalogEntry entry, out Guid runId)
+    /// <summary>
+    /// Starts a run now unless one is under way (then <paramref name="runId"/> is that run's, when known). Taking the
+    /// lock without waiting makes exactly one of many calls at once start a run. The run goes on in the background.
+    /// </summary>
+    public bool TryStartNow(CatalogEntry entry, out Guid? runId)
     {
-        runId = Guid.Empty;
         if (!entry.RunLock.Wait(0))
         {
+            runId = entry.CurrentRunId;
             return false;
         }
 
-        var id = runId = Guid.CreateVersion7();
+        var id = Guid.CreateVersion7();
+        runId = entry.CurrentRunId = id;
         // The run belongs to the request's trace, but must not be cancelled when the request ends.
         _ = Task.Run(async () =>
         {
@@ -39,6 +43,7 @@ public sealed partial class ConnectorRunner(
             }
             finally
             {
+                entry.CurrentRunId = null;
                 entry.RunLock.Release();
             }
         });
@@ -51,10 +56,13 @@ public sealed partial class ConnectorRunner(
         await entry.RunLock.WaitAsync(cancellationToken);
         try
         {
-            return await RunLockedAsync(entry, Guid.CreateVersion7(), source, cancellationToken);
+            var runId = Guid.CreateVersion7();
+            entry.CurrentRunId = runId;
+            return await RunLockedAsync(entry, runId, source, cancellationToken);
         }
         finally
         {
+            entry.CurrentRunId = null;
             entry.RunLock.Release();
         }
     }
