@@ -22,6 +22,9 @@ public sealed class CatalogEntry(string name, ConnectorOptions options, int seed
 
     public bool IsRunning => RunLock.CurrentCount == 0;
 
+    /// <summary>Makes taking <see cref="RunLock"/> and setting <see cref="CurrentRunId"/> one step for run-now.</summary>
+    public Lock StartGate { get; } = new();
+
     // Boxed so that a reader on another thread sees a whole Guid, never a torn one.
     private volatile object? _currentRunId;
 

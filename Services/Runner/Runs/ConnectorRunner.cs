@@ -22,14 +22,18 @@ public sealed partial class ConnectorRunner(
     /// </summary>
     public bool TryStartNow(CatalogEntry entry, out Guid? runId)
     {
-        if (!entry.RunLock.Wait(0))
-        {
-            runId = entry.CurrentRunId;
-            return false;
-        }
-
         var id = Guid.CreateVersion7();
-        runId = entry.CurrentRunId = id;
+        // Taking the lock and naming the run are one step for run-now callers, so a refused caller always sees the id of
+        // a run started by run-now (a scheduled run names itself just after it takes the lock).
+        lock (entry.StartGate)
+        {
+            if (!entry.RunLock.Wait(0))
+            {
+                runId = entry.CurrentRunId;
+                return false;
+            }
+            runId = entry.CurrentRunId = id;
+        }
         // The run belongs to the request's trace, but must not be cancelled when the request ends.
         _ = Task.Run(async () =>
         {
@@ -43,8 +47,7 @@ public sealed partial class ConnectorRunner(
             }
             finally
             {
-                entry.CurrentRunId = null;
-                entry.RunLock.Release();
+                Finish(entry);
             }
         });
         return true;
@@ -57,10 +60,22 @@ public sealed partial class ConnectorRunner(
         try
         {
             var runId = Guid.CreateVersion7();
-            entry.CurrentRunId = runId;
+            lock (entry.StartGate)
+            {
+                entry.CurrentRunId = runId;
+            }
             return await RunLockedAsync(entry, runId, source, cancellationToken);
         }
         finally
+        {
+            Finish(entry);
+        }
+    }
+
+    // Clearing the run's id and freeing the connector are one step, so a refused run-now never sees a finished run's id.
+    private static void Finish(CatalogEntry entry)
+    {
+        lock (entry.StartGate)
         {
             entry.CurrentRunId = null;
             entry.RunLock.Release();
