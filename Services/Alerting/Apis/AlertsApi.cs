@@ -13,10 +13,7 @@ namespace ConnectorHealth.Alerting.Apis;
 /// <summary>Alerts and their lifecycle, silences, and notification channels.</summary>
 public static class AlertsApi
 {
-    public const int DefaultLimit = 50;
-    public const int MaxLimit = 500;
     private const int ConnectorMaxLength = 200;
-    private const int CursorMaxLength = 64;
     private const int AuthorMaxLength = 200;
     private const int CommentMaxLength = 2000;
 
@@ -26,7 +23,7 @@ public static class AlertsApi
         alerts.MapGet("/", List).WithName("ListAlerts")
             .WithSummary("Alerts, newest first, each with its occurrence count, what to do next and its lifecycle")
             .WithDescription($"Filters: state (firing|acknowledged|resolved), connector, rule ({string.Join("|", RuleNames.All)}), "
-                + $"severity (info|warning|critical); limit 1–{MaxLimit} (default {DefaultLimit}); cursor from the previous page.");
+                + $"severity (info|warning|critical); " + Paging.Description);
         alerts.MapGet("/{id:long}", Get).WithName("GetAlert").WithSummary("One alert with its occurrences and notifications");
         alerts.MapPost("/{id:long}/ack", Acknowledge).WithName("AcknowledgeAlert")
             .WithSummary("Acknowledges a firing alert: it stays open but is no longer notified again (409 when acknowledged or resolved already)");
@@ -57,8 +54,8 @@ public static class AlertsApi
         [StringLength(ConnectorMaxLength, MinimumLength = 1)] string? connector = null,
         [StringLength(64, MinimumLength = 1)] string? rule = null,
         [AllowedValues("info", "warning", "critical")] string? severity = null,
-        [ParsedAs(typeof(int)), Range(1, MaxLimit)] string? limit = null,
-        [StringLength(CursorMaxLength, MinimumLength = 1)] string? cursor = null)
+        [ParsedAs(typeof(int)), Range(1, Paging.MaxLimit)] string? limit = null,
+        [StringLength(Paging.CursorMaxLength, MinimumLength = 1)] string? cursor = null)
     {
         var query = new QueryParameters();
         if (state is not null and not ("firing" or "acknowledged" or "resolved"))
@@ -74,12 +71,8 @@ public static class AlertsApi
         {
             query.Fail("severity", "Unknown severity. Use one of: info, warning, critical.");
         }
-        var pageSize = query.Int("limit", limit, 1, MaxLimit) ?? DefaultLimit;
-        PageCursor? after = null;
-        if (cursor is not null && !PageCursor.TryDecode(cursor, out after))
-        {
-            query.Fail("cursor", "cursor is not one this API handed out.");
-        }
+        var pageSize = query.PageSize(limit);
+        var after = query.After(cursor);
         if (query.HasErrors)
         {
             return TypedResults.ValidationProblem(query.Errors);
