@@ -1,6 +1,9 @@
--- Every rollup now counts a run in the UTC hour and day it ENDED (finished_at), the first version's rule
+-- Two rules move to the time runs FINISHED, the clock the first version and Alerting use:
+-- 1. Every rollup now counts a run in the UTC hour and day it ENDED (finished_at), the first version's rule
 -- (date_trunc('day', ended_at)) that mart.connector_health_daily already followed; until now the hourly and daily
 -- rollups and the failure counts went by the day a run started. This rebuilds them from the raw runs by the new rule.
+-- 2. The status board's facts (metrics.connector_state: first run, last success, last failure, failure streak) are
+--    finish times, as Alerting's failing and stale rules read them (ConnectorHealthRule). They are recomputed below.
 --
 -- The folds below are those of Services/Metrics/Rollups/RollupSql.cs at this version, frozen here as a migration must
 -- be (a migration replays what the schema was changed to, whatever the code says later); the code is their one live home.
@@ -82,3 +85,29 @@ BEGIN
     ON CONFLICT (day) DO UPDATE SET version = v.version + 1;
 END
 $$;
+
+-- The failure streak is recounted from the failed runs that finished after a connector's latest success.
+CREATE INDEX IF NOT EXISTS runs_connector_failed_finished_idx ON metrics.runs (connector, finished_at) WHERE status = 'failed';
+
+-- The status board's facts by finish time, from the raw runs where they still hold the answer; where retention dropped
+-- a connector's first runs (or all its successes) the stored value is kept: it is the only record left.
+COMMENT ON COLUMN metrics.connector_state.failure_streak IS 'Failed runs that finished after the latest successful run.';
+WITH raw AS (
+    SELECT connector, min(started_at) AS first_started, min(finished_at) AS first_finished,
+           max(finished_at) FILTER (WHERE status = 'succeeded') AS last_success,
+           max(finished_at) FILTER (WHERE status = 'failed') AS last_failure
+    FROM metrics.runs
+    GROUP BY connector
+)
+UPDATE metrics.connector_state s SET
+    first_run_at = CASE WHEN raw.first_started <= s.first_run_at THEN raw.first_finished ELSE s.first_run_at END,
+    last_success_at = coalesce(raw.last_success, s.last_success_at),
+    last_failure_at = coalesce(raw.last_failure, s.last_failure_at),
+    -- Without a stored success every failure counts, by either clock: the stored streak already holds them all.
+    failure_streak = CASE WHEN raw.last_success IS NULL THEN s.failure_streak
+                          ELSE (SELECT count(*)::integer FROM metrics.runs x
+                                WHERE x.connector = s.connector AND x.status = 'failed' AND x.finished_at > raw.last_success)
+                     END,
+    updated_at = now()
+FROM raw
+WHERE raw.connector = s.connector;

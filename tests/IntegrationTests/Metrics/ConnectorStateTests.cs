@@ -51,12 +51,13 @@ public sealed class ConnectorStateTests(PostgresServer postgres)
         foreach (var state in incremental)
         {
             var history = runs.Where(r => r.Connector == (string)state[0]!).OrderBy(r => r.StartedAt).ToList();
-            var lastSuccess = history.LastOrDefault(r => r.Status == RunStatus.Succeeded)?.StartedAt;
-            Assert.Equal(history[0].StartedAt, MetricsDatabase.Instant(state[1]));
+            // What failing and stale are judged on is on the clock Alerting uses: when runs finished.
+            var lastSuccess = history.Where(r => r.Status == RunStatus.Succeeded).Select(r => (DateTimeOffset?)r.FinishedAt).Max();
+            Assert.Equal(history.Min(r => r.FinishedAt), MetricsDatabase.Instant(state[1]));
             Assert.Equal(history[^1].RunId, (Guid)state[2]!);
             Assert.Equal(history[^1].StartedAt, MetricsDatabase.Instant(state[3]));
             Assert.Equal(lastSuccess, MetricsDatabase.Instant(state[6]));
-            Assert.Equal(history.Count(r => r.Status == RunStatus.Failed && r.StartedAt > (lastSuccess ?? DateTimeOffset.MinValue)), (int)state[8]!);
+            Assert.Equal(history.Count(r => r.Status == RunStatus.Failed && r.FinishedAt > (lastSuccess ?? DateTimeOffset.MinValue)), (int)state[8]!);
             Assert.Equal(history.Last(r => r.ExpectedInterval is not null).ExpectedInterval, (TimeSpan?)state[9]);
         }
         Assert.Equal([0, 2, 7, 200, 1], incremental.Select(s => (int)s[8]!));
@@ -81,7 +82,7 @@ public sealed class ConnectorStateTests(PostgresServer postgres)
         var state = (await db.RowsAsync(StateSql)).Single();
         Assert.Equal(newest.RunId, (Guid)state[2]!);
         Assert.Equal("failed", state[4]);
-        Assert.Equal(late.StartedAt, MetricsDatabase.Instant(state[6]));
+        Assert.Equal(late.FinishedAt, MetricsDatabase.Instant(state[6]));
         Assert.Equal(2, (int)state[8]!);
         Assert.Equal(3, await db.CountAsync("SELECT total FROM metrics.rollup_daily"));
     }

@@ -92,7 +92,7 @@ public sealed class MetricsDatabase : IAsyncDisposable
 
     // The status board as the service's rules judge it at now.
     public async Task<IReadOnlyList<ConnectorStatus>> StatusBoardAsync(DateTimeOffset now) =>
-        new StatusRules(Options.StatusBoard).Board(await Kpis.ConnectorFactsAsync(now, CancellationToken.None), now);
+        new StatusRules(Options.StatusBoard, new ConnectorHealth.ServiceDefaults.ConnectorHealthThresholds()).Board(await Kpis.ConnectorFactsAsync(now, CancellationToken.None), now);
 
     public Task<StoreResult> StoreAsync(params RunCompleted[] runs) =>
         Writer.StoreAsync([.. runs.Select(r => new IncomingRun(r, null))], CancellationToken.None);
