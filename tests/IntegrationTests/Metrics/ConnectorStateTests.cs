@@ -68,6 +68,45 @@ public sealed class ConnectorStateTests(PostgresServer postgres)
     }
 
     [Fact]
+    public async Task TheMigrationToFinishTimesRecomputesTheBoardsFactsLeftByStartTimesFromTheRawRuns()
+    {
+        await using var db = await MetricsDatabase.CreateAsync(postgres, Now);
+        var generator = new TestRuns(5);
+        var runs = new List<RunCompleted>();
+        foreach (var (connector, tail) in new[] { ("a", 0), ("b", 3), ("c", 1) })
+        {
+            var at = Now.AddHours(-10);
+            for (var i = 0; i < 60; i++, at = at.AddMinutes(5))
+            {
+                var failed = i >= 60 - tail || (i < 60 - tail - 1 && generator.Random.NextDouble() < 0.3);
+                // Latencies long enough that runs overlap: start order and finish order differ.
+                runs.Add(TestRuns.Run(connector, at, failed ? RunStatus.Failed : RunStatus.Succeeded,
+                    latencyMs: generator.Random.Next(1, 12) * 60_000, expectedInterval: FiveMinutes));
+            }
+        }
+        foreach (var batch in generator.Batches(generator.Shuffle(runs), 25))
+        {
+            await db.StoreAsync([.. batch]);
+        }
+        var byFinishTime = await db.RowsAsync(StateSql);
+        // The facts as the start-time rule left them.
+        await db.RowsAsync(
+            """
+            UPDATE metrics.connector_state s SET
+                first_run_at = (SELECT min(started_at) FROM metrics.runs r WHERE r.connector = s.connector),
+                last_success_at = (SELECT max(started_at) FROM metrics.runs r WHERE r.connector = s.connector AND r.status = 'succeeded'),
+                last_failure_at = (SELECT max(started_at) FROM metrics.runs r WHERE r.connector = s.connector AND r.status = 'failed'),
+                failure_streak = (SELECT count(*) FROM metrics.runs r WHERE r.connector = s.connector AND r.status = 'failed'
+                                    AND r.started_at > (SELECT max(started_at) FROM metrics.runs x WHERE x.connector = s.connector AND x.status = 'succeeded'))
+            """);
+        Assert.NotEqual(byFinishTime.Select(r => string.Join('|', r)), (await db.RowsAsync(StateSql)).Select(r => string.Join('|', r)));
+
+        await db.RowsAsync(MetricsDatabase.MigrationScript("V2__rollups_by_ended_day.sql"));
+
+        Assert.Equal(byFinishTime.Select(r => string.Join('|', r)), (await db.RowsAsync(StateSql)).Select(r => string.Join('|', r)));
+    }
+
+    [Fact]
     public async Task ALateRunChangesCountsButNotTheLastRun()
     {
         await using var db = await MetricsDatabase.CreateAsync(postgres, Now);

@@ -128,7 +128,7 @@ public sealed class RollupTests(PostgresServer postgres)
             """);
         var before = await db.RowsAsync("SELECT day, version FROM metrics.rollup_day_versions");
 
-        await db.RowsAsync(MigrationScript("V2__rollups_by_ended_day.sql"));
+        await db.RowsAsync(MetricsDatabase.MigrationScript("V2__rollups_by_ended_day.sql"));
 
         await AssertRollupsEqualRecomputationAsync(db);
         // Every rebuilt day that has ended moved its version, so no reader keeps an answer counted by the old rule.
@@ -138,15 +138,6 @@ public sealed class RollupTests(PostgresServer postgres)
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
         Assert.Equal(today.DayNumber - firstDay.DayNumber, versions.Count(v => v.Key >= firstDay && v.Key < today));
         Assert.All(versions.Where(v => v.Key >= firstDay && v.Key < today), v => Assert.Equal(oldVersions.GetValueOrDefault(v.Key) + 1, v.Value));
-    }
-
-    private static string MigrationScript(string name)
-    {
-        var assembly = typeof(RollupRebuilder).Assembly;
-        using var stream = assembly.GetManifestResourceStream($"{assembly.GetName().Name}.Migrations.{name}")
-            ?? throw new InvalidOperationException($"No embedded migration {name}.");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
     }
 
     [Fact]
