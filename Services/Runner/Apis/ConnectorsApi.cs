@@ -35,14 +35,16 @@ public static class ConnectorsApi
         [RegularExpression(NamePattern), StringLength(100, MinimumLength = 1)] string connector, ConnectorCatalog catalog, TimeProvider time) =>
         catalog.Find(connector) is { } entry ? TypedResults.Ok(View(entry, time)) : UnknownConnector(connector);
 
-    public static Results<Accepted<RunStarted>, ProblemHttpResult> RunNow(
-        [RegularExpression(NamePattern), StringLength(100, MinimumLength = 1)] string connector, ConnectorCatalog catalog, ConnectorRunner runner)
+    public static async Task<Results<Accepted<RunStarted>, ProblemHttpResult>> RunNow(
+        [RegularExpression(NamePattern), StringLength(100, MinimumLength = 1)] string connector, ConnectorCatalog catalog, ConnectorRunner runner,
+        CancellationToken cancellationToken)
     {
         if (catalog.Find(connector) is not { } entry)
         {
             return UnknownConnector(connector);
         }
-        if (runner.TryStartNow(entry, out var runId))
+        var (started, runId) = await runner.TryStartNowAsync(entry, cancellationToken);
+        if (started)
         {
             return TypedResults.Accepted($"/api/runs/{runId}", new RunStarted(runId!.Value));
         }

@@ -22,18 +22,14 @@ public sealed class CatalogEntry(string name, ConnectorOptions options, int seed
 
     public bool IsRunning => RunLock.CurrentCount == 0;
 
-    /// <summary>Makes taking <see cref="RunLock"/> and setting <see cref="CurrentRunId"/> one step for run-now.</summary>
+    /// <summary>Makes taking <see cref="RunLock"/> and setting <see cref="UnderWay"/> one step for run-now.</summary>
     public Lock StartGate { get; } = new();
 
-    // Boxed so that a reader on another thread sees a whole Guid, never a torn one.
-    private volatile object? _currentRunId;
-
-    /// <summary>The run under way, set by whoever holds <see cref="RunLock"/>: what a refused run-now points at.</summary>
-    public Guid? CurrentRunId
-    {
-        get => _currentRunId is Guid id ? id : null;
-        set => _currentRunId = value;
-    }
+    /// <summary>
+    /// The id of the run under way (once known: a run-now learns it from the replicas' shared claim), set under
+    /// <see cref="StartGate"/> by whoever holds <see cref="RunLock"/>: what a refused run-now points at.
+    /// </summary>
+    public Task<Guid?>? UnderWay { get; set; }
 
     public LastRun? LastRun { get; set; }
 

@@ -17,8 +17,9 @@ using Microsoft.Extensions.Logging;
 namespace ConnectorHealth.IntegrationTests.Runner;
 
 /// <summary>
-/// Sixteen run-now calls at once to the real Runner service (real PostgreSQL and RabbitMQ) start one run: one call
-/// gets 202 with its id, the others 409 naming that run, the connector's API is called once and one RunCompleted is published.
+/// Sixteen run-now calls at once, spread over two replicas of the real Runner service (real PostgreSQL and RabbitMQ),
+/// start one run: one call gets 202 with its id, the others 409 naming that run, the connector's API is called once and
+/// one RunCompleted is published.
 /// </summary>
 [Collection(BrokerAndDatabaseCollection.Name)]
 public sealed class RunNowConcurrencyTests(RabbitMQServer rabbit, PostgresServer postgres) : IAsyncLifetime
@@ -28,7 +29,8 @@ public sealed class RunNowConcurrencyTests(RabbitMQServer rabbit, PostgresServer
     private readonly RunCounter _published = new();
     private int _calls;
     private WebApplication _api = null!;
-    private RunnerReplica _service = null!;
+    private RunnerReplica _first = null!;
+    private RunnerReplica _second = null!;
 
     public async Task InitializeAsync()
     {
@@ -45,26 +47,30 @@ public sealed class RunNowConcurrencyTests(RabbitMQServer rabbit, PostgresServer
         });
         await _api.StartAsync();
         var database = await postgres.CreateDatabaseConnectionStringAsync("runner_run_now");
-        _service = new RunnerReplica(database, rabbit.Uri, $"{_api.Urls.First()}/gated");
-        _service.Services.GetRequiredService<IBus>().ConnectPublishObserver(_published);
+        _first = new RunnerReplica(database, rabbit.Uri, $"{_api.Urls.First()}/gated");
+        _first.Services.GetRequiredService<IBus>().ConnectPublishObserver(_published);
+        _second = new RunnerReplica(database, rabbit.Uri, $"{_api.Urls.First()}/gated");
+        _second.Services.GetRequiredService<IBus>().ConnectPublishObserver(_published);
     }
 
     public async Task DisposeAsync()
     {
         _release.TrySetResult();
-        await _service.DisposeAsync();
+        await _first.DisposeAsync();
+        await _second.DisposeAsync();
         await _api.DisposeAsync();
     }
 
     [Fact]
-    public async Task SixteenRunNowCallsAtOnceStartOneRunAndTheOthersAreToldWhichRunIsUnderWay()
+    public async Task SixteenRunNowCallsAtOnceOnTwoReplicasStartOneRunAndTheOthersAreToldWhichRunIsUnderWay()
     {
-        using var client = _service.CreateClient();
+        using var first = _first.CreateClient();
+        using var second = _second.CreateClient();
         var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var calls = Enumerable.Range(0, 16).Select(async _ =>
+        var calls = Enumerable.Range(0, 16).Select(async i =>
         {
             await start.Task;
-            using var response = await client.PostAsync($"/api/connectors/{Connector}/runs", null);
+            using var response = await (i % 2 == 0 ? first : second).PostAsync($"/api/connectors/{Connector}/runs", null);
             return (response.StatusCode, response.Content.Headers.ContentType?.MediaType, Body: await response.Content.ReadFromJsonAsync<JsonElement>());
         }).ToList();
         start.SetResult();
@@ -82,13 +88,15 @@ public sealed class RunNowConcurrencyTests(RabbitMQServer rabbit, PostgresServer
             Assert.Equal($"/api/runs/{runId}", a.Body.GetProperty("run").GetString());
         });
 
+        // The run is held at the connector's API while the calls are answered; it is released once it got there.
+        await Poll.UntilAsync(() => Volatile.Read(ref _calls) >= 1, "the run calling the connector's API");
         _release.SetResult();
         await Poll.UntilAsync(() => _published.Count(runId) == 1, "the run published");
         // Once the run is over, run-now starts the next one: a later run is the mark that nothing else was pending.
         string? next = null;
         await Poll.UntilAsync(async () =>
         {
-            using var again = await client.PostAsync($"/api/connectors/{Connector}/runs", null);
+            using var again = await second.PostAsync($"/api/connectors/{Connector}/runs", null);
             next = again.StatusCode == HttpStatusCode.Accepted ? (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetString() : null;
             return next is not null;
         }, "a second run accepted once the first is over");
