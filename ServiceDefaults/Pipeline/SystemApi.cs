@@ -1,3 +1,4 @@
+using ConnectorHealth.ServiceDefaults;
 using ConnectorHealth.ServiceDefaults.Pipeline;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -8,9 +9,6 @@ namespace Microsoft.AspNetCore.Builder;
 
 public static class SystemApi
 {
-    public const int DefaultLimit = 100;
-    public const int MaxLimit = 500;
-
     /// <summary>How long a client should wait before asking again when the broker cannot be reached.</summary>
     public const int RetryAfterSeconds = 5;
 
@@ -27,7 +25,7 @@ public static class SystemApi
             .WithDescription("Null numbers are unknown: the broker or a store cannot be reached.");
         api.MapGet("/dead-letters", ListDeadLetters).WithName($"{serviceName}-dead-letters")
             .WithSummary("Dead letters of every store of the service, newest failure first, without removing them")
-            .WithDescription($"limit 1–{MaxLimit} (default {DefaultLimit}) per store and in all.");
+            .WithDescription($"limit 1–{Paging.MaxLimit} (default {Paging.DefaultLimit}) per store and in all.");
         api.MapPost("/dead-letters/redrive", Redrive).WithName($"{serviceName}-redrive-dead-letters")
             .WithSummary("Re-drives dead letters to where they failed: those named by ids, or all when the body is empty")
             .WithDescription("Body (optional): {\"ids\": [\"...\"], \"store\": \"<store name>\"}. Answers how many were re-driven.");
@@ -40,13 +38,11 @@ public static class SystemApi
     public static async Task<Results<Ok<DeadLetterList>, ValidationProblem, ProblemHttpResult>> ListDeadLetters(
         DeadLetterStores stores, HttpResponse response, CancellationToken cancellationToken, string? limit = null)
     {
-        var take = DefaultLimit;
-        if (limit is not null && (!int.TryParse(limit, out take) || take is < 1 or > MaxLimit))
+        var query = new QueryParameters();
+        var take = query.PageSize(limit);
+        if (query.HasErrors)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-            {
-                ["limit"] = [$"limit must be a whole number from 1 to {MaxLimit}."],
-            });
+            return TypedResults.ValidationProblem(query.Errors);
         }
 
         var items = new List<DeadLetter>();

@@ -18,7 +18,12 @@ internal static class ApplicationServices
         services.AddSingleton<IValidateOptions<MetricsOptions>, MetricsOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, MetricsJsonContext.Default));
-        services.AddSingleton(provider => new StatusRules(provider.GetRequiredService<IOptions<MetricsOptions>>().Value.StatusBoard));
+        // Failing and stale are judged with Alerting's thresholds, read from the same section.
+        services.AddOptions<ConnectorHealthThresholds>().BindConfiguration(ConnectorHealthThresholds.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ConnectorHealthThresholds>, ConnectorHealthThresholdsValidator>();
+        services.AddSingleton(provider => new StatusRules(
+            provider.GetRequiredService<IOptions<MetricsOptions>>().Value.StatusBoard,
+            provider.GetRequiredService<IOptions<ConnectorHealthThresholds>>().Value));
         services.AddSingleton<RunPartitions>();
         services.AddSingleton<RunWriter>();
         services.AddSingleton<RunStore>();

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using ConnectorHealth.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
 namespace ConnectorHealth.Metrics;
@@ -31,3 +32,7 @@ public sealed class MetricsOptions
 // Checks MetricsOptions (and its nested sections) at start-up; generated at compile time.
 [OptionsValidator]
 public sealed partial class MetricsOptionsValidator : IValidateOptions<MetricsOptions>;
+
+// Checks the failing and stale thresholds the status board shares with Alerting; generated at compile time.
+[OptionsValidator]
+public sealed partial class ConnectorHealthThresholdsValidator : IValidateOptions<ConnectorHealthThresholds>;

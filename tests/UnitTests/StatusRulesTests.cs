@@ -7,7 +7,7 @@ public class StatusRulesTests
 {
     private static readonly DateTimeOffset Now = new(2026, 3, 10, 12, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan FiveMinutes = TimeSpan.FromMinutes(5);
-    private static readonly StatusRules Rules = new(new StatusBoardOptions());
+    private static readonly StatusRules Rules = new(new StatusBoardOptions(), new ConnectorHealth.ServiceDefaults.ConnectorHealthThresholds());
 
     private static ConnectorFacts Facts(
         string connector = "crm",

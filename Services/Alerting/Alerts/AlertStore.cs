@@ -29,8 +29,15 @@ public enum LifecycleOutcome
 {
     Done,
     NotFound,
+    AlreadyAcknowledged,
     AlreadyResolved,
 }
+
+/// <summary>A silence as <c>POST /api/silences</c> left it: created now, or the same silence created before.</summary>
+public sealed record SilenceAdded(Silence Silence, bool Created);
+
+/// <summary>What <c>DELETE /api/silences/{id}</c> did: ended it now, found none, or found it ended (at <c>EndedAt</c>).</summary>
+public sealed record SilenceExpiry(LifecycleOutcome Outcome, DateTimeOffset? EndedAt);
 
 /// <summary>What the API reads and changes: alerts with their occurrences and notifications, and silences.</summary>
 public sealed class AlertStore(NpgsqlDataSource dataSource, TimeProvider time)
@@ -115,18 +122,22 @@ public sealed class AlertStore(NpgsqlDataSource dataSource, TimeProvider time)
         return new AlertDetail(alert, occurrences, notifications);
     }
 
+    /// <summary>
+    /// Acknowledges a firing alert. The update is conditional on the state, so of many calls at once (on any replica)
+    /// exactly one changes the alert; the others are told it is acknowledged or resolved already.
+    /// </summary>
     public async Task<LifecycleOutcome> AcknowledgeAsync(long alertId, string by, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
             """
-            UPDATE alerting.alerts SET state = 'acknowledged', acknowledged_at = coalesce(acknowledged_at, $2), acknowledged_by = $3
-            WHERE alert_id = $1 AND state <> 'resolved'
+            UPDATE alerting.alerts SET state = 'acknowledged', acknowledged_at = $2, acknowledged_by = $3
+            WHERE alert_id = $1 AND state = 'firing'
             RETURNING alert_id
             """);
         command.Parameters.AddWithValue(alertId);
         command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
         command.Parameters.AddWithValue(by);
-        return await command.ExecuteScalarAsync(cancellationToken) is not null ? LifecycleOutcome.Done : await MissingOrResolvedAsync(alertId, cancellationToken);
+        return await command.ExecuteScalarAsync(cancellationToken) is not null ? LifecycleOutcome.Done : await NotChangedAsync(alertId, cancellationToken);
     }
 
     public async Task<(LifecycleOutcome Outcome, AlertResolved? Resolved)> ResolveAsync(long alertId, string by, CancellationToken cancellationToken)
@@ -136,7 +147,7 @@ public sealed class AlertStore(NpgsqlDataSource dataSource, TimeProvider time)
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         if (!await AlertEngine.ResolveAsync(connection, transaction, alertId, "manual", by, now, cancellationToken))
         {
-            return (await MissingOrResolvedAsync(alertId, cancellationToken), null);
+            return (await NotChangedAsync(alertId, cancellationToken), null);
         }
         await using var read = new NpgsqlCommand("SELECT connector, rule FROM alerting.alerts WHERE alert_id = $1", connection, transaction);
         read.Parameters.AddWithValue(alertId);
@@ -150,11 +161,17 @@ public sealed class AlertStore(NpgsqlDataSource dataSource, TimeProvider time)
         }
     }
 
-    private async Task<LifecycleOutcome> MissingOrResolvedAsync(long alertId, CancellationToken cancellationToken)
+    // Why a conditional update changed nothing: the alert is missing, or another call moved it first.
+    private async Task<LifecycleOutcome> NotChangedAsync(long alertId, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("SELECT state FROM alerting.alerts WHERE alert_id = $1");
         command.Parameters.AddWithValue(alertId);
-        return await command.ExecuteScalarAsync(cancellationToken) is null ? LifecycleOutcome.NotFound : LifecycleOutcome.AlreadyResolved;
+        return await command.ExecuteScalarAsync(cancellationToken) switch
+        {
+            null => LifecycleOutcome.NotFound,
+            "acknowledged" => LifecycleOutcome.AlreadyAcknowledged,
+            _ => LifecycleOutcome.AlreadyResolved,
+        };
     }
 
     public async Task<IReadOnlyList<Silence>> ListSilencesAsync(bool includeExpired, CancellationToken cancellationToken)
@@ -172,32 +189,95 @@ public sealed class AlertStore(NpgsqlDataSource dataSource, TimeProvider time)
         return silences;
     }
 
-    public async Task AddSilenceAsync(Silence silence, CancellationToken cancellationToken)
+    /// <summary>
+    /// Adds a silence unless the same one exists: same matchers, author, comment and end, not yet ended, and starting
+    /// when asked (or, when no start was given, already in force). Calls for the same silence are serialised by an
+    /// advisory lock on what makes them the same, so of many identical calls at once (on any replica) one creates it
+    /// and the others get that one back.
+    /// </summary>
+    public async Task<SilenceAdded> AddSilenceAsync(Silence silence, bool startGiven, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
-            $"INSERT INTO alerting.silences ({SilenceRows.Columns}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
-        command.Parameters.AddWithValue(silence.Id);
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)silence.Connector ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)silence.Rule ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var gate = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", connection, transaction))
+        {
+            gate.Parameters.AddWithValue(JsonSerializer.Serialize(new object?[]
+            {
+                "silence", silence.Connector, silence.Rule, silence.Severity is { } s ? AlertEngine.SeverityName(s) : null,
+                silence.EndsAt.ToUniversalTime(), silence.Author, silence.Comment,
+            }));
+            await gate.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await using (var find = new NpgsqlCommand(
+            $"""
+            SELECT {SilenceRows.Columns} FROM alerting.silences
+            WHERE connector IS NOT DISTINCT FROM $1 AND rule IS NOT DISTINCT FROM $2 AND severity IS NOT DISTINCT FROM $3
+              AND ends_at = $5 AND author = $6 AND comment = $7 AND ends_at > $8
+              AND (CASE WHEN $9 THEN starts_at = $4 ELSE starts_at <= $8 END)
+            ORDER BY created_at, silence_id LIMIT 1
+            """, connection, transaction))
+        {
+            AddSilenceParameters(find.Parameters, silence);
+            find.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            find.Parameters.AddWithValue(startGiven);
+            await using var reader = await find.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                return new SilenceAdded(SilenceRows.Read(reader), Created: false);
+            }
+        }
+        await using (var insert = new NpgsqlCommand(
+            $"INSERT INTO alerting.silences ({SilenceRows.Columns}) VALUES ($8, $1, $2, $3, $4, $5, $6, $7)", connection, transaction))
+        {
+            AddSilenceParameters(insert.Parameters, silence);
+            insert.Parameters.AddWithValue(silence.Id);
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return new SilenceAdded(silence, Created: true);
+    }
+
+    // $1 connector, $2 rule, $3 severity, $4 starts_at, $5 ends_at, $6 author, $7 comment.
+    private static void AddSilenceParameters(NpgsqlParameterCollection parameters, Silence silence)
+    {
+        parameters.Add(new NpgsqlParameter { Value = (object?)silence.Connector ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        parameters.Add(new NpgsqlParameter { Value = (object?)silence.Rule ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        parameters.Add(new NpgsqlParameter
         {
             Value = silence.Severity is { } severity ? AlertEngine.SeverityName(severity) : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text,
         });
-        command.Parameters.Add(new NpgsqlParameter { Value = silence.StartsAt, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(new NpgsqlParameter { Value = silence.EndsAt, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        command.Parameters.AddWithValue(silence.Author);
-        command.Parameters.AddWithValue(silence.Comment);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        parameters.Add(new NpgsqlParameter { Value = silence.StartsAt, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        parameters.Add(new NpgsqlParameter { Value = silence.EndsAt, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        parameters.AddWithValue(silence.Author);
+        parameters.AddWithValue(silence.Comment);
     }
 
-    /// <summary>Ends a silence now (kept for the record); false when there is no such silence.</summary>
-    public async Task<bool> ExpireSilenceAsync(Guid silenceId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Ends a silence now (kept for the record). Only a silence that has not ended is changed, so of many calls at once
+    /// one ends it and the others are told it had ended.
+    /// </summary>
+    public async Task<SilenceExpiry> ExpireSilenceAsync(Guid silenceId, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
-            "UPDATE alerting.silences SET ends_at = greatest(starts_at + interval '1 microsecond', least(ends_at, $2)) WHERE silence_id = $1");
-        command.Parameters.AddWithValue(silenceId);
-        command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        await using (var end = dataSource.CreateCommand(
+            """
+            UPDATE alerting.silences SET ends_at = greatest(starts_at + interval '1 microsecond', $2)
+            WHERE silence_id = $1 AND ends_at > $2
+            RETURNING silence_id
+            """))
+        {
+            end.Parameters.AddWithValue(silenceId);
+            end.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            if (await end.ExecuteScalarAsync(cancellationToken) is not null)
+            {
+                return new SilenceExpiry(LifecycleOutcome.Done, null);
+            }
+        }
+        // Read after the update, so a call that lost to another sees the end that call set.
+        await using var read = dataSource.CreateCommand("SELECT ends_at FROM alerting.silences WHERE silence_id = $1");
+        read.Parameters.AddWithValue(silenceId);
+        return await read.ExecuteScalarAsync(cancellationToken) is DateTime endedAt
+            ? new SilenceExpiry(LifecycleOutcome.AlreadyResolved, new DateTimeOffset(endedAt, TimeSpan.Zero))
+            : new SilenceExpiry(LifecycleOutcome.NotFound, null);
     }
 
     private static AlertSummary Read(NpgsqlDataReader reader) => new(

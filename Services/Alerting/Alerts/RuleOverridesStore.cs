@@ -38,19 +38,26 @@ public sealed class RuleOverridesStore(NpgsqlDataSource dataSource)
         return overrides;
     }
 
-    public async Task SetAsync(string connector, RuleOverrides overrides, string by, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores a connector's thresholds; false when they were stored already. The upsert changes the row only when the
+    /// thresholds differ, so of many identical calls at once (on any replica) one writes and the others change nothing.
+    /// </summary>
+    public async Task<bool> SetAsync(string connector, RuleOverrides overrides, string by, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
             """
             INSERT INTO alerting.connector_rules (connector, overrides, updated_by) VALUES ($1, $2::jsonb, $3)
             ON CONFLICT (connector) DO UPDATE SET overrides = excluded.overrides, updated_by = excluded.updated_by, updated_at = now()
+            WHERE connector_rules.overrides IS DISTINCT FROM excluded.overrides
+            RETURNING connector
             """);
         command.Parameters.AddWithValue(connector);
         command.Parameters.AddWithValue(JsonSerializer.Serialize(overrides, Json));
         command.Parameters.AddWithValue(by);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        return await command.ExecuteScalarAsync(cancellationToken) is not null;
     }
 
+    /// <summary>Removes a connector's thresholds; false when there were none (or another call removed them first).</summary>
     public async Task<bool> DeleteAsync(string connector, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("DELETE FROM alerting.connector_rules WHERE connector = $1");

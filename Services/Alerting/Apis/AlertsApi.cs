@@ -14,10 +14,7 @@ namespace ConnectorHealth.Alerting.Apis;
 /// <summary>Alerts and their lifecycle, silences, and notification channels.</summary>
 public static class AlertsApi
 {
-    public const int DefaultLimit = 50;
-    public const int MaxLimit = 500;
     private const int ConnectorMaxLength = 200;
-    private const int CursorMaxLength = 64;
     private const int AuthorMaxLength = 200;
     private const int CommentMaxLength = 2000;
 
@@ -27,19 +24,23 @@ public static class AlertsApi
         alerts.MapGet("/", List).WithName("ListAlerts")
             .WithSummary("Alerts, newest first, each with its occurrence count, what to do next and its lifecycle")
             .WithDescription($"Filters: state (firing|acknowledged|resolved), connector, rule ({string.Join("|", RuleNames.All)}), "
-                + $"severity (info|warning|critical); limit 1–{MaxLimit} (default {DefaultLimit}); cursor from the previous page.");
+                + $"severity (info|warning|critical); " + Paging.Description);
         alerts.MapGet("/{id:long}", Get).WithName("GetAlert").WithSummary("One alert with its occurrences and notifications");
         alerts.MapPost("/{id:long}/ack", Acknowledge).WithName("AcknowledgeAlert")
-            .WithSummary("Acknowledges a firing alert: it stays open but is no longer notified again");
+            .WithSummary("Acknowledges a firing alert: it stays open but is no longer notified again (409 when acknowledged or resolved already)");
         alerts.MapPost("/{id:long}/resolve", Resolve).WithName("ResolveAlert")
-            .WithSummary("Resolves an open alert; if its condition fires again, a new alert linked to this one opens");
+            .WithSummary("Resolves an open alert; if its condition fires again, a new alert linked to this one opens (409 when resolved already)");
 
         var silences = app.MapGroup("/api/silences").WithTags("Alerts");
         silences.MapGet("/", ListSilences).WithName("ListSilences")
             .WithSummary("Silences in force or to come (all=true includes expired ones)");
         silences.MapPost("/", AddSilence).WithName("AddSilence")
-            .WithSummary("Silences matching alerts (connector, rule and/or severity) from startsAt (default now) to endsAt: recorded, not notified");
-        silences.MapDelete("/{id:guid}", ExpireSilence).WithName("ExpireSilence").WithSummary("Ends a silence now");
+            .WithSummary("Silences matching alerts (connector, rule and/or severity) from startsAt (default now) to endsAt: recorded, not notified")
+            .WithDescription("201 with the new silence; 200 with the existing one when the same silence (same matchers, author, comment and "
+                + "endsAt, not ended, with the same startsAt or, when startsAt is left out, already in force) exists: a repeated or "
+                + "retried request creates no second silence.");
+        silences.MapDelete("/{id:guid}", ExpireSilence).WithName("ExpireSilence")
+            .WithSummary("Ends a silence now (409 when it has ended already)");
 
         var channels = app.MapGroup("/api/channels").WithTags("Alerts");
         channels.MapGet("/", ListChannels).WithName("ListChannels").WithSummary("Notification channels and what they receive (secrets left out)");
@@ -54,8 +55,8 @@ public static class AlertsApi
         [StringLength(ConnectorMaxLength, MinimumLength = 1)] string? connector = null,
         [StringLength(64, MinimumLength = 1)] string? rule = null,
         [AllowedValues("info", "warning", "critical")] string? severity = null,
-        [ParsedAs(typeof(int)), Range(1, MaxLimit)] string? limit = null,
-        [StringLength(CursorMaxLength, MinimumLength = 1)] string? cursor = null)
+        [ParsedAs(typeof(int)), Range(1, Paging.MaxLimit)] string? limit = null,
+        [StringLength(Paging.CursorMaxLength, MinimumLength = 1)] string? cursor = null)
     {
         var query = new QueryParameters();
         if (state is not null and not ("firing" or "acknowledged" or "resolved"))
@@ -71,12 +72,8 @@ public static class AlertsApi
         {
             query.Fail("severity", "Unknown severity. Use one of: info, warning, critical.");
         }
-        var pageSize = query.Int("limit", limit, 1, MaxLimit) ?? DefaultLimit;
-        PageCursor? after = null;
-        if (cursor is not null && !PageCursor.TryDecode(cursor, out after))
-        {
-            query.Fail("cursor", "cursor is not one this API handed out.");
-        }
+        var pageSize = query.PageSize(limit);
+        var after = query.After(cursor);
         if (query.HasErrors)
         {
             return TypedResults.ValidationProblem(query.Errors);
@@ -99,9 +96,8 @@ public static class AlertsApi
         }
         return await store.AcknowledgeAsync(id, by, cancellationToken) switch
         {
-            LifecycleOutcome.NotFound => NoSuchAlert(id),
-            LifecycleOutcome.AlreadyResolved => TypedResults.Problem(detail: $"Alert {id} is resolved.", statusCode: StatusCodes.Status409Conflict),
-            _ => TypedResults.Ok((await store.GetAsync(id, cancellationToken))!),
+            LifecycleOutcome.Done => TypedResults.Ok((await store.GetAsync(id, cancellationToken))!),
+            var outcome => NotChanged(id, outcome),
         };
     }
 
@@ -114,13 +110,11 @@ public static class AlertsApi
             return ByProblem();
         }
         var (outcome, resolved) = await store.ResolveAsync(id, by, cancellationToken);
-        switch (outcome)
+        if (outcome != LifecycleOutcome.Done)
         {
-            case LifecycleOutcome.NotFound:
-                return NoSuchAlert(id);
-            case LifecycleOutcome.AlreadyResolved:
-                return TypedResults.Problem(detail: $"Alert {id} is resolved already.", statusCode: StatusCodes.Status409Conflict);
+            return NotChanged(id, outcome);
         }
+        // Only the call whose update resolved the alert announces it, so the announcement goes out once.
         var changes = new AlertChanges();
         changes.Resolved.Add(resolved!);
         await announcer.AnnounceAsync(bus, changes, cancellationToken);
@@ -136,7 +130,7 @@ public static class AlertsApi
     public sealed record SilenceRequest(
         string? Connector, string? Rule, Severity? Severity, DateTimeOffset? StartsAt, DateTimeOffset? EndsAt, string? Author, string? Comment);
 
-    public static async Task<Results<Created<Silence>, ValidationProblem>> AddSilence(
+    public static async Task<Results<Created<Silence>, Ok<Silence>, ValidationProblem>> AddSilence(
         SilenceRequest request, AlertStore store, TimeProvider time, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -176,14 +170,19 @@ public static class AlertsApi
             return TypedResults.ValidationProblem(query.Errors);
         }
         var silence = new Silence(Guid.CreateVersion7(), connector, request.Rule, request.Severity, startsAt, endsAt, author!, comment!);
-        await store.AddSilenceAsync(silence, cancellationToken);
-        return TypedResults.Created($"/api/silences/{silence.Id}", silence);
+        var added = await store.AddSilenceAsync(silence, startGiven: request.StartsAt is not null, cancellationToken);
+        return added.Created ? TypedResults.Created($"/api/silences/{silence.Id}", silence) : TypedResults.Ok(added.Silence);
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult>> ExpireSilence(Guid id, AlertStore store, CancellationToken cancellationToken) =>
-        await store.ExpireSilenceAsync(id, cancellationToken)
-            ? TypedResults.NoContent()
-            : TypedResults.Problem(detail: $"There is no silence {id}.", statusCode: StatusCodes.Status404NotFound);
+        await store.ExpireSilenceAsync(id, cancellationToken) switch
+        {
+            { Outcome: LifecycleOutcome.Done } => TypedResults.NoContent(),
+            { Outcome: LifecycleOutcome.NotFound } => TypedResults.Problem(detail: $"There is no silence {id}.", statusCode: StatusCodes.Status404NotFound),
+            { EndedAt: var endedAt } => TypedResults.Problem(
+                title: "Silence has ended already", detail: $"Silence {id} ended at {endedAt:O}; nothing was changed.",
+                statusCode: StatusCodes.Status409Conflict),
+        };
 
     public sealed record ChannelView(string Id, ChannelFormat Format, string Target, IReadOnlyList<Severity>? Severities, IReadOnlyList<string>? Rules, bool Enabled);
 
@@ -218,6 +217,18 @@ public static class AlertsApi
 
     private static ValidationProblem ByProblem() =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["by"] = [$"by must be 1 to {AuthorMaxLength} characters of text."] });
+
+    // The one answer for a lifecycle call that changed nothing: another call (or the engine) got there first.
+    private static ProblemHttpResult NotChanged(long id, LifecycleOutcome outcome) => outcome switch
+    {
+        LifecycleOutcome.NotFound => NoSuchAlert(id),
+        LifecycleOutcome.AlreadyAcknowledged => TypedResults.Problem(
+            title: "Alert is acknowledged already", detail: $"Alert {id} is acknowledged already; nothing was changed.",
+            statusCode: StatusCodes.Status409Conflict),
+        _ => TypedResults.Problem(
+            title: "Alert is resolved already", detail: $"Alert {id} is resolved already; nothing was changed.",
+            statusCode: StatusCodes.Status409Conflict),
+    };
 
     private static ProblemHttpResult NoSuchAlert(long id) =>
         TypedResults.Problem(detail: $"There is no alert {id}.", statusCode: StatusCodes.Status404NotFound);

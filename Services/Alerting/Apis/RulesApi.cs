@@ -20,8 +20,10 @@ public static class RulesApi
         rules.MapGet("/{connector}", Get).WithName("GetRuleThresholds")
             .WithSummary("A connector's thresholds: the defaults, its configured and API values, and what applies");
         rules.MapPut("/{connector}", Put).WithName("SetRuleThresholds")
-            .WithSummary("Sets a connector's thresholds; only the values given differ from the defaults and configuration");
-        rules.MapDelete("/{connector}", Delete).WithName("ClearRuleThresholds").WithSummary("Removes the thresholds set through the API");
+            .WithSummary("Sets a connector's thresholds; only the values given differ from the defaults and configuration")
+            .WithDescription("Idempotent: the same thresholds again change nothing (not even updatedAt) and answer the same 200.");
+        rules.MapDelete("/{connector}", Delete).WithName("ClearRuleThresholds")
+            .WithSummary("Removes the thresholds set through the API (404 when there are none, e.g. removed already)");
         return app;
     }
 
@@ -69,6 +71,7 @@ public static class RulesApi
                 .GroupBy(e => e.Member)
                 .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage ?? "invalid").ToArray()));
         }
+        // PUT is idempotent: whether this call wrote or found the same thresholds stored, the answer is the same state.
         await store.SetAsync(connector, request, "api", cancellationToken);
         return TypedResults.Ok(Describe(options.CurrentValue, connector, request));
     }

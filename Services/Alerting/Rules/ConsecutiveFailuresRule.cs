@@ -1,4 +1,5 @@
 using System.Globalization;
+using ConnectorHealth.ServiceDefaults;
 
 namespace ConnectorHealth.Alerting.Rules;
 
@@ -7,7 +8,7 @@ public static class ConsecutiveFailuresRule
 {
     public static Finding? Evaluate(string connector, int failureStreak, string? lastErrorType, string? lastErrorMessage, RuleThresholds t)
     {
-        if (failureStreak < t.ConsecutiveFailures)
+        if (!ConnectorHealthRule.IsFailing(failureStreak, t.ConsecutiveFailures))
         {
             return null;
         }

@@ -1,3 +1,5 @@
+using ConnectorHealth.ServiceDefaults;
+
 namespace ConnectorHealth.Alerting.Rules;
 
 /// <summary>
@@ -11,16 +13,11 @@ public static class FreshnessRule
     public static Finding? Evaluate(
         string connector, DateTimeOffset? lastSuccessAt, DateTimeOffset? firstSeenAt, TimeSpan? expectedInterval, DateTimeOffset now, RuleThresholds t)
     {
-        if (expectedInterval is not { } interval || interval <= TimeSpan.Zero || (lastSuccessAt ?? firstSeenAt) is not { } since)
+        if (ConnectorHealthRule.Stale(lastSuccessAt, firstSeenAt, expectedInterval, now, t.FreshnessFactor) is not { } stale)
         {
             return null;
         }
-        var staleAfter = interval * t.FreshnessFactor;
-        var age = now - since;
-        if (age <= staleAfter)
-        {
-            return null;
-        }
+        var (interval, staleAfter, age) = (stale.ExpectedInterval, stale.StaleAfter, stale.Age);
         var message = lastSuccessAt is null
             ? $"No successful run since it was first seen {AlertText.Duration(age)} ago (expected every {AlertText.Duration(interval)})"
             : $"No successful run for {AlertText.Duration(age)} (expected every {AlertText.Duration(interval)})";

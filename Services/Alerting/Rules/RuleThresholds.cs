@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using ConnectorHealth.ServiceDefaults;
 
 namespace ConnectorHealth.Alerting.Rules;
 
@@ -9,11 +10,12 @@ namespace ConnectorHealth.Alerting.Rules;
 /// </summary>
 public sealed class RuleThresholds : IValidatableObject
 {
-    public const string SectionName = "Alerting:Rules";
+    // The section Metrics' status board reads too (ConnectorHealthThresholds), so both judge with the same values.
+    public const string SectionName = ConnectorHealthThresholds.SectionName;
 
     /// <summary>Failed runs in a row that raise consecutive_failures.</summary>
     [Range(1, 1000)]
-    public int ConsecutiveFailures { get; set; } = 3;
+    public int ConsecutiveFailures { get; set; } = ConnectorHealthRule.DefaultConsecutiveFailures;
 
     /// <summary>The success-rate objective the error budget is taken from.</summary>
     [Range(0.5, 0.99999)]
@@ -52,7 +54,7 @@ public sealed class RuleThresholds : IValidatableObject
 
     /// <summary>A connector is stale after this many expected intervals without a success.</summary>
     [Range(1.0, 100.0)]
-    public double FreshnessFactor { get; set; } = 3;
+    public double FreshnessFactor { get; set; } = ConnectorHealthRule.DefaultFreshnessFactor;
 
     /// <summary>These thresholds with a connector's own values put over them; unset ones are kept.</summary>
     public RuleThresholds WithOverrides(RuleOverrides? connectorSpecific) => connectorSpecific is not { } o ? this : new()

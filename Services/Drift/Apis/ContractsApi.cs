@@ -15,8 +15,6 @@ namespace ConnectorHealth.Drift.Apis;
 /// <summary>Data contracts per connector, and the quarantine their <c>quarantine</c> policy fills.</summary>
 public static class ContractsApi
 {
-    private const int CursorMaxLength = 64;
-
     public static IEndpointRouteBuilder MapContractsApi(this IEndpointRouteBuilder app)
     {
         var contracts = app.MapGroup("/api/contracts").WithTags("Contracts");
@@ -30,7 +28,7 @@ public static class ContractsApi
         var quarantine = app.MapGroup("/api/quarantine").WithTags("Contracts");
         quarantine.MapGet("/", ListQuarantine).WithName("ListQuarantine")
             .WithSummary("Quarantined payloads, newest first, with their violations")
-            .WithDescription($"Filters: connector, status (held|released); limit 1–{SchemasApi.MaxLimit} (default {SchemasApi.DefaultLimit}); cursor.");
+            .WithDescription($"Filters: connector, status (held|released); " + Paging.Description);
         quarantine.MapGet("/{id:guid}", GetQuarantined).WithName("GetQuarantined").WithSummary("One quarantined run with its payload");
         quarantine.MapPost("/{id:guid}/replay", Replay).WithName("ReplayQuarantined")
             .WithSummary("Re-checks a quarantined payload against the current contract and, if it passes, releases it as a normal run")
@@ -105,8 +103,8 @@ public static class ContractsApi
         CancellationToken cancellationToken,
         [StringLength(SchemasApi.ConnectorMaxLength, MinimumLength = 1)] string? connector = null,
         [AllowedValues("held", "released")] string? status = null,
-        [ParsedAs(typeof(int)), Range(1, SchemasApi.MaxLimit)] string? limit = null,
-        [StringLength(CursorMaxLength, MinimumLength = 1)] string? cursor = null)
+        [ParsedAs(typeof(int)), Range(1, Paging.MaxLimit)] string? limit = null,
+        [StringLength(Paging.CursorMaxLength, MinimumLength = 1)] string? cursor = null)
     {
         var query = new QueryParameters();
         connector = query.Text("connector", connector, SchemasApi.ConnectorMaxLength);
@@ -114,12 +112,8 @@ public static class ContractsApi
         {
             query.Fail("status", "Unknown status. Use one of: held, released.");
         }
-        var pageSize = query.Int("limit", limit, 1, SchemasApi.MaxLimit) ?? SchemasApi.DefaultLimit;
-        PageCursor? after = null;
-        if (cursor is not null && !PageCursor.TryDecode(cursor, out after))
-        {
-            query.Fail("cursor", "cursor is not one this API handed out.");
-        }
+        var pageSize = query.PageSize(limit);
+        var after = query.After(cursor);
         if (query.HasErrors)
         {
             return TypedResults.ValidationProblem(query.Errors);

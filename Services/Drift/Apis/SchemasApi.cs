@@ -12,9 +12,6 @@ namespace ConnectorHealth.Drift.Apis;
 public static class SchemasApi
 {
     public const int ConnectorMaxLength = 200;
-    public const int DefaultLimit = 50;
-    public const int MaxLimit = 500;
-    private const int CursorMaxLength = 64;
 
     public static IEndpointRouteBuilder MapSchemasApi(this IEndpointRouteBuilder app)
     {
@@ -39,7 +36,7 @@ public static class SchemasApi
         app.MapGet("/api/drift-events", ListEvents).WithTags("Schemas").WithName("ListDriftEvents")
             .WithSummary("Drift events, newest first (by the run's finish time), with an opaque cursor for the next page")
             .WithDescription("Filters: connector; from (inclusive) and to (exclusive) on the run's finish time as ISO-8601 UTC times "
-                + $"or dates; limit 1–{MaxLimit} (default {DefaultLimit}); cursor from the previous page.");
+                + "or dates; " + Paging.Description);
         return app;
     }
 
@@ -175,8 +172,8 @@ public static class SchemasApi
         [StringLength(ConnectorMaxLength, MinimumLength = 1)] string? connector = null,
         [ParsedAs(typeof(DateTimeOffset), typeof(DateOnly))] string? from = null,
         [ParsedAs(typeof(DateTimeOffset), typeof(DateOnly))] string? to = null,
-        [ParsedAs(typeof(int)), Range(1, MaxLimit)] string? limit = null,
-        [StringLength(CursorMaxLength, MinimumLength = 1)] string? cursor = null)
+        [ParsedAs(typeof(int)), Range(1, Paging.MaxLimit)] string? limit = null,
+        [StringLength(Paging.CursorMaxLength, MinimumLength = 1)] string? cursor = null)
     {
         var query = new QueryParameters();
         connector = query.Text("connector", connector, ConnectorMaxLength);
@@ -186,12 +183,8 @@ public static class SchemasApi
         {
             query.Fail("from", "from must not be after to.");
         }
-        var pageSize = query.Int("limit", limit, 1, MaxLimit) ?? DefaultLimit;
-        PageCursor? after = null;
-        if (cursor is not null && !PageCursor.TryDecode(cursor, out after))
-        {
-            query.Fail("cursor", "cursor is not one this API handed out.");
-        }
+        var pageSize = query.PageSize(limit);
+        var after = query.After(cursor);
         if (query.HasErrors)
         {
             return TypedResults.ValidationProblem(query.Errors);

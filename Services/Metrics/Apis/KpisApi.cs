@@ -18,15 +18,17 @@ public static class KpisApi
         var api = app.MapGroup("/api/kpis").WithTags("KPIs");
         api.MapGet("/daily", Daily).WithName("DailyKpis")
             .WithSummary("Per connector per UTC day: runs, success rate, p50/p95/p99 and mean latency, mean attempts, rate-limited rate")
-            .WithDescription($"from and to are UTC days (yyyy-MM-dd), inclusive; default the last {DefaultDays} days, at most {MaxDays}. "
+            .WithDescription($"A run counts on the UTC day it ended (finishedAt), as in mart.connector_health_daily. "
+                + $"from and to are UTC days (yyyy-MM-dd), inclusive; default the last {DefaultDays} days, at most {MaxDays}. "
                 + "Newest day first. Percentiles come from log-scale histograms: within 4.4 % of the exact value.");
         api.MapGet("/daily/totals", DailyTotals).WithName("DailyKpiTotals")
             .WithSummary("Per UTC day over all connectors: connectors that ran, runs, succeeded and success rate, rate-limited rate, mean attempts")
-            .WithDescription($"from and to are UTC days (yyyy-MM-dd), inclusive; default the last {DefaultDays} days, at most {MaxDays}. "
+            .WithDescription($"A run counts on the UTC day it ended (finishedAt). from and to are UTC days (yyyy-MM-dd), inclusive; default the last {DefaultDays} days, at most {MaxDays}. "
                 + "Newest day first; days without runs are left out.");
         api.MapGet("/failure-reasons", FailureReasons).WithName("FailureReasons")
             .WithSummary("Failed runs by connector and error type over a range of UTC days, most frequent first")
-            .WithDescription($"from and to are UTC days (yyyy-MM-dd), inclusive; default the last {DefaultDays} days. "
+            .WithDescription($"A failure counts on the UTC day its run ended (finishedAt). "
+                + $"from and to are UTC days (yyyy-MM-dd), inclusive; default the last {DefaultDays} days. "
                 + $"limit 1–{MaxReasons} (default {DefaultReasons}).");
         api.MapGet("/connectors", GetStatusBoard).WithName("ConnectorStatusBoard")
             .WithSummary("The status board: per connector its state (failing, stale, degraded, healthy) and why, worst first");

@@ -8,12 +8,7 @@ namespace ConnectorHealth.Metrics.Apis;
 
 public static class RunsApi
 {
-    public const int DefaultLimit = 50;
-    public const int MaxLimit = 500;
     public const int ConnectorMaxLength = 200;
-
-    // PageCursor.TryDecode refuses longer text; the cursors it hands out are shorter.
-    private const int CursorMaxLength = 64;
 
     public static IEndpointRouteBuilder MapRunsApi(this IEndpointRouteBuilder app)
     {
@@ -22,7 +17,7 @@ public static class RunsApi
             .WithSummary("Runs, newest first, with an opaque cursor for the next page")
             .WithDescription("Filters: connector, status (succeeded|failed), source (scheduled|triggered|reported), "
                 + "from (inclusive) and to (exclusive) on the start time as ISO-8601 UTC times or dates, "
-                + $"limit 1–{MaxLimit} (default {DefaultLimit}), cursor from the previous page.");
+                + Paging.Description);
         api.MapGet("/{runId:guid}", GetRun).WithName("GetRun").WithSummary("One run with its attempts and trace id");
         return app;
     }
@@ -35,8 +30,8 @@ public static class RunsApi
         [AllowedValues("scheduled", "triggered", "reported")] string? source = null,
         [ParsedAs(typeof(DateTimeOffset), typeof(DateOnly))] string? from = null,
         [ParsedAs(typeof(DateTimeOffset), typeof(DateOnly))] string? to = null,
-        [ParsedAs(typeof(int)), Range(1, MaxLimit)] string? limit = null,
-        [StringLength(CursorMaxLength, MinimumLength = 1)] string? cursor = null)
+        [ParsedAs(typeof(int)), Range(1, Paging.MaxLimit)] string? limit = null,
+        [StringLength(Paging.CursorMaxLength, MinimumLength = 1)] string? cursor = null)
     {
         var query = new QueryParameters();
         connector = query.Text("connector", connector, ConnectorMaxLength);
@@ -55,12 +50,8 @@ public static class RunsApi
         {
             query.Fail("from", "from must not be after to.");
         }
-        var pageSize = query.Int("limit", limit, 1, MaxLimit) ?? DefaultLimit;
-        PageCursor? after = null;
-        if (cursor is not null && !PageCursor.TryDecode(cursor, out after))
-        {
-            query.Fail("cursor", "cursor is not one this API handed out.");
-        }
+        var pageSize = query.PageSize(limit);
+        var after = query.After(cursor);
         if (query.HasErrors)
         {
             return TypedResults.ValidationProblem(query.Errors);

@@ -179,7 +179,8 @@ public sealed partial class RunWriter(
         yield return Command(ConnectorStateSql.Fold(stateSource), runIds, connectors, startedAt, finishedAt, statuses, intervals);
 
         // Late runs change a day that readers may have cached: move its version. Today's runs touch no shared row.
-        var pastDays = runs.Select(r => DateOnly.FromDateTime(r.StartedAt.UtcDateTime)).Where(d => d < today).Distinct().Order().ToArray();
+        // The day is the one the folds count the run on: the UTC day it finished.
+        var pastDays = runs.Select(r => RollupSql.DayOf(r.FinishedAt)).Where(d => d < today).Distinct().Order().ToArray();
         if (pastDays.Length > 0)
         {
             yield return Command(

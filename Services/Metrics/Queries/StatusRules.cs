@@ -1,3 +1,5 @@
+using ConnectorHealth.ServiceDefaults;
+
 namespace ConnectorHealth.Metrics.Queries;
 
 // A status board state, worst first.
@@ -12,8 +14,9 @@ public enum StatusLevel
 public sealed record StatusVerdict(StatusLevel Level, IReadOnlyList<string> Reasons);
 
 // The status board's rules: from what is known of a connector, its state (failing, stale, degraded or healthy) and
-// why. Pure: the facts come from KpiStore.ConnectorFactsAsync.
-public sealed class StatusRules(StatusBoardOptions options)
+// why. Pure: the facts come from KpiStore.ConnectorFactsAsync, on the clock of when runs finished. Failing and stale
+// are ConnectorHealthRule with the thresholds Alerting uses, so a tile says what the connector's alerts say.
+public sealed class StatusRules(StatusBoardOptions options, ConnectorHealthThresholds thresholds)
 {
     // Every connector's line, worst state first, then by name.
     public IReadOnlyList<ConnectorStatus> Board(IEnumerable<ConnectorFacts> connectors, DateTimeOffset now) =>
@@ -43,20 +46,20 @@ public sealed class StatusRules(StatusBoardOptions options)
     {
         var reasons = new List<string>();
         var streak = facts.FailureStreak;
-        var failing = streak >= options.FailingAfterConsecutiveFailures;
+        var failing = ConnectorHealthRule.IsFailing(streak, thresholds.ConsecutiveFailures);
         if (failing)
         {
             reasons.Add($"the last {streak} runs failed");
         }
 
         // Judged against the connector's schedule, so a connector that only reports now and then is never stale.
-        var interval = facts.ExpectedInterval;
-        var stale = interval * options.StaleAfterIntervals is { } staleAfter && now - (facts.LastSuccessAt ?? facts.FirstRunAt) > staleAfter;
-        if (stale)
+        var staleness = ConnectorHealthRule.Stale(facts.LastSuccessAt, facts.FirstRunAt, facts.ExpectedInterval, now, thresholds.FreshnessFactor);
+        var stale = staleness is not null;
+        if (staleness is { } s)
         {
-            reasons.Add(facts.LastSuccessAt is null
-                ? $"no successful run yet, first run more than {options.StaleAfterIntervals} × its {interval} schedule ago"
-                : $"no successful run within {options.StaleAfterIntervals} × its {interval} schedule");
+            reasons.Add(s.NeverSucceeded
+                ? $"no successful run yet, first run more than {thresholds.FreshnessFactor} × its {s.ExpectedInterval} schedule ago"
+                : $"no successful run within {thresholds.FreshnessFactor} × its {s.ExpectedInterval} schedule");
         }
 
         var degraded = false;

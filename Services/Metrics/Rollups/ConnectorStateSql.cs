@@ -11,17 +11,19 @@ internal static class ConnectorStateSql
     public const string SourceColumns = "run_id, connector, started_at, finished_at, status, expected_interval";
 
     // "Last run" only moves forward: of the stored last run and the source's, the later by (started_at, run_id) wins;
-    // likewise for the latest expected interval (the source's wins a tie). The failure streak counts failed runs after
-    // the latest success: when the source brings a newer success it is recounted from the stored runs (few: they all
-    // started after that success), otherwise the source's failures after the known latest success are added.
+    // likewise for the latest expected interval (the source's wins a tie). What failing and stale are judged on
+    // (ConnectorHealthRule) is on the clock Alerting uses, when runs FINISHED: first run, last success and last failure
+    // are finish times, and the failure streak counts failed runs that finished after the latest success: when the
+    // source brings a newer success it is recounted from the stored runs (few, by runs_connector_failed_finished_idx),
+    // otherwise the source's failures after the known latest success are added.
     public static string Fold(string source) => $"""
         WITH src AS MATERIALIZED (SELECT {SourceColumns} FROM {source}),
         batch AS (
             SELECT r.connector,
-                   min(r.started_at) AS first_run_at,
-                   max(r.started_at) FILTER (WHERE r.status = 'succeeded') AS last_success_at,
-                   max(r.started_at) FILTER (WHERE r.status = 'failed') AS last_failure_at,
-                   count(*) FILTER (WHERE r.status = 'failed' AND r.started_at > coalesce(cur.last_success_at, '-infinity')) AS new_failures
+                   min(r.finished_at) AS first_run_at,
+                   max(r.finished_at) FILTER (WHERE r.status = 'succeeded') AS last_success_at,
+                   max(r.finished_at) FILTER (WHERE r.status = 'failed') AS last_failure_at,
+                   count(*) FILTER (WHERE r.status = 'failed' AND r.finished_at > coalesce(cur.last_success_at, '-infinity')) AS new_failures
             FROM src r
             LEFT JOIN metrics.connector_state cur ON cur.connector = r.connector
             GROUP BY r.connector
@@ -44,7 +46,7 @@ internal static class ConnectorStateSql
                greatest(cur.last_success_at, b.last_success_at), greatest(cur.last_failure_at, b.last_failure_at),
                CASE WHEN b.last_success_at > coalesce(cur.last_success_at, '-infinity')
                     THEN (SELECT count(*)::integer FROM metrics.runs x
-                          WHERE x.connector = b.connector AND x.status = 'failed' AND x.started_at > b.last_success_at)
+                          WHERE x.connector = b.connector AND x.status = 'failed' AND x.finished_at > b.last_success_at)
                     ELSE coalesce(cur.failure_streak, 0) + b.new_failures::integer
                END,
                schedule.expected_interval, schedule.started_at

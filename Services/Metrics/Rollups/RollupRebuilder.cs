@@ -14,10 +14,8 @@ public sealed class RollupRebuilder(NpgsqlDataSource dataSource)
     // retention has dropped would be emptied, so only rebuild days that still have their runs.
     public async Task RebuildRollupsAsync(DateOnly from, DateOnly to, CancellationToken cancellationToken)
     {
-        const string startedIn = $"(SELECT {RollupSql.SourceColumns} FROM metrics.runs WHERE started_at >= $1 AND started_at < $2) AS r";
-        // A run that ended in the range may have started before it (never after its end).
-        const string endedIn =
-            $"(SELECT {RollupSql.SourceColumns} FROM metrics.runs WHERE started_at < $2 AND finished_at >= $1 AND finished_at < $2) AS r";
+        // Every rollup counts a run in the hour and day it ended, so the days [from, to) hold the runs that ended in them.
+        const string endedIn = RollupSql.EndedInRange;
         const string days = "day >= ($1 AT TIME ZONE 'UTC')::date AND day < ($2 AT TIME ZONE 'UTC')::date";
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -29,9 +27,9 @@ public sealed class RollupRebuilder(NpgsqlDataSource dataSource)
             $"DELETE FROM metrics.rollup_daily WHERE {days}",
             $"DELETE FROM metrics.failures_daily WHERE {days}",
             $"DELETE FROM metrics.rollup_daily_by_end WHERE {days}",
-            RollupSql.FoldHourly(startedIn),
-            RollupSql.FoldDaily(startedIn),
-            RollupSql.FoldFailures(startedIn),
+            RollupSql.FoldHourly(endedIn),
+            RollupSql.FoldDaily(endedIn),
+            RollupSql.FoldFailures(endedIn),
             RollupSql.FoldDailyByEnd(endedIn),
             """
             INSERT INTO metrics.rollup_day_versions AS v (day, version)

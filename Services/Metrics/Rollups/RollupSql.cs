@@ -4,13 +4,23 @@ namespace ConnectorHealth.Metrics.Rollups;
 // a rebuild folds a range of stored runs. Both use these statements, so there is one definition of every rollup.
 // A source is a relation aliased r with the SourceColumns. Days and hours are UTC whatever the
 // session's time zone.
+// A run counts in the UTC hour and day it ENDED (finished_at), the first version's rule (date_trunc('day', ended_at)):
+// every rollup, KPI and the seed mart share it, so a run that crosses midnight is counted on one day everywhere.
 internal static class RollupSql
 {
-    public const string HourExpression = "date_trunc('hour', r.started_at, 'UTC')";
-    public const string DayExpression = "(r.started_at AT TIME ZONE 'UTC')::date";
+    public const string HourExpression = "date_trunc('hour', r.finished_at, 'UTC')";
+    public const string DayExpression = "(r.finished_at AT TIME ZONE 'UTC')::date";
 
-    // The first version counted a run on the day it ended (date_trunc('day', ended_at)); its seed view keeps that.
-    public const string EndDayExpression = "(r.finished_at AT TIME ZONE 'UTC')::date";
+    // The seed view's day: the same day as every other rollup, named for the view that reads it.
+    public const string EndDayExpression = DayExpression;
+
+    /// <summary>The C# side of <see cref="DayExpression"/>: the UTC day a run is counted on.</summary>
+    public static DateOnly DayOf(DateTimeOffset finishedAt) => DateOnly.FromDateTime(finishedAt.UtcDateTime);
+
+    // Runs that ended in [$1, $2): the rebuild's source. A run never ends before it starts, so started_at < $2 lets
+    // PostgreSQL skip the partitions (by start month) that cannot hold one.
+    public const string EndedInRange =
+        $"(SELECT {SourceColumns} FROM metrics.runs WHERE started_at < $2 AND finished_at >= $1 AND finished_at < $2) AS r";
 
     // The columns of a rollup source, in the order the ingest unnest binds them.
     public const string SourceColumns = "connector, started_at, finished_at, status, latency_ms, attempts, rate_limited, error_type";

@@ -35,19 +35,27 @@ public static class ConnectorsApi
         [RegularExpression(NamePattern), StringLength(100, MinimumLength = 1)] string connector, ConnectorCatalog catalog, TimeProvider time) =>
         catalog.Find(connector) is { } entry ? TypedResults.Ok(View(entry, time)) : UnknownConnector(connector);
 
-    public static Results<Accepted<RunStarted>, ProblemHttpResult> RunNow(
-        [RegularExpression(NamePattern), StringLength(100, MinimumLength = 1)] string connector, ConnectorCatalog catalog, ConnectorRunner runner)
+    public static async Task<Results<Accepted<RunStarted>, ProblemHttpResult>> RunNow(
+        [RegularExpression(NamePattern), StringLength(100, MinimumLength = 1)] string connector, ConnectorCatalog catalog, ConnectorRunner runner,
+        CancellationToken cancellationToken)
     {
         if (catalog.Find(connector) is not { } entry)
         {
             return UnknownConnector(connector);
         }
-        return runner.TryStartNow(entry, out var runId)
-            ? TypedResults.Accepted($"/api/runs/{runId}", new RunStarted(runId))
-            : TypedResults.Problem(
-                title: "Connector is running",
-                detail: $"'{connector}' is running now; a connector never runs twice at once. Try again when it has finished.",
-                statusCode: StatusCodes.Status409Conflict);
+        var (started, runId) = await runner.TryStartNowAsync(entry, cancellationToken);
+        if (started)
+        {
+            return TypedResults.Accepted($"/api/runs/{runId}", new RunStarted(runId!.Value));
+        }
+        // Of many calls at once one starts the run; the others are told which run is under way rather than starting another.
+        return TypedResults.Problem(
+            title: "Connector is running",
+            detail: runId is { } current
+                ? $"'{connector}' is running now (run {current}); a connector never runs twice at once. Try again when it has finished."
+                : $"'{connector}' is running now; a connector never runs twice at once. Try again when it has finished.",
+            statusCode: StatusCodes.Status409Conflict,
+            extensions: runId is { } under ? new Dictionary<string, object?> { ["runId"] = under, ["run"] = $"/api/runs/{under}" } : null);
     }
 
     private static ProblemHttpResult UnknownConnector(string connector) =>

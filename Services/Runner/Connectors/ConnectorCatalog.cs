@@ -22,6 +22,15 @@ public sealed class CatalogEntry(string name, ConnectorOptions options, int seed
 
     public bool IsRunning => RunLock.CurrentCount == 0;
 
+    /// <summary>Makes taking <see cref="RunLock"/> and setting <see cref="UnderWay"/> one step for run-now.</summary>
+    public Lock StartGate { get; } = new();
+
+    /// <summary>
+    /// The id of the run under way (once known: a run-now learns it from the replicas' shared claim), set under
+    /// <see cref="StartGate"/> by whoever holds <see cref="RunLock"/>: what a refused run-now points at.
+    /// </summary>
+    public Task<Guid?>? UnderWay { get; set; }
+
     public LastRun? LastRun { get; set; }
 
     public DateTimeOffset? NextRunAt { get; set; }

@@ -16,16 +16,60 @@ public sealed partial class ConnectorRunner(
     IHostApplicationLifetime lifetime,
     ILogger<ConnectorRunner> logger)
 {
-    /// <summary>Starts a run now unless one is under way. The run goes on in the background.</summary>
-    public bool TryStartNow(CatalogEntry entry, out Guid runId)
+    /// <summary>
+    /// Starts a run now unless one is under way, here or on another replica: then <c>RunId</c> is that run's, when known.
+    /// Of many calls at once one starts a run: on this replica the lock is taken without waiting, and across replicas
+    /// the run is claimed in <c>runner.runs_under_way</c>. The run goes on in the background.
+    /// </summary>
+    public async Task<(bool Started, Guid? RunId)> TryStartNowAsync(CatalogEntry entry, CancellationToken cancellationToken)
     {
-        runId = Guid.Empty;
-        if (!entry.RunLock.Wait(0))
+        TaskCompletionSource<Guid?>? known = null;
+        Task<Guid?>? underWay = null;
+        // Taking the lock and publishing where its run's id will appear are one step, so a refused caller on this
+        // replica always learns the id of the run that holds the connector.
+        lock (entry.StartGate)
         {
-            return false;
+            if (entry.RunLock.Wait(0))
+            {
+                known = new TaskCompletionSource<Guid?>(TaskCreationOptions.RunContinuationsAsynchronously);
+                entry.UnderWay = known.Task;
+            }
+            else
+            {
+                underWay = entry.UnderWay;
+            }
+        }
+        if (known is null)
+        {
+            return (false, await RunUnderWayAsync(underWay, cancellationToken));
         }
 
-        var id = runId = Guid.CreateVersion7();
+        var id = Guid.CreateVersion7();
+        Guid? holder;
+        var now = time.GetUtcNow();
+        try
+        {
+            holder = await store.ClaimRunAsync(entry.Name, id, now, now + LongestRun(entry.Options), cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Without the database this replica still never runs a connector twice; only other replicas are not asked.
+            LogClaimFailed(logger, ex, entry.Name);
+            holder = id;
+        }
+        catch
+        {
+            known.SetResult(null);
+            Finish(entry);
+            throw;
+        }
+        known.SetResult(holder);
+        if (holder != id)
+        {
+            Finish(entry);
+            return (false, holder);
+        }
+
         // The run belongs to the request's trace, but must not be cancelled when the request ends.
         _ = Task.Run(async () =>
         {
@@ -39,10 +83,11 @@ public sealed partial class ConnectorRunner(
             }
             finally
             {
-                entry.RunLock.Release();
+                await ReleaseAsync(entry, id);
+                Finish(entry);
             }
         });
-        return true;
+        return (true, id);
     }
 
     /// <summary>Runs when the connector is free: a slow earlier run delays this one rather than overlapping it.</summary>
@@ -51,10 +96,63 @@ public sealed partial class ConnectorRunner(
         await entry.RunLock.WaitAsync(cancellationToken);
         try
         {
-            return await RunLockedAsync(entry, Guid.CreateVersion7(), source, cancellationToken);
+            var runId = Guid.CreateVersion7();
+            lock (entry.StartGate)
+            {
+                entry.UnderWay = Task.FromResult<Guid?>(runId);
+            }
+            return await RunLockedAsync(entry, runId, source, cancellationToken);
         }
         finally
         {
+            Finish(entry);
+        }
+    }
+
+    private static async Task<Guid?> RunUnderWayAsync(Task<Guid?>? underWay, CancellationToken cancellationToken)
+    {
+        if (underWay is null)
+        {
+            return null;
+        }
+        try
+        {
+            return await underWay.WaitAsync(ClaimWait, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            // Still refused (the connector is held); only which run holds it is not known in time.
+            return null;
+        }
+    }
+
+    // How long a refused caller waits to learn the id of the run that holds the connector (a claim is one round trip).
+    private static readonly TimeSpan ClaimWait = TimeSpan.FromSeconds(5);
+
+    // The longest a run can take: every attempt timing out, with the longest backoff between them, and a margin.
+    private static TimeSpan LongestRun(ConnectorOptions options) =>
+        options.Timeout * Math.Max(1, options.Retry.MaxAttempts) + options.Retry.MaxDelay * Math.Max(0, options.Retry.MaxAttempts - 1)
+        + TimeSpan.FromMinutes(1);
+
+    private async Task ReleaseAsync(CatalogEntry entry, Guid runId)
+    {
+        try
+        {
+            await store.ReleaseRunAsync(entry.Name, runId, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            // The claim then lapses at its held_until: run-now is refused until then, never run twice.
+            LogReleaseFailed(logger, ex, entry.Name);
+        }
+    }
+
+    // Clearing the run's id and freeing the connector are one step, so a refused run-now never sees a finished run's id.
+    private static void Finish(CatalogEntry entry)
+    {
+        lock (entry.StartGate)
+        {
+            entry.UnderWay = null;
             entry.RunLock.Release();
         }
     }
@@ -100,6 +198,12 @@ public sealed partial class ConnectorRunner(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Run of {Connector} could not be completed")]
     private static partial void LogRunFailed(ILogger logger, Exception exception, string connector);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run now of {Connector} could not be claimed in the database; running it on this replica's lock alone")]
+    private static partial void LogClaimFailed(ILogger logger, Exception exception, string connector);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The run-now claim of {Connector} could not be released; it lapses by itself")]
+    private static partial void LogReleaseFailed(ILogger logger, Exception exception, string connector);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The last run of {Connector} could not be saved")]
     private static partial void LogStateNotSaved(ILogger logger, Exception exception, string connector);

@@ -46,6 +46,51 @@ public sealed class RunnerStore(NpgsqlDataSource dataSource)
         return runs;
     }
 
+    /// <summary>
+    /// Claims "run now" of a connector for <paramref name="runId"/> until <paramref name="heldUntil"/>, unless another run
+    /// holds it: answers the run that holds it (this one when the claim succeeded). The upsert takes over only an expired
+    /// claim, so of many claims at once, on any replica, one wins and the others read the winner.
+    /// </summary>
+    public async Task<Guid?> ClaimRunAsync(string connector, Guid runId, DateTimeOffset now, DateTimeOffset heldUntil, CancellationToken cancellationToken)
+    {
+        // A claim released between our upsert and our read is tried again; a run is rarely that short, so twice is enough.
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            await using var claim = dataSource.CreateCommand(
+                """
+                INSERT INTO runner.runs_under_way AS u (connector, run_id, started_at, held_until) VALUES ($1, $2, $3, $4)
+                ON CONFLICT (connector) DO UPDATE
+                   SET run_id = excluded.run_id, started_at = excluded.started_at, held_until = excluded.held_until
+                 WHERE u.held_until < excluded.started_at
+                RETURNING run_id
+                """);
+            claim.Parameters.AddWithValue(connector);
+            claim.Parameters.AddWithValue(runId);
+            claim.Parameters.Add(new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            claim.Parameters.Add(new NpgsqlParameter { Value = heldUntil, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            if (await claim.ExecuteScalarAsync(cancellationToken) is Guid won)
+            {
+                return won;
+            }
+            await using var read = dataSource.CreateCommand("SELECT run_id FROM runner.runs_under_way WHERE connector = $1");
+            read.Parameters.AddWithValue(connector);
+            if (await read.ExecuteScalarAsync(cancellationToken) is Guid holder)
+            {
+                return holder;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Ends a run's claim (only its own: an expired claim may have been taken over).</summary>
+    public async Task ReleaseRunAsync(string connector, Guid runId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("DELETE FROM runner.runs_under_way WHERE connector = $1 AND run_id = $2");
+        command.Parameters.AddWithValue(connector);
+        command.Parameters.AddWithValue(runId);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     /// <summary>Records a connector's last run; an older run arriving late does not replace a newer one.</summary>
     public async Task SaveLastRunAsync(string connector, LastRun run, CancellationToken cancellationToken)
     {

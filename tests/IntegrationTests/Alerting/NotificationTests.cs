@@ -73,7 +73,7 @@ public sealed class NotificationTests(PostgresServer postgres) : IAsyncLifetime
         await using var db = await AlertingDatabase.CreateAsync(postgres, Options(new ChannelOptions { Url = _receiver.Url }));
         var engine = db.Engine();
         var now = db.Time.GetUtcNow();
-        await db.Store.AddSilenceAsync(new Silence(Guid.NewGuid(), "muted", null, null, now.AddMinutes(-1), now.AddHours(1), "ops", "maintenance"), CancellationToken.None);
+        await db.Store.AddSilenceAsync(new Silence(Guid.NewGuid(), "muted", null, null, now.AddMinutes(-1), now.AddHours(1), "ops", "maintenance"), startGiven: true, CancellationToken.None);
 
         // Silenced: recorded, not sent.
         await engine.ProcessRunsAsync([.. Enumerable.Range(0, 3).Select(i => db.Run("muted", false, TimeSpan.FromSeconds(5 - i)))], CancellationToken.None);

@@ -51,12 +51,13 @@ public sealed class ConnectorStateTests(PostgresServer postgres)
         foreach (var state in incremental)
         {
             var history = runs.Where(r => r.Connector == (string)state[0]!).OrderBy(r => r.StartedAt).ToList();
-            var lastSuccess = history.LastOrDefault(r => r.Status == RunStatus.Succeeded)?.StartedAt;
-            Assert.Equal(history[0].StartedAt, MetricsDatabase.Instant(state[1]));
+            // What failing and stale are judged on is on the clock Alerting uses: when runs finished.
+            var lastSuccess = history.Where(r => r.Status == RunStatus.Succeeded).Select(r => (DateTimeOffset?)r.FinishedAt).Max();
+            Assert.Equal(history.Min(r => r.FinishedAt), MetricsDatabase.Instant(state[1]));
             Assert.Equal(history[^1].RunId, (Guid)state[2]!);
             Assert.Equal(history[^1].StartedAt, MetricsDatabase.Instant(state[3]));
             Assert.Equal(lastSuccess, MetricsDatabase.Instant(state[6]));
-            Assert.Equal(history.Count(r => r.Status == RunStatus.Failed && r.StartedAt > (lastSuccess ?? DateTimeOffset.MinValue)), (int)state[8]!);
+            Assert.Equal(history.Count(r => r.Status == RunStatus.Failed && r.FinishedAt > (lastSuccess ?? DateTimeOffset.MinValue)), (int)state[8]!);
             Assert.Equal(history.Last(r => r.ExpectedInterval is not null).ExpectedInterval, (TimeSpan?)state[9]);
         }
         Assert.Equal([0, 2, 7, 200, 1], incremental.Select(s => (int)s[8]!));
@@ -64,6 +65,45 @@ public sealed class ConnectorStateTests(PostgresServer postgres)
         await db.Rebuilder.RebuildConnectorStateAsync(CancellationToken.None);
         var rebuilt = await db.RowsAsync(StateSql);
         Assert.Equal(incremental.Select(r => string.Join('|', r)), rebuilt.Select(r => string.Join('|', r)));
+    }
+
+    [Fact]
+    public async Task TheMigrationToFinishTimesRecomputesTheBoardsFactsLeftByStartTimesFromTheRawRuns()
+    {
+        await using var db = await MetricsDatabase.CreateAsync(postgres, Now);
+        var generator = new TestRuns(5);
+        var runs = new List<RunCompleted>();
+        foreach (var (connector, tail) in new[] { ("a", 0), ("b", 3), ("c", 1) })
+        {
+            var at = Now.AddHours(-10);
+            for (var i = 0; i < 60; i++, at = at.AddMinutes(5))
+            {
+                var failed = i >= 60 - tail || (i < 60 - tail - 1 && generator.Random.NextDouble() < 0.3);
+                // Latencies long enough that runs overlap: start order and finish order differ.
+                runs.Add(TestRuns.Run(connector, at, failed ? RunStatus.Failed : RunStatus.Succeeded,
+                    latencyMs: generator.Random.Next(1, 12) * 60_000, expectedInterval: FiveMinutes));
+            }
+        }
+        foreach (var batch in generator.Batches(generator.Shuffle(runs), 25))
+        {
+            await db.StoreAsync([.. batch]);
+        }
+        var byFinishTime = await db.RowsAsync(StateSql);
+        // The facts as the start-time rule left them.
+        await db.RowsAsync(
+            """
+            UPDATE metrics.connector_state s SET
+                first_run_at = (SELECT min(started_at) FROM metrics.runs r WHERE r.connector = s.connector),
+                last_success_at = (SELECT max(started_at) FROM metrics.runs r WHERE r.connector = s.connector AND r.status = 'succeeded'),
+                last_failure_at = (SELECT max(started_at) FROM metrics.runs r WHERE r.connector = s.connector AND r.status = 'failed'),
+                failure_streak = (SELECT count(*) FROM metrics.runs r WHERE r.connector = s.connector AND r.status = 'failed'
+                                    AND r.started_at > (SELECT max(started_at) FROM metrics.runs x WHERE x.connector = s.connector AND x.status = 'succeeded'))
+            """);
+        Assert.NotEqual(byFinishTime.Select(r => string.Join('|', r)), (await db.RowsAsync(StateSql)).Select(r => string.Join('|', r)));
+
+        await db.RowsAsync(MetricsDatabase.MigrationScript("V2__rollups_by_ended_day.sql"));
+
+        Assert.Equal(byFinishTime.Select(r => string.Join('|', r)), (await db.RowsAsync(StateSql)).Select(r => string.Join('|', r)));
     }
 
     [Fact]
@@ -81,7 +121,7 @@ public sealed class ConnectorStateTests(PostgresServer postgres)
         var state = (await db.RowsAsync(StateSql)).Single();
         Assert.Equal(newest.RunId, (Guid)state[2]!);
         Assert.Equal("failed", state[4]);
-        Assert.Equal(late.StartedAt, MetricsDatabase.Instant(state[6]));
+        Assert.Equal(late.FinishedAt, MetricsDatabase.Instant(state[6]));
         Assert.Equal(2, (int)state[8]!);
         Assert.Equal(3, await db.CountAsync("SELECT total FROM metrics.rollup_daily"));
     }

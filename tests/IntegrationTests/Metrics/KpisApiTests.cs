@@ -47,6 +47,43 @@ public sealed class KpisApiTests(PostgresServer postgres)
     }
 
     [Fact]
+    public async Task RunsThatStartBeforeMidnightAndEndAfterItCountOnTheDayTheyEndedInTheApiTheRollupsAndTheMart()
+    {
+        await using var db = await MetricsDatabase.CreateAsync(postgres, Now);
+        var midnight = new DateTimeOffset(2026, 3, 5, 0, 0, 0, TimeSpan.Zero);
+        await db.StoreAsync(
+            // Started on the 4th, ended on the 5th.
+            TestRuns.Run("crm", midnight.AddMinutes(-5), latencyMs: 10 * 60_000),
+            TestRuns.Run("crm", midnight.AddTicks(-10), RunStatus.Failed, 500, errorType: "TimeoutException"),
+            // Started and ended on the 4th, a microsecond before midnight.
+            TestRuns.Run("crm", midnight.AddMilliseconds(-200), latencyMs: 199.999),
+            TestRuns.Run("crm", midnight.AddHours(2)));
+        await using var api = db.App();
+
+        var report = await api.Client.GetFromJsonAsync<JsonElement>("/api/kpis/daily?connector=crm&from=2026-03-01&to=2026-03-10");
+        var totals = await api.Client.GetFromJsonAsync<JsonElement>("/api/kpis/daily/totals?from=2026-03-01&to=2026-03-10");
+        var reasons = await api.Client.GetFromJsonAsync<JsonElement>("/api/kpis/failure-reasons?connector=crm&from=2026-03-05&to=2026-03-05");
+
+        var fromApi = report.GetProperty("items").EnumerateArray()
+            .Select(i => (i.GetProperty("day").GetString(), i.GetProperty("runs").GetInt32())).ToList();
+        Assert.Equal([("2026-03-05", 3), ("2026-03-04", 1)], fromApi);
+        Assert.Equal(fromApi, totals.GetProperty("items").EnumerateArray()
+            .Select(i => (i.GetProperty("day").GetString(), i.GetProperty("runs").GetInt32())).ToList());
+        Assert.Equal(1, reasons.GetProperty("totalFailures").GetInt64());
+        var rollups = await db.RowsAsync("SELECT day::text, total FROM metrics.rollup_daily WHERE connector = 'crm' ORDER BY day DESC");
+        Assert.Equal(fromApi, rollups.Select(r => ((string?)r[0], (int)r[1]!)).ToList());
+        var mart = await db.RowsAsync("SELECT day::text, total_runs FROM mart.connector_health_daily WHERE connector_name = 'crm' ORDER BY day DESC");
+        Assert.Equal(fromApi, mart.Select(r => ((string?)r[0], (int)(long)r[1]!)).ToList());
+        // The first version's own rule, applied to the raw seed view, gives the same days.
+        var firstVersion = await db.RowsAsync(
+            """
+            SELECT to_char(date_trunc('day', ended_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD'), count(*)::int FROM raw.connector_runs
+            WHERE connector_name = 'crm' GROUP BY 1 ORDER BY 1 DESC
+            """);
+        Assert.Equal(fromApi, firstVersion.Select(r => ((string?)r[0], (int)r[1]!)).ToList());
+    }
+
+    [Fact]
     public async Task ALateRunShowsInAClosedDayThatWasAlreadyServed()
     {
         await using var db = await MetricsDatabase.CreateAsync(postgres, Now);

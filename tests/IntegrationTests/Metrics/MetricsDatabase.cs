@@ -87,12 +87,22 @@ public sealed class MetricsDatabase : IAsyncDisposable
     // A timestamptz read with GetValue (a UTC DateTime) as an instant.
     public static DateTimeOffset? Instant(object? value) => value is DateTime utc ? new DateTimeOffset(utc, TimeSpan.Zero) : null;
 
+    // A migration script of the service as it ships, to run again over data the previous rule left.
+    public static string MigrationScript(string name)
+    {
+        var assembly = typeof(RollupRebuilder).Assembly;
+        using var stream = assembly.GetManifestResourceStream($"{assembly.GetName().Name}.Migrations.{name}")
+            ?? throw new InvalidOperationException($"No embedded migration {name}.");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
     // The service's real Program on this database and clock.
     public MetricsApp App() => new(DataSource, Time, Options);
 
     // The status board as the service's rules judge it at now.
     public async Task<IReadOnlyList<ConnectorStatus>> StatusBoardAsync(DateTimeOffset now) =>
-        new StatusRules(Options.StatusBoard).Board(await Kpis.ConnectorFactsAsync(now, CancellationToken.None), now);
+        new StatusRules(Options.StatusBoard, new ConnectorHealthThresholds()).Board(await Kpis.ConnectorFactsAsync(now, CancellationToken.None), now);
 
     public Task<StoreResult> StoreAsync(params RunCompleted[] runs) =>
         Writer.StoreAsync([.. runs.Select(r => new IncomingRun(r, null))], CancellationToken.None);

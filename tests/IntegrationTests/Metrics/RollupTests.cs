@@ -56,7 +56,7 @@ public sealed class RollupTests(PostgresServer postgres)
         var kpis = await db.Kpis.DailyAsync(null, new DateOnly(2026, 3, 1), new DateOnly(2026, 3, 10), null, CancellationToken.None);
         var exact = (await db.RowsAsync(
             """
-            SELECT connector, (started_at AT TIME ZONE 'UTC')::date,
+            SELECT connector, (finished_at AT TIME ZONE 'UTC')::date,
                    percentile_disc(0.5) WITHIN GROUP (ORDER BY latency_ms),
                    percentile_disc(0.95) WITHIN GROUP (ORDER BY latency_ms),
                    percentile_disc(0.99) WITHIN GROUP (ORDER BY latency_ms),
@@ -89,8 +89,9 @@ public sealed class RollupTests(PostgresServer postgres)
         await using var db = await MetricsDatabase.CreateAsync(postgres, Now, sessionTimeZone: "Pacific/Chatham");
         var lastMicrosecond = new DateTimeOffset(2026, 3, 1, 23, 59, 59, TimeSpan.Zero).AddTicks(9_999_990);
 
+        // Runs count in the UTC hour and day they ended: the first ends on the day's last microsecond.
         await db.StoreAsync(
-            TestRuns.Run("alpha", lastMicrosecond),
+            TestRuns.Run("alpha", lastMicrosecond.AddMilliseconds(-120), latencyMs: 120),
             TestRuns.Run("alpha", new DateTimeOffset(2026, 3, 2, 0, 0, 0, TimeSpan.Zero), RunStatus.Failed),
             TestRuns.Run("alpha", new DateTimeOffset(2026, 3, 2, 0, 59, 59, TimeSpan.Zero)));
 
@@ -98,9 +99,45 @@ public sealed class RollupTests(PostgresServer postgres)
         Assert.Equal([(new DateOnly(2026, 3, 1), 1), (new DateOnly(2026, 3, 2), 2)], days.Select(d => ((DateOnly)d[0]!, (int)d[1]!)));
         var hours = await db.RowsAsync("SELECT to_char(hour AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24'), total FROM metrics.rollup_hourly ORDER BY hour");
         Assert.Equal([("2026-03-01 23", 1), ("2026-03-02 00", 2)], hours.Select(h => ((string)h[0]!, (int)h[1]!)));
-        // The seed view counts a run on the UTC day it ended, as the first version did: the first run ended after midnight.
         var mart = await db.RowsAsync("SELECT day::text, total_runs, success_rate FROM mart.connector_health_daily ORDER BY day");
-        Assert.Equal([("2026-03-02", 3L, 2.0 / 3)], mart.Select(m => ((string)m[0]!, (long)m[1]!, (double)m[2]!)));
+        Assert.Equal([("2026-03-01", 1L, 1.0), ("2026-03-02", 2L, 0.5)], mart.Select(m => ((string)m[0]!, (long)m[1]!, (double)m[2]!)));
+    }
+
+    [Fact]
+    public async Task TheMigrationToEndedDaysRecountsRollupsLeftByStartDayFromTheRawRuns()
+    {
+        await using var db = await MetricsDatabase.CreateAsync(postgres, Now);
+        var generator = new TestRuns(9);
+        var runs = RunsAcrossBoundaries(generator);
+        foreach (var batch in generator.Batches(runs, 300))
+        {
+            await db.StoreAsync([.. batch]);
+        }
+        // The rollups as the start-day rule left them: every run folded into the hour and day it started.
+        await db.RowsAsync(
+            """
+            WITH wiped AS (DELETE FROM metrics.rollup_daily RETURNING 1), wiped_hours AS (DELETE FROM metrics.rollup_hourly RETURNING 1),
+                 wiped_failures AS (DELETE FROM metrics.failures_daily RETURNING 1)
+            SELECT (SELECT count(*) FROM wiped) + (SELECT count(*) FROM wiped_hours) + (SELECT count(*) FROM wiped_failures)
+            """);
+        await db.RowsAsync(
+            """
+            INSERT INTO metrics.failures_daily (day, connector, error_type, failures)
+            SELECT (started_at AT TIME ZONE 'UTC')::date, connector, coalesce(error_type, 'unknown'), count(*)::integer
+            FROM metrics.runs WHERE status = 'failed' GROUP BY 1, 2, 3
+            """);
+        var before = await db.RowsAsync("SELECT day, version FROM metrics.rollup_day_versions");
+
+        await db.RowsAsync(MetricsDatabase.MigrationScript("V2__rollups_by_ended_day.sql"));
+
+        await AssertRollupsEqualRecomputationAsync(db);
+        // Every rebuilt day that has ended moved its version, so no reader keeps an answer counted by the old rule.
+        var versions = (await db.RowsAsync("SELECT day, version FROM metrics.rollup_day_versions")).ToDictionary(r => (DateOnly)r[0]!, r => (long)r[1]!);
+        var oldVersions = before.ToDictionary(r => (DateOnly)r[0]!, r => (long)r[1]!);
+        var firstDay = (DateOnly)(await db.RowsAsync("SELECT (min(started_at) AT TIME ZONE 'UTC')::date FROM metrics.runs"))[0][0]!;
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        Assert.Equal(today.DayNumber - firstDay.DayNumber, versions.Count(v => v.Key >= firstDay && v.Key < today));
+        Assert.All(versions.Where(v => v.Key >= firstDay && v.Key < today), v => Assert.Equal(oldVersions.GetValueOrDefault(v.Key) + 1, v.Value));
     }
 
     [Fact]
@@ -131,6 +168,8 @@ public sealed class RollupTests(PostgresServer postgres)
             var connector = Connectors[generator.Random.Next(Connectors.Length)];
             runs.Add(generator.RandomRun(connector, edge));
             runs.Add(generator.RandomRun(connector, edge.AddTicks(-10)));
+            // Long runs that start before the boundary and end after it: counted where they end.
+            runs.Add(TestRuns.Run(connector, edge.AddSeconds(-30), latencyMs: 60_000));
         }
         return runs;
     }
@@ -152,8 +191,9 @@ public sealed class RollupTests(PostgresServer postgres)
             FROM {1}
             """;
         const string buckets = "SELECT {0}, connector, metrics.latency_bucket(latency_ms), count(*) FROM metrics.runs GROUP BY 1, 2, 3";
-        var hourKey = "to_char(date_trunc('hour', started_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD HH24')";
-        var dayKey = "to_char(date_trunc('day', started_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD')";
+        // A run counts in the hour and day it ended.
+        var hourKey = "to_char(date_trunc('hour', finished_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD HH24')";
+        var dayKey = "to_char(date_trunc('day', finished_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD')";
 
         await Compare(
             string.Format(CultureInfo.InvariantCulture, recomputed, hourKey),
