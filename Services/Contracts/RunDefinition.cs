@@ -104,9 +104,9 @@ public static partial class RunDefinition
         {
             Add("payloadBytes", "payloadBytes must not be negative.");
         }
-        if (run.ExpectedInterval is { } interval && (interval < MinExpectedInterval || interval > MaxExpectedInterval))
+        if (run.ExpectedInterval is { } interval && IntervalProblem(interval) is { } intervalProblem)
         {
-            Add("expectedInterval", $"expectedInterval must be between {MinExpectedInterval} and {MaxExpectedInterval.TotalDays:0} days.");
+            Add("expectedInterval", intervalProblem);
         }
         Attempts(run.Attempts, Add);
         return problems;
@@ -119,9 +119,9 @@ public static partial class RunDefinition
             add("attempts", "attempts must be a list (it may be empty).");
             return;
         }
-        if (attempts.Count > MaxAttempts)
+        if (AttemptCountProblem(attempts.Count) is { } countProblem)
         {
-            add("attempts", $"At most {MaxAttempts} attempts (got {attempts.Count}).");
+            add("attempts", countProblem);
             return;
         }
         for (var i = 0; i < attempts.Count; i++)
@@ -132,9 +132,9 @@ public static partial class RunDefinition
                 add(at, "An attempt is required, not null.");
                 continue;
             }
-            if (a.Number != i + 1)
+            if (AttemptNumberProblem(a.Number, i) is { } numberProblem)
             {
-                add($"{at}.number", $"Attempts are numbered 1, 2, 3, … in order: expected {i + 1}.");
+                add($"{at}.number", numberProblem);
             }
             if (!IsDuration(a.DurationMs))
             {
@@ -144,9 +144,9 @@ public static partial class RunDefinition
             {
                 add($"{at}.outcome", $"outcome must be one of: {EnumNames.List<AttemptOutcome>()}.");
             }
-            if (a.HttpStatus is < 100 or > 599)
+            if (HttpStatusProblem(a.HttpStatus) is { } statusProblem)
             {
-                add($"{at}.httpStatus", "httpStatus must be between 100 and 599.");
+                add($"{at}.httpStatus", statusProblem);
             }
             if (a.RetryAfterHonoured is { Ticks: < 0 } || a.BackoffApplied is { Ticks: < 0 })
             {
@@ -156,6 +156,22 @@ public static partial class RunDefinition
             Text(a.ErrorMessage, $"{at}.errorMessage", MaxErrorMessageLength, add);
         }
     }
+
+    public static string? AttemptCountProblem(int count) => count > MaxAttempts ? $"At most {MaxAttempts} attempts (got {count})." : null;
+
+    /// <summary>Attempts are numbered 1, 2, 3, … in their order; <paramref name="index"/> is the attempt's place (0 first).</summary>
+    public static string? AttemptNumberProblem(int? number, int index) =>
+        number == index + 1 ? null : $"Attempts are numbered 1, 2, 3, … in order: expected {index + 1}.";
+
+    public static string? HttpStatusProblem(int? status) => status is < 100 or > 599 ? "httpStatus must be between 100 and 599." : null;
+
+    /// <summary>An interval is judged as stored, to the microsecond: a tick-long one would be stored as zero.</summary>
+    public static string? IntervalProblem(TimeSpan interval) => Interval(interval) is var stored && (stored < MinExpectedInterval || stored > MaxExpectedInterval)
+        ? $"expectedInterval must be between {MinExpectedInterval} and {MaxExpectedInterval.TotalDays:0} days (e.g. \"00:15:00\")."
+        : null;
+
+    /// <summary>A latency or an attempt's duration: a finite, non-negative number of milliseconds.</summary>
+    public static bool IsDuration(double value) => double.IsFinite(value) && value >= 0;
 
     /// <summary>What keeps <paramref name="text"/> from being one of a run's texts, or null.</summary>
     public static string? TextProblem(string text, string field, int maxLength) =>
@@ -193,8 +209,6 @@ public static partial class RunDefinition
         }
         return StorableText.IsStorable(text) ? text : StorableText.Clean(text);
     }
-
-    private static bool IsDuration(double value) => double.IsFinite(value) && value >= 0;
 
     /// <summary>
     /// Whether a JSON number's text can be stored in jsonb: finite as a 64-bit float (what schema inference reads) and at

@@ -164,8 +164,8 @@ internal sealed class RunGenerator
             var last = n == attemptCount;
             var duration = latency / attemptCount;
             var (outcome, status, type) = last
-                ? failed ? (errorType == "TimeoutException" ? "timedout" : "failed", 503, errorType) : ("succeeded", 200, (string?)null)
-                : rateLimited ? ("ratelimited", 429, "RateLimitExceeded") : ("failed", 502, "HttpRequestException");
+                ? failed ? (errorType == "TimeoutException" ? "timed_out" : "failed", 503, errorType) : ("succeeded", 200, (string?)null)
+                : rateLimited ? ("rate_limited", 429, "RateLimitExceeded") : ("failed", 502, "HttpRequestException");
             var retryAfter = !last && rateLimited ? 1000.0 * (1 + _random.Next(5)) : (double?)null;
             var backoff = last ? (double?)null : 250.0 * n;
             attempts[n - 1] = new GeneratedAttempt(n, at, duration, outcome, status, type, type is null ? null : $"{type}: the vendor said no", retryAfter, backoff);
@@ -207,7 +207,7 @@ internal sealed class RunGenerator
         ExpectedInterval = run.ExpectedInterval,
         Attempts = [.. run.Attempts.Select(a => new RunAttempt(
             a.Number, a.StartedAt, a.DurationMs,
-            a.Outcome switch { "succeeded" => AttemptOutcome.Succeeded, "ratelimited" => AttemptOutcome.RateLimited, "timedout" => AttemptOutcome.TimedOut, _ => AttemptOutcome.Failed },
+            a.Outcome switch { "succeeded" => AttemptOutcome.Succeeded, "rate_limited" => AttemptOutcome.RateLimited, "timed_out" => AttemptOutcome.TimedOut, _ => AttemptOutcome.Failed },
             a.HttpStatus, a.ErrorType, a.ErrorMessage,
             a.RetryAfterMs is { } r ? TimeSpan.FromMilliseconds(r) : null,
             a.BackoffMs is { } b ? TimeSpan.FromMilliseconds(b) : null))],

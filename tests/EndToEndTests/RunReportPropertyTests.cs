@@ -73,7 +73,7 @@ public sealed class RunReportPropertyTests(ConnectorHealthApp system)
             }
             var drift = await Poll.UntilFoundAsync(system.Gateway, $"/api/schemas/{connector}/runs/{id}");
             AssertSameRun(report, run, drift, ["runId", "connector", "finishedAt"]);
-            var alerting = await Poll.UntilFoundAsync(system.Gateway, $"/api/alerts/runs/{id}");
+            var alerting = await Poll.UntilFoundAsync(system.Gateway, $"/api/alerting/runs/{id}");
             AssertSameRun(report, run, alerting, ["runId", "connector", "status", "finishedAt", "latencyMs", "rateLimited", "errorType", "errorMessage"]);
         }
 

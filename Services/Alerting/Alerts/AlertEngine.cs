@@ -682,7 +682,8 @@ public sealed partial class AlertEngine(
 
     public static string SeverityName(Severity severity) => severity.ToString().ToLowerInvariant();
 
-    public static Severity ParseSeverity(string text) => Enum.Parse<Severity>(text, ignoreCase: true);
+    public static Severity ParseSeverity(string text) =>
+        EnumNames.TryParse<Severity>(text, out var severity) ? severity : throw new InvalidOperationException($"Stored severity '{text}' is not a severity.");
 
     private static DateTimeOffset Minute(DateTimeOffset instant)
     {

@@ -258,26 +258,38 @@ public sealed class AlertStore(NpgsqlDataSource dataSource, TimeProvider time)
     /// </summary>
     public async Task<SilenceExpiry> ExpireSilenceAsync(Guid silenceId, CancellationToken cancellationToken)
     {
-        await using (var end = dataSource.CreateCommand(
-            """
-            UPDATE alerting.silences SET ends_at = greatest(starts_at + interval '1 microsecond', $2)
-            WHERE silence_id = $1 AND ends_at > $2
-            RETURNING silence_id
-            """))
+        var now = time.GetUtcNow();
+        // Compare-and-set on the end read first: of calls at once, only the one whose update still finds that end changes
+        // it. "Still in force at my now" alone is not enough: a call whose clock read an earlier now would end it again.
+        await using var read = dataSource.CreateCommand("SELECT ends_at FROM alerting.silences WHERE silence_id = $1");
+        read.Parameters.AddWithValue(silenceId);
+        if (await read.ExecuteScalarAsync(cancellationToken) is not DateTime endsAt)
         {
-            end.Parameters.AddWithValue(silenceId);
-            end.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
-            if (await end.ExecuteScalarAsync(cancellationToken) is not null)
+            return new SilenceExpiry(LifecycleOutcome.NotFound, null);
+        }
+        var end = new DateTimeOffset(endsAt, TimeSpan.Zero);
+        if (end > now)
+        {
+            await using var update = dataSource.CreateCommand(
+                """
+                UPDATE alerting.silences SET ends_at = greatest(starts_at + interval '1 microsecond', $2)
+                WHERE silence_id = $1 AND ends_at = $3
+                RETURNING silence_id
+                """);
+            update.Parameters.AddWithValue(silenceId);
+            update.Parameters.Add(new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            update.Parameters.Add(new NpgsqlParameter { Value = end, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            if (await update.ExecuteScalarAsync(cancellationToken) is not null)
             {
                 return new SilenceExpiry(LifecycleOutcome.Done, null);
             }
+            // Another call ended it meanwhile: say when.
+            if (await read.ExecuteScalarAsync(cancellationToken) is DateTime ended)
+            {
+                end = new DateTimeOffset(ended, TimeSpan.Zero);
+            }
         }
-        // Read after the update, so a call that lost to another sees the end that call set.
-        await using var read = dataSource.CreateCommand("SELECT ends_at FROM alerting.silences WHERE silence_id = $1");
-        read.Parameters.AddWithValue(silenceId);
-        return await read.ExecuteScalarAsync(cancellationToken) is DateTime endedAt
-            ? new SilenceExpiry(LifecycleOutcome.AlreadyResolved, new DateTimeOffset(endedAt, TimeSpan.Zero))
-            : new SilenceExpiry(LifecycleOutcome.NotFound, null);
+        return new SilenceExpiry(LifecycleOutcome.AlreadyResolved, end);
     }
 
     private static AlertSummary Read(NpgsqlDataReader reader) => new(

@@ -12,7 +12,7 @@ public static class ReceivedRunsApi
 {
     public static IEndpointRouteBuilder MapReceivedRunsApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/alerts/runs/{runId:guid}", GetRun).WithTags("Alerts").WithName("GetReceivedRun")
+        app.MapGet("/api/alerting/runs/{runId:guid}", GetRun).WithTags("Alerts").WithName("GetReceivedRun")
             .WithSummary("One run as alerting took it in (what its rules judge): status, finish time, latency, rate limiting, error")
             .WithDescription("404 until the run has reached alerting, or once it is past Alerting:RunRetention.");
         return app;

@@ -133,12 +133,13 @@ public static class SchemasApi
             }
         }
 
+        IReadOnlyDictionary<(string Connector, int Version), IReadOnlyList<FieldSchema>> loaded;
         await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
         {
-            await fields.LoadAsync(connection, null, [(connector, fromVersion.Value), (connector, toVersion.Value)], cancellationToken);
+            loaded = await fields.LoadAsync(connection, null, [(connector, fromVersion.Value), (connector, toVersion.Value)], cancellationToken);
         }
         var compatibility = asked ?? schema.Compatibility;
-        var changes = SchemaDiff.Compare(fields.Get(connector, fromVersion.Value), fields.Get(connector, toVersion.Value), compatibility);
+        var changes = SchemaDiff.Compare(loaded[(connector, fromVersion.Value)], loaded[(connector, toVersion.Value)], compatibility);
         return TypedResults.Ok(new SchemaDiffReport(
             connector, fromVersion.Value, toVersion.Value, compatibility, SchemaDiff.IsBreaking(changes), changes));
     }

@@ -100,6 +100,10 @@ internal sealed class BatchContext
     public Dictionary<string, ContractRow> Contracts { get; } = new(StringComparer.Ordinal);
     public Dictionary<(string Connector, string Fingerprint), int> Versions { get; } = [];
     public Dictionary<string, int> MaxVersions { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The fields of the current versions that cut payloads are compared with (loaded for this batch).</summary>
+    public IReadOnlyDictionary<(string Connector, int Version), IReadOnlyList<FieldSchema>> CurrentFields { get; set; } =
+        new Dictionary<(string Connector, int Version), IReadOnlyList<FieldSchema>>();
     public Dictionary<string, (DateTimeOffset FinishedAt, bool Oscillating)> LastEvents { get; } = new(StringComparer.Ordinal);
 }
 

@@ -158,7 +158,7 @@ public sealed partial class DriftProcessor(
             .Where(k => k.Connector is not null)
             .Distinct()
             .ToArray();
-        await versionFields.LoadAsync(connection, transaction, currentOfCut, cancellationToken);
+        context.CurrentFields = await versionFields.LoadAsync(connection, transaction, currentOfCut, cancellationToken);
         foreach (var group in fresh.GroupBy(o => o.Run.Connector, StringComparer.Ordinal))
         {
             var connector = group.Key;
@@ -292,7 +292,7 @@ public sealed partial class DriftProcessor(
         }
         // A cut payload (truncated, or an inference limit hit) whose fields all fit the current version is a run of
         // that version with parts missing, not a new schema with fields removed.
-        if (run.Schema.Partial && state.CurrentVersion is { } current && FitsWithin(run.Schema.Fields, versionFields.Get(connector, current)))
+        if (run.Schema.Partial && state.CurrentVersion is { } current && FitsWithin(run.Schema.Fields, context.CurrentFields[(connector, current)]))
         {
             return current;
         }
@@ -507,10 +507,10 @@ public sealed partial class DriftProcessor(
             .Where(k => !created.ContainsKey(k))
             .Distinct()
             .ToArray();
-        await versionFields.LoadAsync(connection, transaction, wanted, cancellationToken);
+        var loaded = await versionFields.LoadAsync(connection, transaction, wanted, cancellationToken);
 
         IReadOnlyList<FieldSchema> Fields(string connector, int version) =>
-            created.TryGetValue((connector, version), out var fields) ? fields : versionFields.Get(connector, version);
+            created.TryGetValue((connector, version), out var fields) ? fields : loaded[(connector, version)];
 
         foreach (var row in work.Events)
         {

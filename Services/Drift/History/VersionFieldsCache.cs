@@ -7,28 +7,37 @@ namespace ConnectorHealth.Drift.History;
 
 /// <summary>
 /// The fields of stored schema versions, which never change once written: read from the database once and kept
-/// (bounded), so describing a change costs no round trip for versions seen before.
+/// (bounded), so describing a change costs no round trip for versions seen before. Each load answers with the versions
+/// asked for: a batch reads its own answer, never the shared cache, which another batch may clear meanwhile.
 /// </summary>
 public sealed class VersionFieldsCache
 {
     private const int Capacity = 20_000;
     private readonly ConcurrentDictionary<(string Connector, int Version), IReadOnlyList<FieldSchema>> _fields = new();
 
-    public IReadOnlyList<FieldSchema> Get(string connector, int version) =>
-        _fields.TryGetValue((connector, version), out var fields)
-            ? fields
-            : throw new InvalidOperationException($"Version {version} of {connector} was not loaded.");
-
-    public async Task LoadAsync(
+    /// <summary>The fields of each stored version among <paramref name="versions"/> (a version not stored is absent).</summary>
+    public async Task<IReadOnlyDictionary<(string Connector, int Version), IReadOnlyList<FieldSchema>>> LoadAsync(
         NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyCollection<(string Connector, int Version)> versions,
         CancellationToken cancellationToken)
     {
-        var missing = versions.Where(v => !_fields.ContainsKey(v)).ToArray();
-        if (missing.Length == 0)
+        var found = new Dictionary<(string Connector, int Version), IReadOnlyList<FieldSchema>>();
+        var missing = new List<(string Connector, int Version)>();
+        foreach (var version in versions.Distinct())
         {
-            return;
+            if (_fields.TryGetValue(version, out var known))
+            {
+                found[version] = known;
+            }
+            else
+            {
+                missing.Add(version);
+            }
         }
-        if (_fields.Count + missing.Length > Capacity)
+        if (missing.Count == 0)
+        {
+            return found;
+        }
+        if (_fields.Count + missing.Count > Capacity)
         {
             _fields.Clear();
         }
@@ -42,7 +51,11 @@ public sealed class VersionFieldsCache
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            _fields[(reader.GetString(0), reader.GetInt32(1))] = StoredFields.Deserialize(reader.GetString(2));
+            var key = (reader.GetString(0), reader.GetInt32(1));
+            var fields = StoredFields.Deserialize(reader.GetString(2));
+            found[key] = fields;
+            _fields[key] = fields;
         }
+        return found;
     }
 }

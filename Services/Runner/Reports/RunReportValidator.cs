@@ -48,11 +48,9 @@ public static class RunReportValidator
         ValidateText(report.ErrorType, "errorType", RunDefinition.MaxErrorTypeLength, Add);
         ValidateText(report.ErrorMessage, "errorMessage", RunDefinition.MaxErrorMessageLength, Add);
 
-        // Judged as stored (to the microsecond): a tick-long interval would be stored as zero.
-        if (report.ExpectedInterval is { } interval
-            && (RunDefinition.Interval(interval) is var stored && (stored < RunDefinition.MinExpectedInterval || stored > RunDefinition.MaxExpectedInterval)))
+        if (report.ExpectedInterval is { } interval && RunDefinition.IntervalProblem(interval) is { } intervalProblem)
         {
-            Add("expectedInterval", $"expectedInterval must be between {RunDefinition.MinExpectedInterval} and {RunDefinition.MaxExpectedInterval.TotalDays:0} days (e.g. \"00:15:00\").");
+            Add("expectedInterval", intervalProblem);
         }
         if (report.Attempts is { } attempts)
         {
@@ -104,7 +102,7 @@ public static class RunReportValidator
 
         if (report.LatencyMs is { } latency)
         {
-            if (!double.IsFinite(latency) || latency < 0)
+            if (!RunDefinition.IsDuration(latency))
             {
                 add("latencyMs", "latencyMs must be a finite, non-negative number of milliseconds.");
             }
@@ -118,9 +116,9 @@ public static class RunReportValidator
     private static void ValidateAttempts(
         RunReport report, IReadOnlyList<ReportedAttempt?> attempts, ReportLimits limits, Action<string, string> add)
     {
-        if (attempts.Count > RunDefinition.MaxAttempts)
+        if (RunDefinition.AttemptCountProblem(attempts.Count) is { } countProblem)
         {
-            add("attempts", $"At most {RunDefinition.MaxAttempts} attempts (got {attempts.Count}).");
+            add("attempts", countProblem);
             return;
         }
         var duration = Duration(report);
@@ -133,9 +131,9 @@ public static class RunReportValidator
                 add(at, "An attempt is required, not null.");
                 continue;
             }
-            if (a.Number != i + 1)
+            if (RunDefinition.AttemptNumberProblem(a.Number, i) is { } numberProblem)
             {
-                add($"{at}.number", $"Attempts are numbered 1, 2, 3, … in order: expected {i + 1}.");
+                add($"{at}.number", numberProblem);
             }
             if (a.StartedAt is not { } attemptStart)
             {
@@ -146,7 +144,7 @@ public static class RunReportValidator
             {
                 add($"{at}.startedAt", "The attempt starts outside the run (between startedAt and finishedAt).");
             }
-            if (a.DurationMs is not { } attemptDuration || !double.IsFinite(attemptDuration) || attemptDuration < 0)
+            if (a.DurationMs is not { } attemptDuration || !RunDefinition.IsDuration(attemptDuration))
             {
                 add($"{at}.durationMs", "durationMs is required: a finite, non-negative number of milliseconds.");
             }
@@ -158,9 +156,9 @@ public static class RunReportValidator
             {
                 add($"{at}.outcome", $"outcome is required, one of: {EnumNames.List<AttemptOutcome>()}.");
             }
-            if (a.HttpStatus is < 100 or > 599)
+            if (RunDefinition.HttpStatusProblem(a.HttpStatus) is { } statusProblem)
             {
-                add($"{at}.httpStatus", "httpStatus must be between 100 and 599.");
+                add($"{at}.httpStatus", statusProblem);
             }
             ValidateText(a.ErrorType, $"{at}.errorType", RunDefinition.MaxErrorTypeLength, add);
             ValidateText(a.ErrorMessage, $"{at}.errorMessage", RunDefinition.MaxErrorMessageLength, add);

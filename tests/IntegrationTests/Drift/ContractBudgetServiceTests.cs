@@ -7,8 +7,6 @@ using ConnectorHealth.IntegrationTests.Infrastructure;
 using ConnectorHealth.ServiceDefaults;
 using ConnectorHealth.ServiceDefaults.Pipeline;
 using MassTransit;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -24,7 +22,7 @@ public sealed class ContractBudgetServiceTests(RabbitMQServer rabbit, PostgresSe
 {
     private const string Queue = "drift-run-completed";
 
-    private DriftService _service = null!;
+    private ServiceHost<DriftOptions> _service = null!;
     private HttpClient _client = null!;
     private NpgsqlDataSource _db = null!;
 
@@ -32,7 +30,9 @@ public sealed class ContractBudgetServiceTests(RabbitMQServer rabbit, PostgresSe
     {
         var database = await postgres.CreateDatabaseConnectionStringAsync("drift_budget");
         _db = NpgsqlDataSource.Create(database);
-        _service = new DriftService(database, rabbit.Uri);
+        _service = new ServiceHost<DriftOptions>(database, rabbit.Uri,
+            // A short contract budget and a short in-flight threshold.
+            ("Pipeline:InFlightStuckAfter", "00:00:02"), ("Drift:ContractCheckBudget", "00:00:00.500"), ("Drift:PublishSweepInterval", "00:00:01"));
         _client = _service.CreateClient();
         await Poll.UntilAsync(async () => (await StateAsync()).Queues.Any(q => q.Name == Queue && q.Consumers >= 1), "the drift consumer attached");
     }
@@ -201,21 +201,5 @@ public sealed class ContractBudgetServiceTests(RabbitMQServer rabbit, PostgresSe
         await using var command = _db.CreateCommand(sql);
         command.Parameters.AddWithValue(parameter);
         return (long)(await command.ExecuteScalarAsync())!;
-    }
-
-    /// <summary>The real Drift service with a short contract budget and a short in-flight threshold.</summary>
-    private sealed class DriftService(string database, Uri broker) : WebApplicationFactory<DriftOptions>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseEnvironment("Production");
-            builder.UseSetting($"ConnectionStrings:{ResourceNames.Database}", database);
-            builder.UseSetting($"ConnectionStrings:{ResourceNames.Messaging}", broker.ToString());
-            builder.UseSetting("Pipeline:SampleInterval", "00:00:00.200");
-            builder.UseSetting("Pipeline:InFlightStuckAfter", "00:00:02");
-            builder.UseSetting("Drift:ContractCheckBudget", "00:00:00.500");
-            builder.UseSetting("Drift:PublishSweepInterval", "00:00:01");
-            builder.UseSetting("Logging:LogLevel:Default", "Warning");
-        }
     }
 }
