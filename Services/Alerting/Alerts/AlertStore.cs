@@ -258,9 +258,9 @@ public sealed class AlertStore(NpgsqlDataSource dataSource, TimeProvider time)
     /// </summary>
     public async Task<SilenceExpiry> ExpireSilenceAsync(Guid silenceId, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        // Compare-and-set on the end read first: of calls at once, only the one whose update still finds that end changes
-        // it. "Still in force at my now" alone is not enough: a call whose clock read an earlier now would end it again.
+        // Compare-and-set on the end read first: of calls that read the same end, only the first update still finds it.
+        // The clock is read after the end: a call that reads an end another call has set reads a now past it, so it
+        // sees the silence over (with "now" read first, a call that read an earlier now would end it a second time).
         await using var read = dataSource.CreateCommand("SELECT ends_at FROM alerting.silences WHERE silence_id = $1");
         read.Parameters.AddWithValue(silenceId);
         if (await read.ExecuteScalarAsync(cancellationToken) is not DateTime endsAt)
@@ -268,12 +268,15 @@ public sealed class AlertStore(NpgsqlDataSource dataSource, TimeProvider time)
             return new SilenceExpiry(LifecycleOutcome.NotFound, null);
         }
         var end = new DateTimeOffset(endsAt, TimeSpan.Zero);
+        var now = time.GetUtcNow();
         if (end > now)
         {
             await using var update = dataSource.CreateCommand(
                 """
                 UPDATE alerting.silences SET ends_at = greatest(starts_at + interval '1 microsecond', $2)
                 WHERE silence_id = $1 AND ends_at = $3
+                  -- A silence that has not started yet ends at its start: once there, ending it again changes nothing.
+                  AND ends_at > greatest(starts_at + interval '1 microsecond', $2)
                 RETURNING silence_id
                 """);
             update.Parameters.AddWithValue(silenceId);
