@@ -177,9 +177,15 @@ public sealed partial class RabbitMqBrokerAdmin : IAsyncDisposable
         string errorQueue, IReadOnlyBasicProperties? original, IEnumerable<KeyValuePair<string, object?>> originalHeaders,
         ReadOnlyMemory<byte> body, IReadOnlyDictionary<string, string> faultHeaders, CancellationToken cancellationToken)
     {
+        // Declared only when missing: re-declaring a queue MassTransit made with other arguments would fail on them.
+        var existing = await GetQueueDepthAsync(errorQueue, cancellationToken)
+            ?? throw new BrokerUnavailableException($"The broker did not answer for {errorQueue}.");
         var (ok, _) = await WithChannelAsync(true, async channel =>
         {
-            await channel.QueueDeclareAsync(errorQueue, durable: true, exclusive: false, autoDelete: false, cancellationToken: cancellationToken);
+            if (!existing.Exists)
+            {
+                await channel.QueueDeclareAsync(errorQueue, durable: true, exclusive: false, autoDelete: false, cancellationToken: cancellationToken);
+            }
             var headers = new Dictionary<string, object?>(StringComparer.Ordinal);
             foreach (var (name, value) in original?.Headers ?? originalHeaders)
             {
