@@ -7,8 +7,6 @@ using ConnectorHealth.Contracts;
 using ConnectorHealth.IntegrationTests.Infrastructure;
 using ConnectorHealth.ServiceDefaults;
 using MassTransit;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -26,7 +24,7 @@ public sealed class ConcurrentLifecycleTests(RabbitMQServer rabbit, PostgresServ
 
     private readonly WebhookReceiver _receiver = new();
     private readonly ResolvedCounter _resolved = new();
-    private AlertingReplica _service = null!;
+    private ServiceHost<AlertingOptions> _service = null!;
     private NpgsqlDataSource _database = null!;
 
     public async Task InitializeAsync()
@@ -34,7 +32,7 @@ public sealed class ConcurrentLifecycleTests(RabbitMQServer rabbit, PostgresServ
         await _receiver.StartAsync();
         var connectionString = await postgres.CreateDatabaseConnectionStringAsync("alerting_concurrency");
         _database = NpgsqlDataSource.Create(connectionString);
-        _service = new AlertingReplica(connectionString, rabbit.Uri, _receiver.Url);
+        _service = new ServiceHost<AlertingOptions>(connectionString, rabbit.Uri, ("Alerting:Channels:ops:Url", _receiver.Url));
         _service.Services.GetRequiredService<IBus>().ConnectPublishObserver(_resolved);
         await Poll.UntilAsync(async () =>
         {
@@ -288,19 +286,5 @@ public sealed class ConcurrentLifecycleTests(RabbitMQServer rabbit, PostgresServ
         }
 
         public Task PublishFault<T>(PublishContext<T> context, Exception exception) where T : class => Task.CompletedTask;
-    }
-
-    /// <summary>The Alerting service's real Program on the test broker and database, with one webhook channel.</summary>
-    private sealed class AlertingReplica(string database, Uri broker, string webhook) : WebApplicationFactory<AlertingOptions>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseEnvironment("Production");
-            builder.UseSetting($"ConnectionStrings:{ResourceNames.Database}", database);
-            builder.UseSetting($"ConnectionStrings:{ResourceNames.Messaging}", broker.ToString());
-            builder.UseSetting("Pipeline:SampleInterval", "00:00:00.200");
-            builder.UseSetting("Alerting:Channels:ops:Url", webhook);
-            builder.UseSetting("Logging:LogLevel:Default", "Warning");
-        }
     }
 }

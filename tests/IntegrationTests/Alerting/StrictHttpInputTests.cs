@@ -6,8 +6,6 @@ using System.Text.Json;
 using ConnectorHealth.Alerting;
 using ConnectorHealth.IntegrationTests.Infrastructure;
 using ConnectorHealth.ServiceDefaults;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace ConnectorHealth.IntegrationTests.Alerting;
 
@@ -19,13 +17,13 @@ namespace ConnectorHealth.IntegrationTests.Alerting;
 [Collection(BrokerAndDatabaseCollection.Name)]
 public sealed class StrictHttpInputTests(RabbitMQServer rabbit, PostgresServer postgres) : IAsyncLifetime
 {
-    private AlertingHost _service = null!;
+    private ServiceHost<AlertingOptions> _service = null!;
     private HttpClient _client = null!;
 
     public async Task InitializeAsync()
     {
         var database = await postgres.CreateDatabaseConnectionStringAsync("alerting_strict_http");
-        _service = new AlertingHost(database, rabbit.Uri);
+        _service = new ServiceHost<AlertingOptions>(database, rabbit.Uri);
         _client = _service.CreateClient();
     }
 
@@ -149,17 +147,5 @@ public sealed class StrictHttpInputTests(RabbitMQServer rabbit, PostgresServer p
         Assert.True(response.StatusCode == status, $"{(int)response.StatusCode}: {text}");
         using var problem = JsonDocument.Parse(text);
         Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty(field, out _), text);
-    }
-
-    /// <summary>The Alerting service's real Program on the test broker and database.</summary>
-    private sealed class AlertingHost(string database, Uri broker) : WebApplicationFactory<AlertingOptions>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseEnvironment("Production");
-            builder.UseSetting($"ConnectionStrings:{ResourceNames.Database}", database);
-            builder.UseSetting($"ConnectionStrings:{ResourceNames.Messaging}", broker.ToString());
-            builder.UseSetting("Logging:LogLevel:Default", "Warning");
-        }
     }
 }
