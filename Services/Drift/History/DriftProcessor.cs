@@ -41,17 +41,17 @@ public sealed partial class DriftProcessor(
     /// <summary>Records a batch of runs; returns the drift events to publish.</summary>
     public async Task<ProcessResult> ProcessAsync(IReadOnlyList<RunCompleted> runs, CancellationToken cancellationToken)
     {
-        var observed = Observe(runs, out var rejected, out var duplicates);
+        var observed = Observe(runs, out var duplicates);
         if (observed.Count == 0)
         {
-            return new ProcessResult(0, 0, 0, duplicates, rejected, []);
+            return new ProcessResult(0, 0, 0, duplicates, []);
         }
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var result = await ProcessAsync(connection, transaction, observed, replayOf: null, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        result = result with { Duplicates = result.Duplicates + duplicates, Rejected = rejected };
+        result = result with { Duplicates = result.Duplicates + duplicates };
         Record(result);
         return result;
     }
@@ -102,7 +102,7 @@ public sealed partial class DriftProcessor(
             await forget.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        var observed = Observe([run], out _, out _);
+        var observed = Observe([run], out _);
         var result = await ProcessAsync(connection, transaction, observed, quarantineId, cancellationToken);
         if (result.Quarantined > 0)
         {
@@ -115,9 +115,8 @@ public sealed partial class DriftProcessor(
         return new ReplayResult(ReplayStatus.Released, [], result.ReleasedVersion, result.ToPublish);
     }
 
-    private List<ObservedRun> Observe(IReadOnlyList<RunCompleted> runs, out int rejected, out int duplicates)
+    private List<ObservedRun> Observe(IReadOnlyList<RunCompleted> runs, out int duplicates)
     {
-        rejected = 0;
         duplicates = 0;
         var seen = new HashSet<Guid>();
         var observed = new List<ObservedRun>(runs.Count);
@@ -274,7 +273,6 @@ public sealed partial class DriftProcessor(
             WithoutPayload: work.Runs.Count(r => r.Outcome == "no_payload"),
             Quarantined: work.Quarantine.Count,
             Duplicates: observed.Count - fresh.Count,
-            Rejected: 0,
             ToPublish: published.Concat(work.LatePublished).ToArray())
         {
             Violations = work.Violations,
@@ -718,7 +716,6 @@ public sealed partial class DriftProcessor(
         Runs.Add(result.WithoutPayload, new KeyValuePair<string, object?>("outcome", "no_payload"));
         Runs.Add(result.Quarantined, new KeyValuePair<string, object?>("outcome", "quarantined"));
         Runs.Add(result.Duplicates, new KeyValuePair<string, object?>("outcome", "duplicate"));
-        Runs.Add(result.Rejected, new KeyValuePair<string, object?>("outcome", "rejected"));
         foreach (var message in result.ToPublish)
         {
             Events.Add(1, new KeyValuePair<string, object?>("kind", EnumNames.Name(message.Kind)));
