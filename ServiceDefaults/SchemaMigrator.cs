@@ -17,32 +17,25 @@ public sealed partial class SchemaMigrator(
     {
         var resourcePrefix = $"{scripts.GetName().Name}.Migrations";
         // The database may still be finishing its start-up when a service comes up: retry briefly.
-        for (var attempt = 1; ; attempt++)
+        var retry = Retries.WhileTransient($"Migrating schema {schema}", logger, TimeProvider.System, maxAttempts: 10,
+            firstDelay: TimeSpan.FromSeconds(1));
+        await retry.ExecuteAsync(async token =>
         {
-            try
+            await using var connection = await dataSource.OpenConnectionAsync(token);
+            var evolve = new Evolve(connection, message => LogEvolve(logger, message))
             {
-                await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-                var evolve = new Evolve(connection, message => LogEvolve(logger, message))
-                {
-                    EmbeddedResourceAssemblies = [scripts],
-                    EmbeddedResourceFilters = [resourcePrefix],
-                    Schemas = [schema],
-                    MetadataTableSchema = schema,
-                    MetadataTableName = "schema_changelog",
-                    EnableClusterMode = true,
-                    IsEraseDisabled = true,
-                    CommandTimeout = 300,
-                };
-                evolve.Migrate();
-                LogMigrated(logger, schema, evolve.NbMigration);
-                return;
-            }
-            catch (NpgsqlException ex) when (attempt < 10 && ex.IsTransient)
-            {
-                LogRetry(logger, ex, schema, attempt);
-                await Task.Delay(TimeSpan.FromSeconds(attempt), cancellationToken);
-            }
-        }
+                EmbeddedResourceAssemblies = [scripts],
+                EmbeddedResourceFilters = [resourcePrefix],
+                Schemas = [schema],
+                MetadataTableSchema = schema,
+                MetadataTableName = "schema_changelog",
+                EnableClusterMode = true,
+                IsEraseDisabled = true,
+                CommandTimeout = 300,
+            };
+            evolve.Migrate();
+            LogMigrated(logger, schema, evolve.NbMigration);
+        }, cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -52,7 +45,4 @@ public sealed partial class SchemaMigrator(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Schema {Schema} is up to date ({Applied} scripts applied now)")]
     private static partial void LogMigrated(ILogger logger, string schema, int applied);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Migrating schema {Schema} failed (attempt {Attempt}); retrying")]
-    private static partial void LogRetry(ILogger logger, Exception exception, string schema, int attempt);
 }
