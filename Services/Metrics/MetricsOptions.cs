@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using ConnectorHealth.Metrics.Status;
 using ConnectorHealth.ServiceDefaults;
 using Microsoft.Extensions.Options;
 

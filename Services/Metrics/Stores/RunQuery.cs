@@ -1,6 +1,6 @@
 using ConnectorHealth.ServiceDefaults;
 
-namespace ConnectorHealth.Metrics.Queries;
+namespace ConnectorHealth.Metrics.Stores;
 
 // Filters of the run list; times are a half-open range [From, To) on the start time.
 public sealed record RunQuery(

@@ -1,8 +1,9 @@
 using System.Text;
+using ConnectorHealth.Metrics.Responses;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace ConnectorHealth.Metrics.Queries;
+namespace ConnectorHealth.Metrics.Stores;
 
 // Run history in the metrics schema.
 public sealed class RunStore(NpgsqlDataSource dataSource)

@@ -1,8 +1,8 @@
 using System.ComponentModel;
 using System.Text.Json;
-using ConnectorHealth.Metrics.Queries;
+using ConnectorHealth.Metrics.Responses;
 
-namespace ConnectorHealth.Metrics.ClosedDays;
+namespace ConnectorHealth.Metrics.KpiReports;
 
 // One UTC day of GET /api/kpis/daily over all connectors, each item already serialised: a month's report holds
 // ~15,000 items, and serialising them afresh for every request would cost more than the rest of the request.

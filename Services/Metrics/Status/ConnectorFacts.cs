@@ -1,4 +1,4 @@
-namespace ConnectorHealth.Metrics.Queries;
+namespace ConnectorHealth.Metrics.Status;
 
 // What the status board knows of a connector that has run: its stored state and its last 24 h (from the hourly
 // rollups of the last 24–25 hours). Rates are 0–1; latencies in milliseconds.

@@ -1,7 +1,8 @@
 using System.Runtime.InteropServices;
-using ConnectorHealth.Metrics.Queries;
+using ConnectorHealth.Metrics.Responses;
+using ConnectorHealth.Metrics.Stores;
 
-namespace ConnectorHealth.Metrics.ClosedDays;
+namespace ConnectorHealth.Metrics.KpiReports;
 
 // Builds GET /api/kpis/failure-reasons answers. Over all connectors a year holds ~500,000 per-day counts, so
 // closed days come from the ClosedDayCache and a range is summed in memory; one connector's report is

@@ -1,17 +1,7 @@
+using ConnectorHealth.Metrics.Responses;
 using ConnectorHealth.ServiceDefaults;
 
-namespace ConnectorHealth.Metrics.Queries;
-
-// A status board state, worst first.
-public enum StatusLevel
-{
-    Failing,
-    Stale,
-    Degraded,
-    Healthy,
-}
-
-public sealed record StatusVerdict(StatusLevel Level, IReadOnlyList<string> Reasons);
+namespace ConnectorHealth.Metrics.Status;
 
 // The status board's rules: from what is known of a connector, its state (failing, stale, degraded or healthy) and
 // why. Pure: the facts come from KpiStore.ConnectorFactsAsync, on the clock of when runs finished. Failing and stale

@@ -1,6 +1,6 @@
 using System.ComponentModel;
 
-namespace ConnectorHealth.Metrics.ClosedDays;
+namespace ConnectorHealth.Metrics.KpiReports;
 
 // The failures of one UTC day by connector and error type. Immutable, so the cache hands out this instance.
 [ImmutableObject(true)]

@@ -1,6 +1,6 @@
-using ConnectorHealth.Metrics.Queries;
+using ConnectorHealth.Metrics.Stores;
 
-namespace ConnectorHealth.Metrics.ClosedDays;
+namespace ConnectorHealth.Metrics.KpiReports;
 
 // Builds GET /api/kpis/daily answers. Over all connectors, closed days come from the ClosedDayCache;
 // one connector's report is small and always read.

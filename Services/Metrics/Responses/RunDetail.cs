@@ -1,4 +1,4 @@
-namespace ConnectorHealth.Metrics.Queries;
+namespace ConnectorHealth.Metrics.Responses;
 
 // One run with its attempts; TraceId links it to its trace in the Aspire dashboard.
 public sealed record RunDetail(

@@ -1,4 +1,4 @@
-namespace ConnectorHealth.Metrics.Queries;
+namespace ConnectorHealth.Metrics.Responses;
 
 // KPIs of all connectors together on one UTC day: Connectors is how many ran that day. Rates are 0–1.
 // Immutable, so the closed-day cache hands out this instance instead of a copy.

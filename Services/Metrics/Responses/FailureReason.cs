@@ -1,3 +1,3 @@
-namespace ConnectorHealth.Metrics.Queries;
+namespace ConnectorHealth.Metrics.Responses;
 
 public sealed record FailureReason(string Connector, string ErrorType, long Failures, DateOnly LastDay);

@@ -1,4 +1,4 @@
-namespace ConnectorHealth.Metrics.Queries;
+namespace ConnectorHealth.Metrics.Responses;
 
 // KPIs of one connector on one UTC day. Rates are 0–1; latencies in milliseconds.
 public sealed record DailyKpi(

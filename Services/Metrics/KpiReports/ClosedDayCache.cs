@@ -1,7 +1,7 @@
+using ConnectorHealth.Metrics.Stores;
 using Microsoft.Extensions.Caching.Hybrid;
-using ConnectorHealth.Metrics.Queries;
 
-namespace ConnectorHealth.Metrics.ClosedDays;
+namespace ConnectorHealth.Metrics.KpiReports;
 
 // Keeps per-day answers of days that are over, so a report over many days reads only the days that can still change.
 // The rules every user of this cache relies on, written once:

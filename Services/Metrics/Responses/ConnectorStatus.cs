@@ -1,4 +1,4 @@
-namespace ConnectorHealth.Metrics.Queries;
+namespace ConnectorHealth.Metrics.Responses;
 
 // One line of the status board. The 24 h figures come from the hourly rollups of the last 24–25 hours.
 public sealed record ConnectorStatus(

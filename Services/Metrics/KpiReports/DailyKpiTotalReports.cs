@@ -1,6 +1,7 @@
-using ConnectorHealth.Metrics.Queries;
+using ConnectorHealth.Metrics.Responses;
+using ConnectorHealth.Metrics.Stores;
 
-namespace ConnectorHealth.Metrics.ClosedDays;
+namespace ConnectorHealth.Metrics.KpiReports;
 
 // Builds GET /api/kpis/daily/totals answers. A closed day's totals (a few dozen bytes) come from the ClosedDayCache,
 // so a year of every connector costs the days that can still change, not a scan of a year of rollups.

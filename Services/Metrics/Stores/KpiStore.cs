@@ -1,8 +1,10 @@
+using ConnectorHealth.Metrics.Responses;
 using ConnectorHealth.Metrics.Rollups;
+using ConnectorHealth.Metrics.Status;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace ConnectorHealth.Metrics.Queries;
+namespace ConnectorHealth.Metrics.Stores;
 
 // KPI queries, answered from the rollups and the connector state, never from the raw runs.
 public sealed class KpiStore(NpgsqlDataSource dataSource)

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace ConnectorHealth.Metrics;
+namespace ConnectorHealth.Metrics.Status;
 
 // How GET /api/kpis/connectors judges a connector's state beyond failing and stale, which are not set here: they are
 // ConnectorHealthRule with ConnectorHealthThresholds ("Alerting:Rules"), the rule and thresholds Alerting's alerts use.

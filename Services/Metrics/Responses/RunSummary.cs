@@ -1,4 +1,4 @@
-namespace ConnectorHealth.Metrics.Queries;
+namespace ConnectorHealth.Metrics.Responses;
 
 public sealed record RunSummary(
     Guid RunId,

@@ -1,4 +1,4 @@
-namespace ConnectorHealth.Metrics.ClosedDays;
+namespace ConnectorHealth.Metrics.KpiReports;
 
 // A connector and one of its error types; hashed once, as a report over a year sums ~500,000 day counts.
 public sealed record FailureKey(string Connector, string ErrorType)

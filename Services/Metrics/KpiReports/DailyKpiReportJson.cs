@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
-using ConnectorHealth.Metrics.Queries;
+using ConnectorHealth.Metrics.Responses;
 using Microsoft.AspNetCore.Http.Metadata;
 
-namespace ConnectorHealth.Metrics.ClosedDays;
+namespace ConnectorHealth.Metrics.KpiReports;
 
 // A 200 answer with a DailyKpiReport written from days whose items are already serialised; declared as
 // a DailyKpiReport in the OpenAPI document, like Ok<DailyKpiReport> would be.

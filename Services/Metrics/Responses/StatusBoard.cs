@@ -1,3 +1,3 @@
-namespace ConnectorHealth.Metrics.Queries;
+namespace ConnectorHealth.Metrics.Responses;
 
 public sealed record StatusBoard(DateTimeOffset AsOf, IReadOnlyList<ConnectorStatus> Items);
