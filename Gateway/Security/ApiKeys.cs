@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
+using ConnectorHealth.ServiceDefaults;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
@@ -38,12 +39,11 @@ public sealed class ApiKeyHandler(
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
-    public const string Header = "X-Api-Key";
     public const string KeyIdClaim = "key_id";
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (!Request.Headers.TryGetValue(Header, out var values) || values.Count == 0 || string.IsNullOrEmpty(values[0]))
+        if (!Request.Headers.TryGetValue(ApiKeyHeader.Name, out var values) || values.Count == 0 || string.IsNullOrEmpty(values[0]))
         {
             return Task.FromResult(AuthenticateResult.NoResult());
         }
@@ -63,12 +63,12 @@ public sealed class ApiKeyHandler(
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        Response.Headers.WWWAuthenticate = $"{SchemeName} header=\"{Header}\"";
-        var presented = Request.Headers.ContainsKey(Header);
+        Response.Headers.WWWAuthenticate = $"{SchemeName} header=\"{ApiKeyHeader.Name}\"";
+        var presented = Request.Headers.ContainsKey(ApiKeyHeader.Name);
         await Results.Problem(
             statusCode: StatusCodes.Status401Unauthorized,
             title: presented ? "The API key is not valid" : "An API key is required",
-            detail: $"Send a viewer or operator key in the {Header} header. With make run, `dotnet user-secrets list --project AppHost` shows them.")
+            detail: $"Send a viewer or operator key in the {ApiKeyHeader.Name} header. With make run, `dotnet user-secrets list --project AppHost` shows them.")
             .ExecuteAsync(Context);
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ConnectorHealth.Contracts;
+using ConnectorHealth.Operations.DeadLetters;
 using ConnectorHealth.ServiceDefaults;
 using MassTransit;
 

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
+using ConnectorHealth.Operations.Broker;
+using ConnectorHealth.Operations.PipelineHealth;
 
-namespace ConnectorHealth.ServiceDefaults.Pipeline;
+namespace ConnectorHealth.Operations.DeadLetters;
 
 /// <summary>
 /// Every dead-letter store of the service: those registered in DI as <see cref="IDeadLetterStore"/> (e.g. the runner's

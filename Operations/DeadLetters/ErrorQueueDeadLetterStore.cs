@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using ConnectorHealth.Operations.Broker;
+using MassTransit;
 
-namespace ConnectorHealth.ServiceDefaults.Pipeline;
+namespace ConnectorHealth.Operations.DeadLetters;
 
 /// <summary>
 /// A consumer's <c>&lt;queue&gt;_error</c> queue as a dead-letter store: what MassTransit moved there after the retries,
@@ -31,18 +33,18 @@ public sealed class ErrorQueueDeadLetterStore(string queue, RabbitMqBrokerAdmin 
         var headers = message.Headers;
         var (runId, connector, messageType) = ReadEnvelope(message.Body);
         var failedAt = DateTimeOffset.TryParse(
-            Text(headers, "MT-Fault-Timestamp"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
+            Text(headers, MessageHeaders.FaultTimestamp), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
             ? at
             : (DateTimeOffset?)null;
         return new DeadLetter(
             message.Id,
             store,
-            Text(headers, "MT-Fault-Message") ?? Text(headers, "MT-Reason") ?? "unknown",
-            Text(headers, "MT-Fault-ExceptionType"),
+            Text(headers, MessageHeaders.FaultMessage) ?? Text(headers, MessageHeaders.Reason) ?? "unknown",
+            Text(headers, MessageHeaders.FaultExceptionType),
             failedAt,
             runId,
             connector,
-            messageType ?? Trim(Text(headers, "MT-Fault-MessageType")));
+            messageType ?? Trim(Text(headers, MessageHeaders.FaultMessageType)));
     }
 
     private static (Guid? RunId, string? Connector, string? MessageType) ReadEnvelope(ReadOnlyMemory<byte> body)

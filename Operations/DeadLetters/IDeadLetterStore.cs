@@ -1,8 +1,4 @@
-namespace ConnectorHealth.ServiceDefaults.Pipeline;
-
-/// <summary>A message that could not be processed and waits to be re-driven.</summary>
-public sealed record DeadLetter(
-    string Id, string Store, string Reason, string? ExceptionType, DateTimeOffset? FailedAt, Guid? RunId, string? Connector, string? MessageType);
+namespace ConnectorHealth.Operations.DeadLetters;
 
 /// <summary>
 /// A place where failed work waits: a consumer's <c>_error</c> queue, or a service's own store (the runner's parked runs).

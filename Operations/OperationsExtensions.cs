@@ -1,33 +1,30 @@
-using ConnectorHealth.ServiceDefaults.Pipeline;
+using ConnectorHealth.Operations.Broker;
+using ConnectorHealth.Operations.DeadLetters;
+using ConnectorHealth.Operations.PipelineHealth;
+using ConnectorHealth.Operations.SystemStatus;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
+// In the hosting namespace, beside AddServiceDefaults and AddMessaging, so each service finds it without a using.
 namespace Microsoft.Extensions.Hosting;
 
-public static class PipelineExtensions
+public static class OperationsExtensions
 {
     /// <summary>
-    /// Records the queue name of every receive endpoint MassTransit configures, so that the pipeline state knows each
-    /// consumer queue and its <c>_error</c> queue. Call inside <c>AddMassTransit</c>.
+    /// Opts a service that uses <c>AddMessaging</c> into the operations of its pipeline: the broker admin (its own
+    /// connection to the <c>messaging</c> broker), a dead-letter store per receive endpoint's error queue, batch isolation
+    /// (a failing message of a batch is set aside alone), the last-consumed and in-flight observers, the background
+    /// sampler, the health checks (stalled consumers, growing dead-letter stores, stuck publish backlog, messages held
+    /// in flight; tag "ready") and what <c>MapOperations</c> serves. Options: section <c>Pipeline</c>
+    /// (<see cref="PipelineOptions"/>).
     /// </summary>
-    public static IBusRegistrationConfigurator RecordReceiveEndpoints(this IBusRegistrationConfigurator bus)
-    {
-        bus.AddConfigureEndpointsCallback((context, queue, _) => context.GetRequiredService<ReceiveEndpoints>().Register(queue));
-        return bus;
-    }
-
-    /// <summary>
-    /// Registers the pipeline's own state for a service: the broker admin (its own connection from
-    /// <paramref name="broker"/>), one dead-letter store per receive endpoint's error queue, the last-consumed and in-flight observers,
-    /// the background sampler, the health checks (stalled consumers, growing dead-letter stores, stuck publish backlog;
-    /// tag "ready") and what <c>MapSystemApi</c> serves. Options: section <c>Pipeline</c> (<see cref="PipelineOptions"/>).
-    /// </summary>
-    public static TBuilder AddPipelineState<TBuilder>(this TBuilder builder, string serviceName, Uri broker)
+    public static TBuilder AddOperations<TBuilder>(this TBuilder builder, string serviceName)
         where TBuilder : IHostApplicationBuilder
     {
+        var broker = builder.Configuration.GetBrokerUri();
         var services = builder.Services;
         services.AddOptions<PipelineOptions>().BindConfiguration(PipelineOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<PipelineOptions>, PipelineOptionsValidator>();
@@ -35,8 +32,11 @@ public static class PipelineExtensions
         services.AddSingleton(new PipelineService(serviceName));
         services.AddSingleton(sp => new RabbitMqBrokerAdmin(broker, sp.GetRequiredService<ILogger<RabbitMqBrokerAdmin>>()));
         services.AddSingleton<ReceiveEndpoints>();
+        // MassTransit applies every IConfigureReceiveEndpoint in the container to each endpoint it configures.
+        services.AddSingleton<IConfigureReceiveEndpoint, ReceiveEndpointRecorder>();
         services.AddSingleton<PipelineMonitor>();
         services.AddSingleton<DeadLetterStores>();
+        services.AddSingleton<BatchIsolation>();
         services.AddSingleton<SystemStateReader>();
         services.AddSingleton<LastConsumedObserver>();
         services.AddReceiveObserver(sp => sp.GetRequiredService<LastConsumedObserver>());

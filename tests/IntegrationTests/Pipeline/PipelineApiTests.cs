@@ -2,7 +2,11 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using ConnectorHealth.IntegrationTests.Infrastructure;
-using ConnectorHealth.ServiceDefaults.Pipeline;
+using ConnectorHealth.Operations.DeadLetters;
+using ConnectorHealth.Operations.PipelineHealth;
+using ConnectorHealth.Operations.SystemStatus;
+using ConnectorHealth.ServiceDefaults;
+using HealthChecks.UI.Core;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -25,11 +29,11 @@ public sealed class PoisonPillConsumer : IConsumer<PoisonPill>
 }
 
 /// <summary>
-/// A service composed as the real ones are (service defaults, AddMessaging, MapSystemApi) against the real broker:
+/// A service composed as the real ones are (service defaults, AddMessaging, AddOperations, MapOperations) against the real broker:
 /// a consumer's poison messages reach its error queue, make the service Degraded, are listed and re-driven.
 /// </summary>
 [Collection(RabbitMQCollection.Name)]
-public sealed class SystemApiTests(RabbitMQServer rabbit) : IAsyncLifetime
+public sealed class PipelineApiTests(RabbitMQServer rabbit) : IAsyncLifetime
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
 
@@ -47,10 +51,11 @@ public sealed class SystemApiTests(RabbitMQServer rabbit) : IAsyncLifetime
         builder.Configuration["Pipeline:SampleInterval"] = "00:00:00.200";
         builder.AddServiceDefaults();
         builder.AddMessaging(_service, bus => bus.AddConsumer<PoisonPillConsumer>());
+        builder.AddOperations(_service);
 
         _app = builder.Build();
         _app.MapDefaultEndpoints();
-        _app.MapSystemApi(_service);
+        _app.MapOperations();
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         _client = new HttpClient { BaseAddress = new Uri(address) };
@@ -70,7 +75,7 @@ public sealed class SystemApiTests(RabbitMQServer rabbit) : IAsyncLifetime
         var queue = ready.Queues[0].Name;
         Assert.StartsWith(_service + "-", queue);
         Assert.Equal([new DeadLetterStoreState(queue + "_error", 0)], ready.DeadLetters);
-        await PollAsync(Health, h => h.Status == "Healthy");
+        await PollAsync(Health, h => h.Status == UIHealthStatus.Healthy);
 
         var bus = _app.Services.GetRequiredService<IBus>();
         var runs = new[] { Guid.NewGuid(), Guid.NewGuid() };
@@ -80,8 +85,8 @@ public sealed class SystemApiTests(RabbitMQServer rabbit) : IAsyncLifetime
         }
 
         await PollAsync(State, s => s.DeadLetters.Single().Count == 2);
-        var health = await PollAsync(Health, h => h.Status == "Degraded");
-        var growth = health.Checks.Single(c => c.Name == DeadLetterGrowthHealthCheck.Name);
+        var health = await PollAsync(Health, h => h.Status == UIHealthStatus.Degraded);
+        var growth = health.Entries[DeadLetterGrowthHealthCheck.Name];
         Assert.Equal(
             $"{queue}_error grew by 2 in the last 45 s (2 waiting); re-drive with POST /api/system/{_service}/dead-letters/redrive",
             growth.Description);
@@ -115,7 +120,11 @@ public sealed class SystemApiTests(RabbitMQServer rabbit) : IAsyncLifetime
 
     private async Task<ServiceState> State() => (await _client.GetFromJsonAsync<ServiceState>($"/api/system/{_service}"))!;
 
-    private async Task<HealthResponse> Health() => (await (await _client.GetAsync("/health")).Content.ReadFromJsonAsync<HealthResponse>())!;
+    private async Task<UIHealthReport> Health()
+    {
+        using var response = await _client.GetAsync("/health");
+        return (await HealthReportJson.ReadAsync(response.Content))!;
+    }
 
     private static async Task<T> PollAsync<T>(Func<Task<T>> read, Func<T, bool> done)
     {

@@ -1,10 +1,7 @@
 using System.Collections.Concurrent;
 using MassTransit;
 
-namespace ConnectorHealth.ServiceDefaults.Pipeline;
-
-/// <summary>A receive endpoint's messages in flight in this process: delivered, not yet acknowledged.</summary>
-public sealed record InFlight(long Count, TimeSpan? OldestAge);
+namespace ConnectorHealth.Operations.PipelineHealth;
 
 /// <summary>
 /// Counts the messages each receive endpoint of this process holds between delivery and acknowledgement, with when each

@@ -1,6 +1,4 @@
-using Microsoft.Extensions.Options;
-
-namespace ConnectorHealth.ServiceDefaults.Pipeline;
+namespace ConnectorHealth.Operations.PipelineHealth;
 
 /// <summary>Configuration section <c>Pipeline</c>: when the pipeline's own state makes a service Degraded.</summary>
 public sealed class PipelineOptions
@@ -45,12 +43,3 @@ public sealed class PipelineOptions
         return string.Join(" ", invalid) is { Length: > 0 } message ? message : null;
     }
 }
-
-public sealed class PipelineOptionsValidator : IValidateOptions<PipelineOptions>
-{
-    public ValidateOptionsResult Validate(string? name, PipelineOptions options) =>
-        PipelineOptions.Validate(options) is { } failure ? ValidateOptionsResult.Fail(failure) : ValidateOptionsResult.Success;
-}
-
-/// <summary>The name of the service whose pipeline this is (used in routes and hints).</summary>
-public sealed record PipelineService(string Name);

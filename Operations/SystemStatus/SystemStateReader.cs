@@ -1,37 +1,9 @@
+using ConnectorHealth.Operations.Broker;
+using ConnectorHealth.Operations.DeadLetters;
+using ConnectorHealth.Operations.PipelineHealth;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace ConnectorHealth.ServiceDefaults.Pipeline;
-
-/// <summary>
-/// A service's pipeline state, as served by <c>GET /api/system/{service}</c>. A null number is unknown (the broker could
-/// not be reached). Status: healthy | degraded | unhealthy (from the service's health checks); the gateway adds unreachable.
-/// </summary>
-public sealed record ServiceState(
-    string Service,
-    string Status,
-    IReadOnlyList<string> Reasons,
-    IReadOnlyList<QueueState> Queues,
-    IReadOnlyList<DeadLetterStoreState> DeadLetters,
-    PublishBacklogState? PublishBacklog);
-
-/// <summary>
-/// A consumer queue: <see cref="Messages"/> wait in the broker (ready, not yet delivered); <see cref="InFlight"/> were
-/// delivered to this replica and are not yet acknowledged, the oldest for <see cref="OldestInFlightSeconds"/>.
-/// </summary>
-public sealed record QueueState(
-    string Name, long? Messages, long? Consumers, DateTimeOffset? LastConsumedAt, double? LagSeconds, long InFlight = 0,
-    double? OldestInFlightSeconds = null);
-
-public sealed record DeadLetterStoreState(string Name, long? Count);
-
-public sealed record PublishBacklogState(long Count, double? OldestAgeSeconds);
-
-public sealed record DeadLetterList(IReadOnlyList<DeadLetter> Items);
-
-/// <summary>Which dead letters to re-drive: by id (all when absent), optionally from one store only.</summary>
-public sealed record RedriveRequest(IReadOnlyList<string>? Ids, string? Store = null);
-
-public sealed record RedriveResult(int Redriven);
+namespace ConnectorHealth.Operations.SystemStatus;
 
 /// <summary>Reads a service's pipeline state: queue depths and dead-letter counts live, lag and status as sampled.</summary>
 public sealed class SystemStateReader(

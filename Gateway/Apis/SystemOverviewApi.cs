@@ -1,14 +1,15 @@
 using System.Net.Http.Json;
+using ConnectorHealth.Operations.SystemStatus;
 using ConnectorHealth.ServiceDefaults;
-using ConnectorHealth.ServiceDefaults.Pipeline;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ConnectorHealth.Gateway.Apis;
 
-/// <summary>The whole pipeline: each service's state, and the worst of their statuses.</summary>
-public sealed record SystemOverview(string Status, IReadOnlyList<ServiceState> Services);
-
-public static class SystemApi
+/// <summary>
+/// <c>GET /api/system</c>: every service's <c>/api/system/{service}</c> (the Operations project's <c>PipelineApi</c>), asked
+/// in parallel, and the worst of their statuses.
+/// </summary>
+public static class SystemOverviewApi
 {
     public const string HttpClientName = "system-state";
 
@@ -24,7 +25,7 @@ public static class SystemApi
     /// Adds the HTTP client that asks each service for its state (service discovery, no retries: the overview shows what
     /// answers now).
     /// </summary>
-    public static IServiceCollection AddSystemApi(this IServiceCollection services)
+    public static IServiceCollection AddSystemOverviewApi(this IServiceCollection services)
     {
         // The defaults' resilience handler would retry behind the per-service timeout; the overview wants one honest try.
 #pragma warning disable EXTEXP0001 // Experimental, but the way to opt one client out of the defaults.
@@ -34,7 +35,7 @@ public static class SystemApi
     }
 
     /// <summary>Maps <c>GET /api/system</c>: the four services' <c>/api/system/{service}</c>, asked in parallel.</summary>
-    public static IEndpointRouteBuilder MapSystemApi(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapSystemOverviewApi(this IEndpointRouteBuilder app)
     {
         app.MapGroup("/api/system").WithTags("System").RequireAuthorization(Security.ApiRoles.Policy)
             .MapGet("/", GetOverview).WithName("SystemOverview")

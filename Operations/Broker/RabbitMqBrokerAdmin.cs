@@ -1,18 +1,10 @@
 using System.Security.Cryptography;
+using MassTransit;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
-namespace ConnectorHealth.ServiceDefaults.Pipeline;
-
-/// <summary>A queue's ready messages and attached consumers; <see cref="Exists"/> false when the queue was never declared.</summary>
-public sealed record QueueDepth(bool Exists, long Messages, long Consumers)
-{
-    public static readonly QueueDepth Missing = new(false, 0, 0);
-}
-
-/// <summary>A message read from a queue: its id (the AMQP message-id, else a hash of the body), headers and body.</summary>
-public sealed record BrokerMessage(string Id, IReadOnlyDictionary<string, object?> Headers, ReadOnlyMemory<byte> Body);
+namespace ConnectorHealth.Operations.Broker;
 
 /// <summary>
 /// Looks at and moves messages in RabbitMQ on its own connection (MassTransit's is not ours to use). Every method answers
@@ -21,6 +13,9 @@ public sealed record BrokerMessage(string Id, IReadOnlyDictionary<string, object
 /// </summary>
 public sealed partial class RabbitMqBrokerAdmin : IAsyncDisposable
 {
+    /// <summary>The prefix of the headers MassTransit adds to a faulted message (MT-Fault-Message, MT-Fault-ExceptionType …).</summary>
+    public const string FaultHeaderPrefix = "MT-Fault-";
+
     private const ushort NotFound = 404;
 
     private readonly ConnectionFactory _factory;
@@ -220,7 +215,7 @@ public sealed partial class RabbitMqBrokerAdmin : IAsyncDisposable
 
     /// <summary>MassTransit's fault headers: MT-Reason and MT-Fault-*.</summary>
     public static bool IsFaultHeader(string name) =>
-        name == "MT-Reason" || name.StartsWith("MT-Fault-", StringComparison.Ordinal);
+        name == MessageHeaders.Reason || name.StartsWith(FaultHeaderPrefix, StringComparison.Ordinal);
 
     private static Dictionary<string, object?>? WithoutFaultHeaders(IDictionary<string, object?>? headers) =>
         headers?.Where(h => !IsFaultHeader(h.Key)).ToDictionary(h => h.Key, h => h.Value);

@@ -1,4 +1,4 @@
-namespace ConnectorHealth.ServiceDefaults.Pipeline;
+namespace ConnectorHealth.Operations.Broker;
 
 /// <summary>
 /// The broker could not be reached, so a dead-letter store cannot answer. The system API turns it into a 503 with

@@ -1,8 +1,12 @@
-using Microsoft.Extensions.Hosting;
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using ConnectorHealth.Operations.Broker;
+using ConnectorHealth.Operations.DeadLetters;
+using ConnectorHealth.ServiceDefaults;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace ConnectorHealth.ServiceDefaults.Pipeline;
+namespace ConnectorHealth.Operations.PipelineHealth;
 
 /// <summary>
 /// Samples queue depths and dead-letter counts every <see cref="PipelineOptions.SampleInterval"/> into the
@@ -15,23 +19,26 @@ public sealed partial class PipelineSampler(
     PipelineMonitor monitor,
     IOptions<PipelineOptions> options,
     TimeProvider time,
-    ILogger<PipelineSampler> logger) : BackgroundService
+    ILogger<PipelineSampler> logger) : PeriodicWork(time, logger)
 {
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _queueDepths = new(StringComparer.Ordinal);
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _deadLetters = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _queueDepths = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _deadLetters = new(StringComparer.Ordinal);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan Interval => options.Value.SampleInterval;
+
+    protected override Task StartingAsync(CancellationToken stoppingToken)
     {
         Telemetry.Meter.CreateObservableGauge("connectorhealth.pipeline.queue.depth",
             () => Measure(_queueDepths, "queue"), unit: "{message}", description: "Messages waiting in the service's queues (last sample)");
         Telemetry.Meter.CreateObservableGauge("connectorhealth.pipeline.dead_letters",
             () => Measure(_deadLetters, "store"), unit: "{message}", description: "Messages set aside in error queues and parked runs (last sample)");
-        using var timer = new PeriodicTimer(options.Value.SampleInterval, time);
-        do
-        {
-            await SampleAsync(stoppingToken);
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        return Task.CompletedTask;
+    }
+
+    protected override async Task<bool> RunRoundAsync(CancellationToken stoppingToken)
+    {
+        await SampleAsync(stoppingToken);
+        return false;
     }
 
     public async Task SampleAsync(CancellationToken cancellationToken)
@@ -56,9 +63,8 @@ public sealed partial class PipelineSampler(
         }
     }
 
-    private static IEnumerable<System.Diagnostics.Metrics.Measurement<long>> Measure(
-        System.Collections.Concurrent.ConcurrentDictionary<string, long> values, string tag) =>
-        values.Select(v => new System.Diagnostics.Metrics.Measurement<long>(v.Value, new KeyValuePair<string, object?>(tag, v.Key)));
+    private static IEnumerable<Measurement<long>> Measure(ConcurrentDictionary<string, long> values, string tag) =>
+        values.Select(v => new Measurement<long>(v.Value, new KeyValuePair<string, object?>(tag, v.Key)));
 
     private async Task<long?> CountAsync(IDeadLetterStore store, CancellationToken cancellationToken)
     {
@@ -73,11 +79,11 @@ public sealed partial class PipelineSampler(
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            LogCountFailed(store.Name, ex);
+            LogCountFailed(Logger, store.Name, ex);
             return null;
         }
     }
 
     [LoggerMessage(LogLevel.Warning, "Could not count dead letters in {Store}; its count is unknown until the next sample")]
-    private partial void LogCountFailed(string store, Exception exception);
+    private static partial void LogCountFailed(ILogger logger, string store, Exception exception);
 }

@@ -1,9 +1,7 @@
+using ConnectorHealth.Operations.Broker;
 using Microsoft.Extensions.Options;
 
-namespace ConnectorHealth.ServiceDefaults.Pipeline;
-
-/// <summary>A dead-letter store that grew within the growth window: by how much, and how many wait now.</summary>
-public sealed record DeadLetterGrowth(string Store, long GrewBy, long Waiting);
+namespace ConnectorHealth.Operations.PipelineHealth;
 
 /// <summary>
 /// What the background sampler saw of the pipeline, and the judgements made on it (stalled consumers, growing

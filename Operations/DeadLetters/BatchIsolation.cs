@@ -1,10 +1,11 @@
 using System.Diagnostics.Metrics;
 using System.Globalization;
-using ConnectorHealth.ServiceDefaults.Pipeline;
+using ConnectorHealth.Operations.Broker;
+using ConnectorHealth.ServiceDefaults;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 
-namespace ConnectorHealth.ServiceDefaults;
+namespace ConnectorHealth.Operations.DeadLetters;
 
 /// <summary>
 /// Runs a consumer's batch so that one message that fails for its own content fails alone. The batch is processed
@@ -69,14 +70,14 @@ public sealed partial class BatchIsolation(TimeProvider time, ILogger<BatchIsola
         var errorQueue = queue + ErrorQueueDeadLetterStore.ErrorSuffix;
         var fault = new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["MT-Reason"] = "fault",
-            ["MT-Fault-ExceptionType"] = exception.GetType().FullName ?? exception.GetType().Name,
-            ["MT-Fault-Message"] = Cut(exception.Message),
-            ["MT-Fault-Timestamp"] = time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture),
-            ["MT-Fault-StackTrace"] = Cut(exception.StackTrace ?? ""),
-            ["MT-Fault-ConsumerType"] = "batch of " + typeof(T).Name,
-            ["MT-Fault-MessageType"] = typeof(T).FullName ?? typeof(T).Name,
-            ["MT-Host-MachineName"] = Environment.MachineName,
+            [MessageHeaders.Reason] = "fault",
+            [MessageHeaders.FaultExceptionType] = exception.GetType().FullName ?? exception.GetType().Name,
+            [MessageHeaders.FaultMessage] = Cut(exception.Message),
+            [MessageHeaders.FaultTimestamp] = time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture),
+            [MessageHeaders.FaultStackTrace] = Cut(exception.StackTrace ?? ""),
+            [MessageHeaders.FaultConsumerType] = "batch of " + typeof(T).Name,
+            [MessageHeaders.FaultMessageType] = typeof(T).FullName ?? typeof(T).Name,
+            [MessageHeaders.Host.MachineName] = Environment.MachineName,
         };
 
         if (broker is not null && receive.TryGetPayload<RabbitMqBasicConsumeContext>(out var rabbit))

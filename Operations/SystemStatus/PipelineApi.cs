@@ -1,13 +1,16 @@
+using System.Globalization;
+using ConnectorHealth.Operations.Broker;
+using ConnectorHealth.Operations.DeadLetters;
 using ConnectorHealth.ServiceDefaults;
-using ConnectorHealth.ServiceDefaults.Pipeline;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 
-// In the hosting namespace, beside MapDefaultEndpoints, so each service's Program.cs finds it without a using.
-namespace Microsoft.AspNetCore.Builder;
+namespace ConnectorHealth.Operations.SystemStatus;
 
-public static class SystemApi
+/// <summary>One service's pipeline over HTTP: its state, and its dead letters to list and re-drive.</summary>
+public static class PipelineApi
 {
     /// <summary>How long a client should wait before asking again when the broker cannot be reached.</summary>
     public const int RetryAfterSeconds = 5;
@@ -15,9 +18,9 @@ public static class SystemApi
     /// <summary>
     /// Maps the service's pipeline state and dead letters under <c>/api/system/{serviceName}</c>: <c>GET /</c> (status,
     /// queues, dead-letter stores, publish backlog), <c>GET /dead-letters?limit=</c> and <c>POST /dead-letters/redrive</c>
-    /// (body <c>{"ids": [...]}</c>, optional: all). Needs <c>AddMessaging</c>, which registers what these read.
+    /// (body <c>{"ids": [...]}</c>, optional: all). Needs <c>AddOperations</c>, which registers what these read.
     /// </summary>
-    public static IEndpointRouteBuilder MapSystemApi(this IEndpointRouteBuilder app, string serviceName)
+    public static IEndpointRouteBuilder MapPipelineApi(this IEndpointRouteBuilder app, string serviceName)
     {
         var api = app.MapGroup($"/api/system/{serviceName}").WithTags("System");
         api.MapGet("/", GetState).WithName($"{serviceName}-system-state")
@@ -95,7 +98,7 @@ public static class SystemApi
 
     private static ProblemHttpResult Unavailable(HttpResponse response, BrokerUnavailableException ex)
     {
-        response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
         return TypedResults.Problem(
             statusCode: StatusCodes.Status503ServiceUnavailable, title: "The message broker cannot be reached", detail: ex.Message);
     }

@@ -1,6 +1,6 @@
 using MassTransit;
 
-namespace ConnectorHealth.ServiceDefaults.Pipeline;
+namespace ConnectorHealth.Operations.PipelineHealth;
 
 /// <summary>Records, per receive endpoint, when it last finished a message (consumed or faulted: both are progress).</summary>
 public sealed class LastConsumedObserver(ReceiveEndpoints endpoints, TimeProvider time) : IReceiveObserver

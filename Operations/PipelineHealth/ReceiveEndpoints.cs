@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace ConnectorHealth.ServiceDefaults.Pipeline;
+namespace ConnectorHealth.Operations.PipelineHealth;
 
 /// <summary>
 /// The service's receive endpoints (their queue names, recorded as MassTransit configures them) and when each last
