@@ -4,31 +4,9 @@ using System.Text;
 using System.Text.Encodings.Web;
 using ConnectorHealth.ServiceDefaults;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 
 namespace ConnectorHealth.Gateway.Security;
-
-/// <summary>The gateway's two API keys (configuration section <c>Gateway:ApiKeys</c>, set by the AppHost from its secret parameters).</summary>
-public sealed class GatewayKeyOptions
-{
-    public const string Section = "Gateway:ApiKeys";
-
-    /// <summary>May read (GET, HEAD).</summary>
-    public string? Viewer { get; set; }
-
-    /// <summary>May do everything: run now, report runs, acknowledge, silence, contracts, thresholds, re-drive.</summary>
-    public string? Operator { get; set; }
-}
-
-public static class ApiRoles
-{
-    public const string Viewer = "viewer";
-    public const string Operator = "operator";
-
-    /// <summary>The authorization policy every API route carries.</summary>
-    public const string Policy = "api";
-}
 
 /// <summary>
 /// Authenticates the <c>X-Api-Key</c> header against the two keys (compared in constant time). The key itself never
@@ -81,23 +59,4 @@ public sealed class ApiKeyHandler(
 
     private static bool Matches(byte[] presented, string? key) =>
         !string.IsNullOrEmpty(key) && CryptographicOperations.FixedTimeEquals(presented, Encoding.UTF8.GetBytes(key));
-}
-
-/// <summary>A viewer may read; everything else needs the operator.</summary>
-public sealed class ApiAccessRequirement : AuthorizationHandler<ApiAccessRequirement>, IAuthorizationRequirement
-{
-    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, ApiAccessRequirement requirement)
-    {
-        var method = context.Resource switch
-        {
-            HttpContext http => http.Request.Method,
-            _ => null,
-        };
-        var reads = method is not null && (HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method));
-        if (context.User.IsInRole(ApiRoles.Operator) || (reads && context.User.IsInRole(ApiRoles.Viewer)))
-        {
-            context.Succeed(requirement);
-        }
-        return Task.CompletedTask;
-    }
 }
