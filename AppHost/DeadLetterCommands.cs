@@ -1,5 +1,5 @@
 using System.Net.Http.Json;
-using ConnectorHealth.ServiceDefaults.Pipeline;
+using ConnectorHealth.Operations.SystemStatus;
 
 namespace ConnectorHealth.AppHost;
 

@@ -1,11 +1,11 @@
-using System.Net.Http.Json;
-using ConnectorHealth.ServiceDefaults.Pipeline;
+using ConnectorHealth.ServiceDefaults;
+using HealthChecks.UI.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace ConnectorHealth.AppHost;
 
 /// <summary>
-/// Reads a service's JSON <c>/health</c> (see <see cref="HealthResponse"/>), so the dashboard shows Degraded with the
+/// Reads a service's JSON <c>/health</c> (the HealthChecks UI report, see <see cref="HealthReportJson"/>), so the dashboard shows Degraded with the
 /// reason instead of the plain "200 = Healthy" of <c>WithHttpHealthCheck</c>.
 /// </summary>
 internal sealed class ServiceHealthCheck(IHttpClientFactory clients, string clientName, EndpointReference endpoint, string path) : IHealthCheck
@@ -20,9 +20,7 @@ internal sealed class ServiceHealthCheck(IHttpClientFactory clients, string clie
         {
             var client = clients.CreateClient(clientName);
             using var response = await client.GetAsync(new Uri(new Uri(endpoint.Url), path), cancellationToken);
-            var health = response.Content.Headers.ContentType?.MediaType == "application/json"
-                ? await response.Content.ReadFromJsonAsync(HealthJsonContext.Default.HealthResponse, cancellationToken)
-                : null;
+            var health = await HealthReportJson.ReadAsync(response.Content, cancellationToken);
             return Judge((int)response.StatusCode, health);
         }
         catch (HttpRequestException ex)
@@ -36,22 +34,29 @@ internal sealed class ServiceHealthCheck(IHttpClientFactory clients, string clie
     }
 
     /// <summary>The service's own verdict, with the descriptions of the checks that are not healthy.</summary>
-    public static HealthCheckResult Judge(int statusCode, HealthResponse? health)
+    public static HealthCheckResult Judge(int statusCode, UIHealthReport? health)
     {
-        var status = health is not null && Enum.TryParse<HealthStatus>(health.Status, ignoreCase: true, out var parsed)
-            ? parsed
+        var status = health is not null
+            ? ToHealthStatus(health.Status)
             : statusCode is >= 200 and < 300 ? HealthStatus.Healthy : HealthStatus.Unhealthy;
         if (statusCode is < 200 or >= 300 && status != HealthStatus.Unhealthy)
         {
             status = HealthStatus.Unhealthy;
         }
-        var reasons = health?.Checks
-            .Where(c => !string.Equals(c.Status, nameof(HealthStatus.Healthy), StringComparison.OrdinalIgnoreCase))
-            .Select(c => $"{c.Name}: {c.Description ?? c.Status}")
+        var reasons = health?.Entries
+            .Where(entry => entry.Value.Status != UIHealthStatus.Healthy)
+            .Select(entry => $"{entry.Key}: {entry.Value.Description ?? entry.Value.Exception ?? entry.Value.Status.ToString()}")
             .ToList() ?? [];
         var description = reasons.Count > 0 ? string.Join("; ", reasons) : status == HealthStatus.Healthy ? null : $"HTTP {statusCode}";
         return new HealthCheckResult(status, description);
     }
+
+    private static HealthStatus ToHealthStatus(UIHealthStatus status) => status switch
+    {
+        UIHealthStatus.Healthy => HealthStatus.Healthy,
+        UIHealthStatus.Degraded => HealthStatus.Degraded,
+        _ => HealthStatus.Unhealthy,
+    };
 }
 
 internal static class ServiceHealthCheckExtensions

@@ -21,7 +21,7 @@ internal static class ApplicationServices
             client.BaseAddress = new Uri($"http://{ResourceNames.Gateway}");
             if (!string.IsNullOrEmpty(apiKey))
             {
-                client.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+                client.DefaultRequestHeaders.Add(ApiKeyHeader.Name, apiKey);
             }
         });
         // A page waits on the gateway: during an outage it should say so within seconds, not after the defaults' retries

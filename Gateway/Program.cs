@@ -1,6 +1,7 @@
 using ConnectorHealth.Gateway.Apis;
 using ConnectorHealth.Gateway.Routing;
 using ConnectorHealth.Gateway.Security;
+using ConnectorHealth.ServiceDefaults;
 using Microsoft.AspNetCore.Authentication;
 using Scalar.AspNetCore;
 using Yarp.ReverseProxy.Transforms;
@@ -8,7 +9,7 @@ using Yarp.ReverseProxy.Transforms;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.Services.AddSystemApi();
+builder.Services.AddSystemOverviewApi();
 // One honest try: a method the gateway refuses is answered with what the service says now.
 #pragma warning disable EXTEXP0001 // Experimental, but the way to opt one client out of the defaults.
 builder.Services.AddHttpClient(UnservedMethods.HttpClientName).RemoveAllResilienceHandlers();
@@ -24,7 +25,7 @@ builder.Services.AddGatewayRateLimits(builder.Configuration);
 builder.Services.AddReverseProxy()
     .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
     // The key stays at the gateway: services behind it never see it (nor log or trace it).
-    .AddTransforms(context => context.AddRequestHeaderRemove(ApiKeyHandler.Header))
+    .AddTransforms(context => context.AddRequestHeaderRemove(ApiKeyHeader.Name))
     .AddServiceDiscoveryDestinationResolver();
 
 var app = builder.Build();
@@ -36,17 +37,17 @@ app.UseRateLimiter();
 app.UseAuthorization();
 app.UseMiddleware<UnservedMethods>();
 
-app.MapSystemApi();
+app.MapSystemOverviewApi();
 app.MapAccessApi();
 // One API reference for every service, each document fetched through the gateway (routes /openapi/{service}.json).
 app.MapScalarApiReference("/docs", options =>
 {
     options.WithTitle("ConnectorHealth API");
-    foreach (var service in ConnectorHealth.Gateway.Apis.SystemApi.Services)
+    foreach (var service in SystemOverviewApi.Services)
     {
-        options.AddDocument(service, $"{char.ToUpperInvariant(service[0])}{service[1..]}", $"/openapi/{service}.json", isDefault: service == ConnectorHealth.ServiceDefaults.ResourceNames.Runner);
+        options.AddDocument(service, $"{char.ToUpperInvariant(service[0])}{service[1..]}", $"/openapi/{service}.json", isDefault: service == ResourceNames.Runner);
     }
-    options.AddPreferredSecuritySchemes("ApiKey");
+    options.AddPreferredSecuritySchemes(ApiKeyHeader.OpenApiScheme);
 });
 app.MapReverseProxy();
 

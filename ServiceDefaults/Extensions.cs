@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using ConnectorHealth.Contracts;
 using ConnectorHealth.ServiceDefaults;
+using HealthChecks.UI.Client;
 using MassTransit.Logging;
 using MassTransit.Monitoring;
 using Microsoft.AspNetCore.Builder;
@@ -142,7 +143,8 @@ public static class Extensions
     }
 
     /// <summary>
-    /// Maps <c>/health</c> (every check must pass: ready for traffic) and <c>/alive</c> (the process answers).
+    /// Maps <c>/health</c> (every check must pass: ready for traffic; JSON of the HealthChecks UI, read with
+    /// <see cref="HealthReportJson"/>) and <c>/alive</c> (the process answers).
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
@@ -157,7 +159,9 @@ public static class Extensions
 
         app.MapHealthChecks(HealthEndpointPath, new HealthCheckOptions
         {
-            ResponseWriter = global::ConnectorHealth.ServiceDefaults.Pipeline.HealthResponse.WriteAsync,
+            // Each check's status and description, so Degraded and Unhealthy say why; the status code stays ASP.NET's
+            // (200 for Healthy and Degraded, 503 for Unhealthy). Read it back with HealthReportJson.
+            ResponseWriter = UIResponseWriter.WriteHealthCheckUIResponse,
         });
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
         {

@@ -16,17 +16,12 @@ public static class MessagingExtensions
         this TBuilder builder, string serviceName, Action<IBusRegistrationConfigurator>? configure = null)
         where TBuilder : IHostApplicationBuilder
     {
-        var connectionString = builder.Configuration.GetConnectionString(ResourceNames.Messaging)
-            ?? throw new InvalidOperationException(
-                $"Connection string '{ResourceNames.Messaging}' is missing: run the service from the AppHost, "
-                + $"or set ConnectionStrings__{ResourceNames.Messaging} to an amqp:// URI.");
-        var broker = new Uri(connectionString);
+        var broker = builder.Configuration.GetBrokerUri();
 
         builder.Services.AddMassTransit(bus =>
         {
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(serviceName, includeNamespace: false));
             configure?.Invoke(bus);
-            bus.RecordReceiveEndpoints();
 
             bus.AddConfigureEndpointsCallback((_, _, endpoint) => endpoint.UseRetryPolicies());
 
@@ -37,10 +32,17 @@ public static class MessagingExtensions
                 rabbit.ConfigureEndpoints(context);
             });
         });
-        builder.AddPipelineState(serviceName, broker);
-        builder.Services.AddSingleton<BatchIsolation>();
-
         return builder;
+    }
+
+    /// <summary>The broker's address: the <c>messaging</c> connection string, an amqp:// URI with user, password and virtual host.</summary>
+    public static Uri GetBrokerUri(this IConfiguration configuration)
+    {
+        var connectionString = configuration.GetConnectionString(ResourceNames.Messaging)
+            ?? throw new InvalidOperationException(
+                $"Connection string '{ResourceNames.Messaging}' is missing: run the service from the AppHost, "
+                + $"or set ConnectionStrings__{ResourceNames.Messaging} to an amqp:// URI.");
+        return new Uri(connectionString);
     }
 
     /// <summary>

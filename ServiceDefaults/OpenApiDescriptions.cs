@@ -28,7 +28,6 @@ public sealed class ParsedAsAttribute(params Type[] types) : Attribute
 internal static class OpenApiDescriptions
 {
     private const string ProblemJson = "application/problem+json";
-    private const string ApiKeyScheme = "ApiKey";
     private const string ProblemSchema = nameof(ProblemDetails);
     private const string ValidationProblemSchema = nameof(HttpValidationProblemDetails);
 
@@ -47,14 +46,14 @@ internal static class OpenApiDescriptions
             // reference's "try it" asks for it.
             document.Components ??= new OpenApiComponents();
             document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
-            document.Components.SecuritySchemes[ApiKeyScheme] = new OpenApiSecurityScheme
+            document.Components.SecuritySchemes[ApiKeyHeader.OpenApiScheme] = new OpenApiSecurityScheme
             {
                 Type = SecuritySchemeType.ApiKey,
                 In = ParameterLocation.Header,
-                Name = "X-Api-Key",
+                Name = ApiKeyHeader.Name,
                 Description = "The viewer key (GET, HEAD) or the operator key (everything). With make run: `dotnet user-secrets list --project AppHost`.",
             };
-            document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyScheme, document)] = [] }];
+            document.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyHeader.OpenApiScheme, document)] = [] }];
             return Task.CompletedTask;
         });
         options.AddDocumentTransformer((document, _, _) =>

@@ -11,6 +11,12 @@ namespace ConnectorHealth.ServiceDefaults;
 /// </summary>
 public abstract partial class PeriodicWork(TimeProvider time, ILogger logger) : BackgroundService
 {
+    /// <summary>The clock the loop ticks on, for rounds that need the time (a subclass cannot also capture it: CS9107).</summary>
+    protected TimeProvider Time => time;
+
+    /// <summary>The logger the loop reports failed rounds to, for rounds that log events of their own.</summary>
+    protected ILogger Logger => logger;
+
     /// <summary>Time between rounds; read again after every round, so a changed option takes effect.</summary>
     protected abstract TimeSpan Interval { get; }
 

@@ -4,9 +4,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ConnectorHealth.Gateway.Apis;
 
-/// <summary>What the API key sent may do: read (viewer) or everything (operator).</summary>
-public sealed record ApiAccess(string Role, bool MayChange);
-
 public static class AccessApi
 {
     /// <summary>Maps <c>GET /api/access</c>: the role of the key in <c>X-Api-Key</c> (a client shows or hides its actions by it).</summary>

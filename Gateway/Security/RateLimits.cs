@@ -1,32 +1,8 @@
-using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 
 namespace ConnectorHealth.Gateway.Security;
-
-/// <summary>Token buckets per API key and, for requests without a valid key, per client address (<c>Gateway:RateLimits</c>).</summary>
-public sealed class RateLimitOptions
-{
-    public const string Section = "Gateway:RateLimits";
-
-    [Required]
-    public BucketOptions PerKey { get; set; } = new() { Burst = 2_000, PerSecond = 1_000 };
-
-    [Required]
-    public BucketOptions PerAddress { get; set; } = new() { Burst = 60, PerSecond = 20 };
-}
-
-public sealed class BucketOptions
-{
-    /// <summary>Requests allowed at once after a quiet spell.</summary>
-    [Range(1, 1_000_000)]
-    public int Burst { get; set; }
-
-    /// <summary>Requests allowed per second, sustained.</summary>
-    [Range(1, 1_000_000)]
-    public int PerSecond { get; set; }
-}
 
 public static class RateLimits
 {

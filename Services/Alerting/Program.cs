@@ -6,12 +6,13 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
+builder.AddOperations(ResourceNames.Alerting);
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.MapOpenApi();
-app.MapSystemApi(ResourceNames.Alerting);
+app.MapOperations();
 app.MapAlertsApi();
 app.MapRulesApi();
 app.MapReceivedRunsApi();

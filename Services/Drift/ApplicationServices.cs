@@ -5,7 +5,7 @@ using ConnectorHealth.Drift.Publishing;
 using ConnectorHealth.Drift.Queries;
 using ConnectorHealth.Drift.Schemas;
 using ConnectorHealth.ServiceDefaults;
-using ConnectorHealth.ServiceDefaults.Pipeline;
+using ConnectorHealth.Operations.PipelineHealth;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;

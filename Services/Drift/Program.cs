@@ -6,12 +6,13 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
+builder.AddOperations(ResourceNames.Drift);
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.MapOpenApi();
-app.MapSystemApi(ResourceNames.Drift);
+app.MapOperations();
 app.MapSchemasApi();
 app.MapContractsApi();
 

@@ -1,6 +1,7 @@
-using ConnectorHealth.Metrics.ClosedDays;
 using ConnectorHealth.Metrics.Ingest;
-using ConnectorHealth.Metrics.Queries;
+using ConnectorHealth.Metrics.KpiReports;
+using ConnectorHealth.Metrics.Status;
+using ConnectorHealth.Metrics.Stores;
 using ConnectorHealth.ServiceDefaults;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using ConnectorHealth.Metrics.Queries;
+using ConnectorHealth.Metrics.Responses;
 
 namespace ConnectorHealth.Metrics;
 

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using ConnectorHealth.Metrics.Status;
 using ConnectorHealth.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
@@ -28,11 +29,3 @@ public sealed class MetricsOptions
     [ValidateObjectMembers]
     public StatusBoardOptions StatusBoard { get; set; } = new();
 }
-
-// Checks MetricsOptions (and its nested sections) at start-up; generated at compile time.
-[OptionsValidator]
-public sealed partial class MetricsOptionsValidator : IValidateOptions<MetricsOptions>;
-
-// Checks the failing and stale thresholds the status board shares with Alerting; generated at compile time.
-[OptionsValidator]
-public sealed partial class ConnectorHealthThresholdsValidator : IValidateOptions<ConnectorHealthThresholds>;

@@ -6,12 +6,13 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
+builder.AddOperations(ResourceNames.Metrics);
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.MapOpenApi();
-app.MapSystemApi(ResourceNames.Metrics);
+app.MapOperations();
 app.MapRunsApi();
 app.MapKpisApi();
 

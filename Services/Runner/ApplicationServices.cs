@@ -1,7 +1,8 @@
 using ConnectorHealth.Runner.Connectors;
 using ConnectorHealth.Runner.Reports;
 using ConnectorHealth.Runner.Runs;
-using ConnectorHealth.ServiceDefaults.Pipeline;
+using ConnectorHealth.Operations.DeadLetters;
+using ConnectorHealth.Operations.PipelineHealth;
 using ConnectorHealth.ServiceDefaults;
 using Microsoft.Extensions.Options;
 

@@ -6,6 +6,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
+builder.AddOperations(ResourceNames.Runner);
 
 var app = builder.Build();
 
@@ -13,6 +14,6 @@ app.MapDefaultEndpoints();
 app.MapOpenApi();
 app.MapConnectorsApi();
 app.MapRunReportsApi();
-app.MapSystemApi(ResourceNames.Runner);
+app.MapOperations();
 
 app.Run();

@@ -1,5 +1,5 @@
 using ConnectorHealth.Contracts;
-using ConnectorHealth.ServiceDefaults.Pipeline;
+using ConnectorHealth.Operations.Broker;
 using MassTransit;
 
 namespace ConnectorHealth.PipelineBench;

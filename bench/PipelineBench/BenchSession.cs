@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using ConnectorHealth.ServiceDefaults;
-using ConnectorHealth.ServiceDefaults.Pipeline;
+using ConnectorHealth.Operations.Broker;
+using ConnectorHealth.Operations.SystemStatus;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 

@@ -1,5 +1,5 @@
 using ConnectorHealth.ServiceDefaults;
-using ConnectorHealth.ServiceDefaults.Pipeline;
+using ConnectorHealth.Operations.PipelineHealth;
 using MassTransit;
 
 namespace ConnectorHealth.PipelineBench;

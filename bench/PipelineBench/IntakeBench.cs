@@ -69,7 +69,6 @@ internal sealed record IntakeResult(
 // driven by the same client, bodies and concurrency. After each gateway window it waits for the accepted runs to land.
 internal sealed class IntakeBench(PipelineBenchOptions options, BenchSession session, Action<string> say)
 {
-    private const string ApiKeyHeader = "X-Api-Key";
     private const string ReportPath = "/api/runs";
     private static readonly TimeSpan DrainLimit = TimeSpan.FromMinutes(3);
     private static readonly TimeSpan NoProgressLimit = TimeSpan.FromSeconds(30);
@@ -143,7 +142,7 @@ internal sealed class IntakeBench(PipelineBenchOptions options, BenchSession ses
                 {
                     using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(body) };
                     request.Content.Headers.ContentType = Json;
-                    request.Headers.Add(ApiKeyHeader, session.System.ApiKey);
+                    request.Headers.Add(ApiKeyHeader.Name, session.System.ApiKey);
                     // Answered when the whole response is read (the default completion option buffers it).
                     using var response = await http.SendAsync(request, CancellationToken.None);
                     status = ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture);

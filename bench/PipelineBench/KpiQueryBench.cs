@@ -28,7 +28,7 @@ internal sealed class KpiQueryBench(PipelineBenchOptions options, BenchSession s
         var runsHeld = (await session.Database.SizesAsync())[BenchDatabase.Schemas[0]].Runs;
         say($"KPI queries cold and warm: {options.Repeat} restarts of {ResourceNames.Metrics}, {runsHeld:N0} runs in metrics.runs…");
         using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false, UseProxy = false }) { BaseAddress = session.System.Gateway.BaseAddress };
-        http.DefaultRequestHeaders.Add("X-Api-Key", session.System.ApiKey);
+        http.DefaultRequestHeaders.Add(ApiKeyHeader.Name, session.System.ApiKey);
         var rounds = new List<KpiRound>();
         string? error = null;
         for (var r = 1; r <= options.Repeat && error is null; r++)

@@ -2,7 +2,8 @@ using System.Globalization;
 using System.Text;
 using ConnectorHealth.DriftBench;
 using ConnectorHealth.ServiceDefaults;
-using ConnectorHealth.ServiceDefaults.Pipeline;
+using ConnectorHealth.Operations.PipelineHealth;
+using ConnectorHealth.Operations.SystemStatus;
 
 namespace ConnectorHealth.PipelineBench;
 

@@ -1,4 +1,4 @@
-using ConnectorHealth.ServiceDefaults.Pipeline;
+using ConnectorHealth.Operations.Broker;
 
 namespace ConnectorHealth.PipelineBench;
 

@@ -34,7 +34,7 @@ internal sealed class RunningSystem : IAsyncDisposable
         App = app;
         HealthyAfter = healthyAfter;
         Gateway = app.CreateHttpClient(ResourceNames.Gateway);
-        Gateway.DefaultRequestHeaders.Add("X-Api-Key", OperatorKey);
+        Gateway.DefaultRequestHeaders.Add(ApiKeyHeader.Name, OperatorKey);
     }
 
     public DistributedApplication App { get; }

@@ -307,8 +307,8 @@ public sealed class BadInputSweepTests(ConnectorHealthApp system, ITestOutputHel
         using var tcp = new System.Net.Sockets.TcpClient();
         await tcp.ConnectAsync(gateway.Host, gateway.Port, timeout.Token);
         await using var stream = tcp.GetStream();
-        var key = system.Gateway.DefaultRequestHeaders.GetValues("X-Api-Key").Single();
-        var request = $"{method} {target} HTTP/1.1\r\nHost: {gateway.Authority}\r\nX-Api-Key: {key}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        var key = system.Gateway.DefaultRequestHeaders.GetValues(ApiKeyHeader.Name).Single();
+        var request = $"{method} {target} HTTP/1.1\r\nHost: {gateway.Authority}\r\n{ApiKeyHeader.Name}: {key}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(request), timeout.Token);
         using var reader = new StreamReader(stream, Encoding.UTF8);
         var answer = await reader.ReadToEndAsync(timeout.Token);

@@ -99,7 +99,7 @@ public sealed class ConnectorHealthApp : IAsyncLifetime
         var client = app.CreateHttpClient(ResourceNames.Gateway);
         if ((key ?? OperatorKey) is { Length: > 0 } apiKey)
         {
-            client.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+            client.DefaultRequestHeaders.Add(ApiKeyHeader.Name, apiKey);
         }
         return client;
     }

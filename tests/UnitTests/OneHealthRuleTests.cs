@@ -1,6 +1,6 @@
 using ConnectorHealth.Alerting.Rules;
 using ConnectorHealth.Metrics;
-using ConnectorHealth.Metrics.Queries;
+using ConnectorHealth.Metrics.Status;
 using ConnectorHealth.ServiceDefaults;
 using Microsoft.Extensions.Configuration;
 

@@ -1,5 +1,5 @@
 using ConnectorHealth.Metrics;
-using ConnectorHealth.Metrics.Queries;
+using ConnectorHealth.Metrics.Status;
 
 namespace ConnectorHealth.UnitTests;
 

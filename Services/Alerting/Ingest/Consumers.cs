@@ -1,5 +1,6 @@
 using ConnectorHealth.Alerting.Alerts;
 using ConnectorHealth.Contracts;
+using ConnectorHealth.Operations.DeadLetters;
 using ConnectorHealth.ServiceDefaults;
 using MassTransit;
 

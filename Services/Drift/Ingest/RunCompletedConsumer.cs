@@ -1,6 +1,7 @@
 using ConnectorHealth.Contracts;
 using ConnectorHealth.Drift.History;
 using ConnectorHealth.Drift.Publishing;
+using ConnectorHealth.Operations.DeadLetters;
 using ConnectorHealth.ServiceDefaults;
 using MassTransit;
 

@@ -1,6 +1,6 @@
 using ConnectorHealth.Contracts;
 using ConnectorHealth.Drift.Queries;
-using ConnectorHealth.ServiceDefaults.Pipeline;
+using ConnectorHealth.Operations.PipelineHealth;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Npgsql;

@@ -1,6 +1,8 @@
 using System.ComponentModel.DataAnnotations;
-using ConnectorHealth.Metrics.ClosedDays;
-using ConnectorHealth.Metrics.Queries;
+using ConnectorHealth.Metrics.KpiReports;
+using ConnectorHealth.Metrics.Responses;
+using ConnectorHealth.Metrics.Status;
+using ConnectorHealth.Metrics.Stores;
 using ConnectorHealth.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 

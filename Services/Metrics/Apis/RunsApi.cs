@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using ConnectorHealth.Contracts;
-using ConnectorHealth.Metrics.Queries;
+using ConnectorHealth.Metrics.Responses;
+using ConnectorHealth.Metrics.Stores;
 using ConnectorHealth.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 

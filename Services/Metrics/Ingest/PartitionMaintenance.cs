@@ -1,3 +1,4 @@
+using ConnectorHealth.ServiceDefaults;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
@@ -12,12 +13,14 @@ public sealed partial class PartitionMaintenance(
     RunPartitions partitions,
     IOptions<MetricsOptions> options,
     TimeProvider time,
-    ILogger<PartitionMaintenance> logger) : BackgroundService
+    ILogger<PartitionMaintenance> logger) : PeriodicWork(time, logger)
 {
+    protected override TimeSpan Interval => options.Value.MaintenanceInterval;
+
     // One round: ensure the coming partitions, drop the expired ones. Returns the months dropped.
     public async Task<IReadOnlyList<DateOnly>> RunOnceAsync(CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
+        var now = Time.GetUtcNow();
         var thisMonth = new DateOnly(now.Year, now.Month, 1);
         await partitions.EnsureAsync([thisMonth, thisMonth.AddMonths(1)], cancellationToken);
 
@@ -35,38 +38,17 @@ public sealed partial class PartitionMaintenance(
         if (dropped.Count > 0)
         {
             partitions.Forget();
-            LogDropped(logger, dropped.Count, string.Join(", ", dropped.Select(m => m.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture))), cutoff);
+            LogDropped(Logger, dropped.Count, string.Join(", ", dropped.Select(m => m.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture))), cutoff);
         }
         return dropped;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task<bool> RunRoundAsync(CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await RunOnceAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
-            {
-                LogFailed(logger, ex);
-            }
-
-            try
-            {
-                await Task.Delay(options.Value.MaintenanceInterval, time, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
+        await RunOnceAsync(stoppingToken);
+        return false;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Retention dropped {Count} month(s) of raw runs ({Months}): older than {Cutoff}")]
     private static partial void LogDropped(ILogger logger, int count, string months, DateTimeOffset cutoff);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Partition maintenance failed; it runs again at the next interval")]
-    private static partial void LogFailed(ILogger logger, Exception exception);
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ConnectorHealth.Contracts;
+using ConnectorHealth.Operations.DeadLetters;
 using ConnectorHealth.ServiceDefaults;
 using MassTransit;
 
@@ -32,22 +33,5 @@ public sealed class RunCompletedConsumer(RunWriter writer, BatchIsolation isolat
             return parent.TraceId.ToHexString();
         }
         return batchLength == 1 ? Activity.Current?.TraceId.ToHexString() : null;
-    }
-}
-
-// Batches of up to 100 runs, or whatever arrived within 100 ms of the first.
-public sealed class RunCompletedConsumerDefinition : ConsumerDefinition<RunCompletedConsumer>
-{
-    public const int MessageLimit = 100;
-
-    protected override void ConfigureConsumer(
-        IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<RunCompletedConsumer> consumerConfigurator,
-        IRegistrationContext context)
-    {
-        consumerConfigurator.Options<BatchOptions>(batch => batch
-            .SetMessageLimit(MessageLimit)
-            .SetTimeLimit(TimeSpan.FromMilliseconds(100))
-            .SetConcurrencyLimit(2));
     }
 }

@@ -1,4 +1,4 @@
-using ConnectorHealth.ServiceDefaults.Pipeline;
+using ConnectorHealth.Operations.DeadLetters;
 
 namespace ConnectorHealth.Runner.Runs;
 

@@ -5,7 +5,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using ConnectorHealth.Contracts;
 using ConnectorHealth.ServiceDefaults;
-using ConnectorHealth.ServiceDefaults.Pipeline;
+using ConnectorHealth.Operations.PipelineHealth;
 using MassTransit;
 using Microsoft.Extensions.Options;
 

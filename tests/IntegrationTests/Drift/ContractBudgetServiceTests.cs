@@ -4,8 +4,10 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using ConnectorHealth.Drift;
 using ConnectorHealth.IntegrationTests.Infrastructure;
+using ConnectorHealth.Operations.PipelineHealth;
+using ConnectorHealth.Operations.SystemStatus;
 using ConnectorHealth.ServiceDefaults;
-using ConnectorHealth.ServiceDefaults.Pipeline;
+using HealthChecks.UI.Core;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -149,7 +151,7 @@ public sealed class ContractBudgetServiceTests(RabbitMQServer rabbit, PostgresSe
     public async Task AConsumerStuckOnItsBatchMakesTheServiceDegradedWithWhatItHoldsAndHealthyOnceItFinishes()
     {
         var connector = $"stuck_{Guid.NewGuid():N}"[..16];
-        await Poll.UntilAsync(async () => (await HealthAsync()).Status == "Healthy", "the service healthy at first");
+        await Poll.UntilAsync(async () => (await HealthAsync()).Status == UIHealthStatus.Healthy, "the service healthy at first");
 
         // A lock on the connector, as a batch of another replica would hold it: the consumer's batch waits for it.
         await using var blocker = await _db.OpenConnectionAsync();
@@ -161,9 +163,9 @@ public sealed class ContractBudgetServiceTests(RabbitMQServer rabbit, PostgresSe
         var run = DriftDatabase.Run(connector, DateTimeOffset.UtcNow.AddMinutes(-1), """{"id":1}""");
         await _service.Services.GetRequiredService<IBus>().Publish(run);
 
-        var degraded = await PollForAsync(HealthAsync, h => h.Status == "Degraded", "the service degraded by the stuck batch");
-        var check = degraded.Checks.Single(c => c.Name == InFlightHealthCheck.Name);
-        Assert.Equal("Degraded", check.Status);
+        var degraded = await PollForAsync(HealthAsync, h => h.Status == UIHealthStatus.Degraded, "the service degraded by the stuck batch");
+        var check = degraded.Entries[InFlightHealthCheck.Name];
+        Assert.Equal(UIHealthStatus.Degraded, check.Status);
         Assert.Contains($"{Queue} holds 1 delivered messages unacknowledged", check.Description, StringComparison.Ordinal);
         var state = await StateAsync();
         var queue = state.Queues.Single(q => q.Name == Queue);
@@ -179,7 +181,7 @@ public sealed class ContractBudgetServiceTests(RabbitMQServer rabbit, PostgresSe
             await release.ExecuteNonQueryAsync();
         }
         await Poll.UntilAsync(async () => await CountAsync("SELECT count(*) FROM drift.runs WHERE run_id = $1", run.RunId) == 1, "the run recorded");
-        await Poll.UntilAsync(async () => (await HealthAsync()).Status == "Healthy", "the service healthy again");
+        await Poll.UntilAsync(async () => (await HealthAsync()).Status == UIHealthStatus.Healthy, "the service healthy again");
         var after = (await StateAsync()).Queues.Single(q => q.Name == Queue);
         Assert.Equal(0, after.InFlight);
         Assert.Null(after.OldestInFlightSeconds);
@@ -187,7 +189,7 @@ public sealed class ContractBudgetServiceTests(RabbitMQServer rabbit, PostgresSe
 
     private async Task<ServiceState> StateAsync() => (await _client.GetFromJsonAsync<ServiceState>($"/api/system/{ResourceNames.Drift}"))!;
 
-    private async Task<HealthResponse> HealthAsync() => (await (await _client.GetAsync("/health")).Content.ReadFromJsonAsync<HealthResponse>())!;
+    private async Task<UIHealthReport> HealthAsync() => (await HealthReportJson.ReadAsync((await _client.GetAsync("/health")).Content))!;
 
     private static async Task<T> PollForAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what)
     {

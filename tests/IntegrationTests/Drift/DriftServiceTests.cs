@@ -6,7 +6,7 @@ using ConnectorHealth.Drift;
 using ConnectorHealth.Drift.Schemas;
 using ConnectorHealth.IntegrationTests.Infrastructure;
 using ConnectorHealth.ServiceDefaults;
-using ConnectorHealth.ServiceDefaults.Pipeline;
+using ConnectorHealth.Operations.SystemStatus;
 using MassTransit;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;

@@ -5,7 +5,7 @@ using ConnectorHealth.Contracts;
 using ConnectorHealth.IntegrationTests.Infrastructure;
 using ConnectorHealth.Metrics;
 using ConnectorHealth.Metrics.Ingest;
-using ConnectorHealth.Metrics.Queries;
+using ConnectorHealth.Metrics.Responses;
 using ConnectorHealth.Metrics.Rollups;
 using ConnectorHealth.Metrics.Apis;
 using ConnectorHealth.ServiceDefaults;

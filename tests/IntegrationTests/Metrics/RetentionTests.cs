@@ -1,7 +1,6 @@
 using ConnectorHealth.IntegrationTests.Infrastructure;
 using ConnectorHealth.Metrics;
 using ConnectorHealth.Metrics.Ingest;
-using ConnectorHealth.Metrics.Queries;
 using ConnectorHealth.Metrics.Rollups;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -2,7 +2,6 @@ using ConnectorHealth.Contracts;
 using ConnectorHealth.IntegrationTests.Infrastructure;
 using ConnectorHealth.Metrics;
 using ConnectorHealth.Metrics.Ingest;
-using ConnectorHealth.Metrics.Queries;
 using ConnectorHealth.Metrics.Rollups;
 
 namespace ConnectorHealth.IntegrationTests.Metrics;

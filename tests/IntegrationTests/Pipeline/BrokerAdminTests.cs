@@ -1,6 +1,8 @@
 using System.Text;
 using ConnectorHealth.IntegrationTests.Infrastructure;
-using ConnectorHealth.ServiceDefaults.Pipeline;
+using ConnectorHealth.Operations.Broker;
+using ConnectorHealth.Operations.DeadLetters;
+using MassTransit;
 using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
 
@@ -62,7 +64,7 @@ public sealed class BrokerAdminTests(RabbitMQServer rabbit) : IAsyncLifetime
         foreach (var message in back)
         {
             var headers = message.BasicProperties.Headers!;
-            Assert.DoesNotContain(headers.Keys, key => key == "MT-Reason" || key.StartsWith("MT-Fault-", StringComparison.Ordinal));
+            Assert.DoesNotContain(headers.Keys, key => key == MessageHeaders.Reason || key.StartsWith(RabbitMqBrokerAdmin.FaultHeaderPrefix, StringComparison.Ordinal));
             Assert.Equal("kept", Encoding.UTF8.GetString((byte[])headers["x-custom"]!));
             Assert.Equal("application/vnd.masstransit+json", message.BasicProperties.ContentType);
             Assert.Equal(DeliveryModes.Persistent, message.BasicProperties.DeliveryMode);
@@ -153,7 +155,7 @@ public sealed class BrokerAdminTests(RabbitMQServer rabbit) : IAsyncLifetime
         for (var i = 1; i <= count; i++)
         {
             var headers = FaultHeaders();
-            headers["MT-Fault-Message"] = Encoding.UTF8.GetBytes($"Boom {i}");
+            headers[MessageHeaders.FaultMessage] = Encoding.UTF8.GetBytes($"Boom {i}");
             headers["x-custom"] = "kept"u8.ToArray();
             var properties = new BasicProperties
             {
@@ -168,12 +170,12 @@ public sealed class BrokerAdminTests(RabbitMQServer rabbit) : IAsyncLifetime
 
     private static Dictionary<string, object?> FaultHeaders() => new()
     {
-        ["MT-Reason"] = "fault"u8.ToArray(),
-        ["MT-Fault-ExceptionType"] = "System.InvalidOperationException"u8.ToArray(),
-        ["MT-Fault-Message"] = "Boom"u8.ToArray(),
-        ["MT-Fault-Timestamp"] = "2026-05-01T12:00:00.0000000Z"u8.ToArray(),
-        ["MT-Fault-StackTrace"] = "at Somewhere()"u8.ToArray(),
-        ["MT-Fault-RetryCount"] = 3,
+        [MessageHeaders.Reason] = "fault"u8.ToArray(),
+        [MessageHeaders.FaultExceptionType] = "System.InvalidOperationException"u8.ToArray(),
+        [MessageHeaders.FaultMessage] = "Boom"u8.ToArray(),
+        [MessageHeaders.FaultTimestamp] = "2026-05-01T12:00:00.0000000Z"u8.ToArray(),
+        [MessageHeaders.FaultStackTrace] = "at Somewhere()"u8.ToArray(),
+        [MessageHeaders.FaultRetryCount] = 3,
     };
 
     private static Guid RunId(int i) => new($"00000000-0000-0000-0000-{i:D12}");

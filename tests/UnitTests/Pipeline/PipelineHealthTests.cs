@@ -1,5 +1,8 @@
 using System.Text;
-using ConnectorHealth.ServiceDefaults.Pipeline;
+using ConnectorHealth.Operations.Broker;
+using ConnectorHealth.Operations.DeadLetters;
+using ConnectorHealth.Operations.PipelineHealth;
+using MassTransit;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -205,10 +208,10 @@ public sealed class PipelineHealthTests
             """);
         var headers = new Dictionary<string, object?>
         {
-            ["MT-Reason"] = "fault"u8.ToArray(),
-            ["MT-Fault-Message"] = "boom"u8.ToArray(),
-            ["MT-Fault-ExceptionType"] = "System.InvalidOperationException"u8.ToArray(),
-            ["MT-Fault-Timestamp"] = "2026-05-01T11:59:00.0000000Z"u8.ToArray(),
+            [MessageHeaders.Reason] = "fault"u8.ToArray(),
+            [MessageHeaders.FaultMessage] = "boom"u8.ToArray(),
+            [MessageHeaders.FaultExceptionType] = "System.InvalidOperationException"u8.ToArray(),
+            [MessageHeaders.FaultTimestamp] = "2026-05-01T11:59:00.0000000Z"u8.ToArray(),
         };
 
         var letter = ErrorQueueDeadLetterStore.ToDeadLetter(ErrorQueue, new BrokerMessage("m-1", headers, body));

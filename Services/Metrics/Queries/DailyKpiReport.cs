@@ -1,3 +1,0 @@
-namespace ConnectorHealth.Metrics.Queries;
-
-public sealed record DailyKpiReport(DateOnly From, DateOnly To, IReadOnlyList<DailyKpi> Items);

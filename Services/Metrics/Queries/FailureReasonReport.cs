@@ -1,3 +1,0 @@
-namespace ConnectorHealth.Metrics.Queries;
-
-public sealed record FailureReasonReport(DateOnly From, DateOnly To, long TotalFailures, IReadOnlyList<FailureReason> Items);

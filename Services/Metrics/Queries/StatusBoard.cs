@@ -1,3 +1,0 @@
-namespace ConnectorHealth.Metrics.Queries;
-
-public sealed record StatusBoard(DateTimeOffset AsOf, IReadOnlyList<ConnectorStatus> Items);

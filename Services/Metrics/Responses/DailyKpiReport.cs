@@ -1,0 +1,3 @@
+namespace ConnectorHealth.Metrics.Responses;
+
+public sealed record DailyKpiReport(DateOnly From, DateOnly To, IReadOnlyList<DailyKpi> Items);

@@ -1,0 +1,3 @@
+namespace ConnectorHealth.Metrics.Responses;
+
+public sealed record DailyKpiTotalsReport(DateOnly From, DateOnly To, IReadOnlyList<DailyKpiTotal> Items);

@@ -1,0 +1,31 @@
+namespace ConnectorHealth.Metrics.Responses;
+
+// One run with its attempts; TraceId links it to its trace in the Aspire dashboard.
+public sealed record RunDetail(
+    Guid RunId,
+    string Connector,
+    string Source,
+    string Status,
+    DateTimeOffset StartedAt,
+    DateTimeOffset FinishedAt,
+    double LatencyMs,
+    bool RateLimited,
+    string? ErrorType,
+    string? ErrorMessage,
+    string? TraceId,
+    long PayloadBytes,
+    bool PayloadTruncated,
+    TimeSpan? ExpectedInterval,
+    DateTimeOffset ReceivedAt,
+    IReadOnlyList<AttemptDetail> Attempts);
+
+public sealed record AttemptDetail(
+    int Number,
+    DateTimeOffset StartedAt,
+    double DurationMs,
+    string Outcome,
+    int? HttpStatus,
+    string? ErrorType,
+    string? ErrorMessage,
+    double? RetryAfterMs,
+    double? BackoffMs);

@@ -1,0 +1,3 @@
+namespace ConnectorHealth.Metrics.Responses;
+
+public sealed record StatusBoard(DateTimeOffset AsOf, IReadOnlyList<ConnectorStatus> Items);

@@ -1,0 +1,10 @@
+namespace ConnectorHealth.Metrics.Status;
+
+// A status board state, worst first.
+public enum StatusLevel
+{
+    Failing,
+    Stale,
+    Degraded,
+    Healthy,
+}
