@@ -1,9 +1,10 @@
-using ConnectorHealth.Drift.DataContracts;
-using ConnectorHealth.Drift.History;
+using ConnectorHealth.Drift.Apis.Store;
+using ConnectorHealth.Drift.Detection;
 using ConnectorHealth.Drift.Ingest;
+using ConnectorHealth.Drift.PayloadContracts;
 using ConnectorHealth.Drift.Publishing;
-using ConnectorHealth.Drift.Queries;
 using ConnectorHealth.Drift.Schemas;
+using ConnectorHealth.Drift.StoredHistory;
 using ConnectorHealth.ServiceDefaults;
 using ConnectorHealth.ServiceDefaults.Pipeline;
 using MassTransit;

@@ -1,10 +1,11 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using ConnectorHealth.Contracts;
-using ConnectorHealth.Drift.DataContracts;
-using ConnectorHealth.Drift.History;
+using ConnectorHealth.Drift.Apis.Models;
+using ConnectorHealth.Drift.Apis.Store;
+using ConnectorHealth.Drift.Detection;
+using ConnectorHealth.Drift.PayloadContracts;
 using ConnectorHealth.Drift.Publishing;
-using ConnectorHealth.Drift.Queries;
 using ConnectorHealth.ServiceDefaults;
 using MassTransit;
 using Microsoft.AspNetCore.Http.HttpResults;

@@ -1,8 +1,9 @@
 using System.ComponentModel.DataAnnotations;
 using ConnectorHealth.Contracts;
-using ConnectorHealth.Drift.History;
-using ConnectorHealth.Drift.Queries;
+using ConnectorHealth.Drift.Apis.Models;
+using ConnectorHealth.Drift.Apis.Store;
 using ConnectorHealth.Drift.Schemas;
+using ConnectorHealth.Drift.StoredHistory;
 using ConnectorHealth.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 

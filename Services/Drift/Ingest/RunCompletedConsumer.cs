@@ -1,5 +1,5 @@
 using ConnectorHealth.Contracts;
-using ConnectorHealth.Drift.History;
+using ConnectorHealth.Drift.Detection;
 using ConnectorHealth.Drift.Publishing;
 using ConnectorHealth.ServiceDefaults;
 using MassTransit;

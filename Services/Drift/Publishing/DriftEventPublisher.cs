@@ -1,5 +1,5 @@
 using ConnectorHealth.Contracts;
-using ConnectorHealth.Drift.Queries;
+using ConnectorHealth.Drift.StoredHistory;
 using ConnectorHealth.ServiceDefaults.Pipeline;
 using MassTransit;
 using Microsoft.Extensions.Options;

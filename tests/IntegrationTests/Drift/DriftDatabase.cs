@@ -1,10 +1,11 @@
 using System.Text.Json;
 using ConnectorHealth.Contracts;
 using ConnectorHealth.Drift;
-using ConnectorHealth.Drift.DataContracts;
-using ConnectorHealth.Drift.History;
-using ConnectorHealth.Drift.Queries;
+using ConnectorHealth.Drift.Apis.Store;
+using ConnectorHealth.Drift.Detection;
+using ConnectorHealth.Drift.PayloadContracts;
 using ConnectorHealth.Drift.Schemas;
+using ConnectorHealth.Drift.StoredHistory;
 using ConnectorHealth.IntegrationTests.Infrastructure;
 using ConnectorHealth.ServiceDefaults;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using ConnectorHealth.Contracts;
-using ConnectorHealth.Drift.DataContracts;
-using ConnectorHealth.Drift.History;
+using ConnectorHealth.Drift.Detection;
+using ConnectorHealth.Drift.PayloadContracts;
+using ConnectorHealth.Drift.StoredHistory;
 using ConnectorHealth.IntegrationTests.Infrastructure;
 
 namespace ConnectorHealth.IntegrationTests.Drift;

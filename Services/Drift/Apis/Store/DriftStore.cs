@@ -1,13 +1,14 @@
 using System.Text.Json;
 using ConnectorHealth.Contracts;
-using ConnectorHealth.Drift.DataContracts;
-using ConnectorHealth.Drift.History;
+using ConnectorHealth.Drift.Apis.Models;
+using ConnectorHealth.Drift.PayloadContracts;
+using ConnectorHealth.Drift.StoredHistory;
 using ConnectorHealth.ServiceDefaults;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace ConnectorHealth.Drift.Queries;
+namespace ConnectorHealth.Drift.Apis.Store;
 
 /// <summary>What the API reads and sets: schema history, drift events, compatibility modes, contracts and quarantine.</summary>
 public sealed class DriftStore(NpgsqlDataSource dataSource, IOptions<DriftOptions> options, TimeProvider time)

@@ -2,7 +2,7 @@ using System.Text.Json;
 using ConnectorHealth.Contracts;
 using Npgsql;
 
-namespace ConnectorHealth.Drift.Queries;
+namespace ConnectorHealth.Drift.StoredHistory;
 
 /// <summary>Reads stored drift events back as the message they are published as.</summary>
 public static class DriftEventRows
