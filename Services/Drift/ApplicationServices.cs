@@ -27,7 +27,8 @@ internal static class ApplicationServices
         services.AddSingleton(provider => new ContractRules(provider.GetRequiredService<IOptions<DriftOptions>>().Value.ContractCheckBudget));
         services.AddSingleton<VersionFieldsCache>();
         services.AddSingleton<DriftProcessor>();
-        services.AddSingleton<DriftStore>();
+        services.AddSingleton<SchemaHistoryStore>();
+        services.AddSingleton<ContractStore>();
         services.AddSingleton<DriftEventPublisher>();
         services.AddSingleton<IPublishBacklogSource>(provider => provider.GetRequiredService<DriftEventPublisher>());
         // After the migrator (registered by AddServiceDatabase): the sweep reads the drift schema.

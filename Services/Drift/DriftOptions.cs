@@ -36,6 +36,3 @@ public sealed class DriftOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan ContractCheckBudget { get; set; } = PayloadContracts.ContractRules.DefaultBudget;
 }
-
-[OptionsValidator]
-public sealed partial class DriftOptionsValidator : IValidateOptions<DriftOptions>;

@@ -39,7 +39,7 @@ public static class ContractsApi
     }
 
     public static async Task<Results<Ok<Contract>, ProblemHttpResult, ValidationProblem>> GetContract(
-        string connector, DriftStore store, CancellationToken cancellationToken)
+        string connector, ContractStore store, CancellationToken cancellationToken)
     {
         if (SchemasApi.ConnectorProblem(connector) is { } problem)
         {
@@ -54,7 +54,7 @@ public static class ContractsApi
     public sealed record ContractRequest([property: Required] ContractPolicy? Policy, [property: Required] JsonElement? Schema);
 
     public static async Task<Results<Ok<Contract>, Created<Contract>, ValidationProblem>> PutContract(
-        string connector, ContractRequest request, DriftStore store, IOptions<DriftOptions> options, CancellationToken cancellationToken)
+        string connector, ContractRequest request, ContractStore store, IOptions<DriftOptions> options, CancellationToken cancellationToken)
     {
         if (SchemasApi.ConnectorProblem(connector) is { } problem)
         {
@@ -88,7 +88,7 @@ public static class ContractsApi
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> DeleteContract(
-        string connector, DriftStore store, CancellationToken cancellationToken)
+        string connector, ContractStore store, CancellationToken cancellationToken)
     {
         if (SchemasApi.ConnectorProblem(connector) is { } problem)
         {
@@ -100,7 +100,7 @@ public static class ContractsApi
     }
 
     public static async Task<Results<Ok<QuarantinePage>, ValidationProblem>> ListQuarantine(
-        DriftStore store,
+        ContractStore store,
         CancellationToken cancellationToken,
         [StringLength(SchemasApi.ConnectorMaxLength, MinimumLength = 1)] string? connector = null,
         [AllowedValues("held", "released")] string? status = null,
@@ -123,7 +123,7 @@ public static class ContractsApi
     }
 
     public static async Task<Results<Ok<QuarantineItem>, ProblemHttpResult>> GetQuarantined(
-        Guid id, DriftStore store, CancellationToken cancellationToken) =>
+        Guid id, ContractStore store, CancellationToken cancellationToken) =>
         await store.GetQuarantinedAsync(id, cancellationToken) is { } item
             ? TypedResults.Ok(item)
             : SchemasApi.NotFound($"Nothing is quarantined under {id}.");

@@ -41,11 +41,11 @@ public static class SchemasApi
         return app;
     }
 
-    public static async Task<Ok<SchemaList>> ListSchemas(DriftStore store, CancellationToken cancellationToken) =>
+    public static async Task<Ok<SchemaList>> ListSchemas(SchemaHistoryStore store, CancellationToken cancellationToken) =>
         TypedResults.Ok(await store.ListSchemasAsync(cancellationToken));
 
     public static async Task<Results<Ok<ConnectorSchema>, ProblemHttpResult, ValidationProblem>> GetSchema(
-        string connector, DriftStore store, CancellationToken cancellationToken)
+        string connector, SchemaHistoryStore store, CancellationToken cancellationToken)
     {
         if (ConnectorProblem(connector) is { } problem)
         {
@@ -57,7 +57,7 @@ public static class SchemasApi
     }
 
     public static async Task<Results<Ok<SchemaVersion>, ProblemHttpResult, ValidationProblem>> GetVersion(
-        string connector, [ParsedAs(typeof(int))] string version, DriftStore store, CancellationToken cancellationToken)
+        string connector, [ParsedAs(typeof(int))] string version, SchemaHistoryStore store, CancellationToken cancellationToken)
     {
         var query = new QueryParameters();
         query.Text("connector", connector, ConnectorMaxLength);
@@ -72,7 +72,7 @@ public static class SchemasApi
     }
 
     public static async Task<Results<Ok<RunSchema>, ProblemHttpResult, ValidationProblem>> GetRun(
-        string connector, Guid runId, DriftStore store, CancellationToken cancellationToken)
+        string connector, Guid runId, SchemaHistoryStore store, CancellationToken cancellationToken)
     {
         if (ConnectorProblem(connector) is { } problem)
         {
@@ -85,7 +85,7 @@ public static class SchemasApi
 
     public static async Task<Results<Ok<SchemaDiffReport>, ProblemHttpResult, ValidationProblem>> Diff(
         string connector,
-        DriftStore store,
+        SchemaHistoryStore store,
         VersionFieldsCache fields,
         Npgsql.NpgsqlDataSource dataSource,
         CancellationToken cancellationToken,
@@ -151,7 +151,7 @@ public static class SchemasApi
     public sealed record CompatibilitySetting(string Connector, CompatibilityMode Mode);
 
     public static async Task<Results<Ok<CompatibilitySetting>, ValidationProblem>> SetCompatibility(
-        string connector, CompatibilityRequest request, DriftStore store, CancellationToken cancellationToken)
+        string connector, CompatibilityRequest request, SchemaHistoryStore store, CancellationToken cancellationToken)
     {
         if (ConnectorProblem(connector) is { } problem)
         {
@@ -169,7 +169,7 @@ public static class SchemasApi
     }
 
     public static async Task<Results<Ok<DriftEventPage>, ValidationProblem>> ListEvents(
-        DriftStore store,
+        SchemaHistoryStore store,
         CancellationToken cancellationToken,
         [StringLength(ConnectorMaxLength, MinimumLength = 1)] string? connector = null,
         [ParsedAs(typeof(DateTimeOffset), typeof(DateOnly))] string? from = null,

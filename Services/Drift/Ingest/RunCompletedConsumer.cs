@@ -22,18 +22,3 @@ public sealed class RunCompletedConsumer(DriftProcessor processor, DriftEventPub
         await publisher.PublishAsync(context, result.ToPublish, context.CancellationToken);
     });
 }
-
-/// <summary>Batches of up to 100 runs, or whatever arrived within 50 ms of the first.</summary>
-public sealed class RunCompletedConsumerDefinition : ConsumerDefinition<RunCompletedConsumer>
-{
-    protected override void ConfigureConsumer(
-        IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<RunCompletedConsumer> consumerConfigurator,
-        IRegistrationContext context)
-    {
-        consumerConfigurator.Options<BatchOptions>(batch => batch
-            .SetMessageLimit(100)
-            .SetTimeLimit(TimeSpan.FromMilliseconds(50))
-            .SetConcurrencyLimit(2));
-    }
-}

@@ -14,25 +14,27 @@ public static class DriftEventRows
 
     public static SchemaDriftDetected Read(NpgsqlDataReader reader)
     {
-        EnumNames.TryParse<DriftKind>(reader.GetString(6), out var kind);
-        EnumNames.TryParse<CompatibilityMode>(reader.GetString(9), out var compatibility);
-        EnumNames.TryParse<DriftAction>(reader.GetString(11), out var action);
+        const int eventId = 0, connector = 1, runId = 2, finishedAt = 3, fromVersion = 4, toVersion = 5, kind = 6, oscillating = 7,
+            changes = 8, compatibility = 9, breaking = 10, action = 11, contractViolations = 12, detectedAt = 13;
+        EnumNames.TryParse<DriftKind>(reader.GetString(kind), out var driftKind);
+        EnumNames.TryParse<CompatibilityMode>(reader.GetString(compatibility), out var compatibilityMode);
+        EnumNames.TryParse<DriftAction>(reader.GetString(action), out var driftAction);
         return new SchemaDriftDetected
         {
-            EventId = reader.GetInt64(0),
-            Connector = reader.GetString(1),
-            RunId = reader.GetGuid(2),
-            FinishedAt = reader.GetFieldValue<DateTimeOffset>(3),
-            FromVersion = reader.IsDBNull(4) ? null : reader.GetInt32(4),
-            ToVersion = reader.IsDBNull(5) ? null : reader.GetInt32(5),
-            Kind = kind,
-            Oscillating = reader.GetBoolean(7),
-            Changes = JsonSerializer.Deserialize<List<SchemaChange>>(reader.GetString(8), DriftJson.Options)!,
-            Compatibility = compatibility,
-            Breaking = reader.GetBoolean(10),
-            Action = action,
-            ContractViolations = JsonSerializer.Deserialize<List<string>>(reader.GetString(12))!,
-            DetectedAt = reader.GetFieldValue<DateTimeOffset>(13),
+            EventId = reader.GetInt64(eventId),
+            Connector = reader.GetString(connector),
+            RunId = reader.GetGuid(runId),
+            FinishedAt = reader.GetFieldValue<DateTimeOffset>(finishedAt),
+            FromVersion = reader.IsDBNull(fromVersion) ? null : reader.GetInt32(fromVersion),
+            ToVersion = reader.IsDBNull(toVersion) ? null : reader.GetInt32(toVersion),
+            Kind = driftKind,
+            Oscillating = reader.GetBoolean(oscillating),
+            Changes = JsonSerializer.Deserialize<List<SchemaChange>>(reader.GetString(changes), DriftJson.Options)!,
+            Compatibility = compatibilityMode,
+            Breaking = reader.GetBoolean(breaking),
+            Action = driftAction,
+            ContractViolations = JsonSerializer.Deserialize<List<string>>(reader.GetString(contractViolations))!,
+            DetectedAt = reader.GetFieldValue<DateTimeOffset>(detectedAt),
         };
     }
 }
