@@ -120,7 +120,7 @@ public static class SchemasApi
             return UnknownConnector(connector);
         }
         toVersion ??= schema.CurrentVersion;
-        fromVersion ??= toVersion is { } t ? await store.PreviousVersionAsync(connector, t, cancellationToken) : null;
+        fromVersion ??= toVersion is { } target ? await store.PreviousVersionAsync(connector, target, cancellationToken) : null;
         if (toVersion is null || fromVersion is null)
         {
             return NotFound($"Connector {connector} has no earlier version to compare with; name both from and to.");
