@@ -51,8 +51,6 @@ public static class ContractsApi
     }
 
     /// <summary>The body of <c>PUT /api/contracts/{connector}</c>.</summary>
-    public sealed record ContractRequest([property: Required] ContractPolicy? Policy, [property: Required] JsonElement? Schema);
-
     public static async Task<Results<Ok<Contract>, Created<Contract>, ValidationProblem>> PutContract(
         string connector, ContractRequest request, ContractStore store, IOptions<DriftOptions> options, CancellationToken cancellationToken)
     {
@@ -127,8 +125,6 @@ public static class ContractsApi
         await store.GetQuarantinedAsync(id, cancellationToken) is { } item
             ? TypedResults.Ok(item)
             : SchemasApi.NotFound($"Nothing is quarantined under {id}.");
-
-    public sealed record ReplayReceipt(Guid QuarantineId, string Status, int? Version, int DriftEventsPublished);
 
     public static async Task<Results<Ok<ReplayReceipt>, ProblemHttpResult>> Replay(
         Guid id, DriftProcessor processor, DriftEventPublisher publisher, IPublishEndpoint bus, CancellationToken cancellationToken)

@@ -146,10 +146,6 @@ public static class SchemasApi
     }
 
     /// <summary>The body of <c>PUT /api/schemas/{connector}/compatibility</c>.</summary>
-    public sealed record CompatibilityRequest([property: Required] CompatibilityMode? Mode);
-
-    public sealed record CompatibilitySetting(string Connector, CompatibilityMode Mode);
-
     public static async Task<Results<Ok<CompatibilitySetting>, ValidationProblem>> SetCompatibility(
         string connector, CompatibilityRequest request, SchemaHistoryStore store, CancellationToken cancellationToken)
     {
