@@ -1,9 +1,10 @@
-using ConnectorHealth.Drift.DataContracts;
-using ConnectorHealth.Drift.History;
+using ConnectorHealth.Drift.Apis.Store;
+using ConnectorHealth.Drift.Detection;
 using ConnectorHealth.Drift.Ingest;
+using ConnectorHealth.Drift.PayloadContracts;
 using ConnectorHealth.Drift.Publishing;
-using ConnectorHealth.Drift.Queries;
 using ConnectorHealth.Drift.Schemas;
+using ConnectorHealth.Drift.StoredHistory;
 using ConnectorHealth.ServiceDefaults;
 using ConnectorHealth.Operations.PipelineHealth;
 using MassTransit;
@@ -26,7 +27,8 @@ internal static class ApplicationServices
         services.AddSingleton(provider => new ContractRules(provider.GetRequiredService<IOptions<DriftOptions>>().Value.ContractCheckBudget));
         services.AddSingleton<VersionFieldsCache>();
         services.AddSingleton<DriftProcessor>();
-        services.AddSingleton<DriftStore>();
+        services.AddSingleton<SchemaHistoryStore>();
+        services.AddSingleton<ContractStore>();
         services.AddSingleton<DriftEventPublisher>();
         services.AddSingleton<IPublishBacklogSource>(provider => provider.GetRequiredService<DriftEventPublisher>());
         // After the migrator (registered by AddServiceDatabase): the sweep reads the drift schema.

@@ -34,8 +34,5 @@ public sealed class DriftOptions
     // How long checking one payload against its connector's contract may take; a payload whose check runs out of it is
     // flagged as a violation ("could not be checked within ..."), so one contract cannot hold up the others.
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
-    public TimeSpan ContractCheckBudget { get; set; } = DataContracts.ContractRules.DefaultBudget;
+    public TimeSpan ContractCheckBudget { get; set; } = PayloadContracts.ContractRules.DefaultBudget;
 }
-
-[OptionsValidator]
-public sealed partial class DriftOptionsValidator : IValidateOptions<DriftOptions>;

@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using ConnectorHealth.Contracts;
 using ConnectorHealth.Drift;
-using ConnectorHealth.Drift.DataContracts;
-using ConnectorHealth.Drift.History;
+using ConnectorHealth.Drift.Detection;
+using ConnectorHealth.Drift.PayloadContracts;
 using ConnectorHealth.Drift.Schemas;
+using ConnectorHealth.Drift.StoredHistory;
 using ConnectorHealth.ServiceDefaults;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using ConnectorHealth.Contracts;
-using ConnectorHealth.Drift.History;
+using ConnectorHealth.Drift.Detection;
 
 namespace ConnectorHealth.DriftBench;
 

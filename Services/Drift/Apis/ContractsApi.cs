@@ -1,10 +1,11 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using ConnectorHealth.Contracts;
-using ConnectorHealth.Drift.DataContracts;
-using ConnectorHealth.Drift.History;
+using ConnectorHealth.Drift.Apis.Models;
+using ConnectorHealth.Drift.Apis.Store;
+using ConnectorHealth.Drift.Detection;
+using ConnectorHealth.Drift.PayloadContracts;
 using ConnectorHealth.Drift.Publishing;
-using ConnectorHealth.Drift.Queries;
 using ConnectorHealth.ServiceDefaults;
 using MassTransit;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -38,7 +39,7 @@ public static class ContractsApi
     }
 
     public static async Task<Results<Ok<Contract>, ProblemHttpResult, ValidationProblem>> GetContract(
-        string connector, DriftStore store, CancellationToken cancellationToken)
+        string connector, ContractStore store, CancellationToken cancellationToken)
     {
         if (SchemasApi.ConnectorProblem(connector) is { } problem)
         {
@@ -50,10 +51,8 @@ public static class ContractsApi
     }
 
     /// <summary>The body of <c>PUT /api/contracts/{connector}</c>.</summary>
-    public sealed record ContractRequest([property: Required] ContractPolicy? Policy, [property: Required] JsonElement? Schema);
-
     public static async Task<Results<Ok<Contract>, Created<Contract>, ValidationProblem>> PutContract(
-        string connector, ContractRequest request, DriftStore store, IOptions<DriftOptions> options, CancellationToken cancellationToken)
+        string connector, ContractRequest request, ContractStore store, IOptions<DriftOptions> options, CancellationToken cancellationToken)
     {
         if (SchemasApi.ConnectorProblem(connector) is { } problem)
         {
@@ -87,7 +86,7 @@ public static class ContractsApi
     }
 
     public static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> DeleteContract(
-        string connector, DriftStore store, CancellationToken cancellationToken)
+        string connector, ContractStore store, CancellationToken cancellationToken)
     {
         if (SchemasApi.ConnectorProblem(connector) is { } problem)
         {
@@ -99,7 +98,7 @@ public static class ContractsApi
     }
 
     public static async Task<Results<Ok<QuarantinePage>, ValidationProblem>> ListQuarantine(
-        DriftStore store,
+        ContractStore store,
         CancellationToken cancellationToken,
         [StringLength(SchemasApi.ConnectorMaxLength, MinimumLength = 1)] string? connector = null,
         [AllowedValues("held", "released")] string? status = null,
@@ -122,12 +121,10 @@ public static class ContractsApi
     }
 
     public static async Task<Results<Ok<QuarantineItem>, ProblemHttpResult>> GetQuarantined(
-        Guid id, DriftStore store, CancellationToken cancellationToken) =>
+        Guid id, ContractStore store, CancellationToken cancellationToken) =>
         await store.GetQuarantinedAsync(id, cancellationToken) is { } item
             ? TypedResults.Ok(item)
             : SchemasApi.NotFound($"Nothing is quarantined under {id}.");
-
-    public sealed record ReplayReceipt(Guid QuarantineId, string Status, int? Version, int DriftEventsPublished);
 
     public static async Task<Results<Ok<ReplayReceipt>, ProblemHttpResult>> Replay(
         Guid id, DriftProcessor processor, DriftEventPublisher publisher, IPublishEndpoint bus, CancellationToken cancellationToken)

@@ -1,8 +1,9 @@
 using System.ComponentModel.DataAnnotations;
 using ConnectorHealth.Contracts;
-using ConnectorHealth.Drift.History;
-using ConnectorHealth.Drift.Queries;
+using ConnectorHealth.Drift.Apis.Models;
+using ConnectorHealth.Drift.Apis.Store;
 using ConnectorHealth.Drift.Schemas;
+using ConnectorHealth.Drift.StoredHistory;
 using ConnectorHealth.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -40,11 +41,11 @@ public static class SchemasApi
         return app;
     }
 
-    public static async Task<Ok<SchemaList>> ListSchemas(DriftStore store, CancellationToken cancellationToken) =>
+    public static async Task<Ok<SchemaList>> ListSchemas(SchemaHistoryStore store, CancellationToken cancellationToken) =>
         TypedResults.Ok(await store.ListSchemasAsync(cancellationToken));
 
     public static async Task<Results<Ok<ConnectorSchema>, ProblemHttpResult, ValidationProblem>> GetSchema(
-        string connector, DriftStore store, CancellationToken cancellationToken)
+        string connector, SchemaHistoryStore store, CancellationToken cancellationToken)
     {
         if (ConnectorProblem(connector) is { } problem)
         {
@@ -56,7 +57,7 @@ public static class SchemasApi
     }
 
     public static async Task<Results<Ok<SchemaVersion>, ProblemHttpResult, ValidationProblem>> GetVersion(
-        string connector, [ParsedAs(typeof(int))] string version, DriftStore store, CancellationToken cancellationToken)
+        string connector, [ParsedAs(typeof(int))] string version, SchemaHistoryStore store, CancellationToken cancellationToken)
     {
         var query = new QueryParameters();
         query.Text("connector", connector, ConnectorMaxLength);
@@ -71,7 +72,7 @@ public static class SchemasApi
     }
 
     public static async Task<Results<Ok<RunSchema>, ProblemHttpResult, ValidationProblem>> GetRun(
-        string connector, Guid runId, DriftStore store, CancellationToken cancellationToken)
+        string connector, Guid runId, SchemaHistoryStore store, CancellationToken cancellationToken)
     {
         if (ConnectorProblem(connector) is { } problem)
         {
@@ -84,7 +85,7 @@ public static class SchemasApi
 
     public static async Task<Results<Ok<SchemaDiffReport>, ProblemHttpResult, ValidationProblem>> Diff(
         string connector,
-        DriftStore store,
+        SchemaHistoryStore store,
         VersionFieldsCache fields,
         Npgsql.NpgsqlDataSource dataSource,
         CancellationToken cancellationToken,
@@ -119,7 +120,7 @@ public static class SchemasApi
             return UnknownConnector(connector);
         }
         toVersion ??= schema.CurrentVersion;
-        fromVersion ??= toVersion is { } t ? await store.PreviousVersionAsync(connector, t, cancellationToken) : null;
+        fromVersion ??= toVersion is { } target ? await store.PreviousVersionAsync(connector, target, cancellationToken) : null;
         if (toVersion is null || fromVersion is null)
         {
             return NotFound($"Connector {connector} has no earlier version to compare with; name both from and to.");
@@ -145,12 +146,8 @@ public static class SchemasApi
     }
 
     /// <summary>The body of <c>PUT /api/schemas/{connector}/compatibility</c>.</summary>
-    public sealed record CompatibilityRequest([property: Required] CompatibilityMode? Mode);
-
-    public sealed record CompatibilitySetting(string Connector, CompatibilityMode Mode);
-
     public static async Task<Results<Ok<CompatibilitySetting>, ValidationProblem>> SetCompatibility(
-        string connector, CompatibilityRequest request, DriftStore store, CancellationToken cancellationToken)
+        string connector, CompatibilityRequest request, SchemaHistoryStore store, CancellationToken cancellationToken)
     {
         if (ConnectorProblem(connector) is { } problem)
         {
@@ -168,7 +165,7 @@ public static class SchemasApi
     }
 
     public static async Task<Results<Ok<DriftEventPage>, ValidationProblem>> ListEvents(
-        DriftStore store,
+        SchemaHistoryStore store,
         CancellationToken cancellationToken,
         [StringLength(ConnectorMaxLength, MinimumLength = 1)] string? connector = null,
         [ParsedAs(typeof(DateTimeOffset), typeof(DateOnly))] string? from = null,

@@ -1,5 +1,5 @@
 using ConnectorHealth.Contracts;
-using ConnectorHealth.Drift.History;
+using ConnectorHealth.Drift.Detection;
 using ConnectorHealth.Drift.Publishing;
 using ConnectorHealth.Operations.DeadLetters;
 using ConnectorHealth.ServiceDefaults;
@@ -22,19 +22,4 @@ public sealed class RunCompletedConsumer(DriftProcessor processor, DriftEventPub
         var result = await processor.ProcessAsync([.. messages.Select(m => m.Message)], context.CancellationToken);
         await publisher.PublishAsync(context, result.ToPublish, context.CancellationToken);
     });
-}
-
-/// <summary>Batches of up to 100 runs, or whatever arrived within 50 ms of the first.</summary>
-public sealed class RunCompletedConsumerDefinition : ConsumerDefinition<RunCompletedConsumer>
-{
-    protected override void ConfigureConsumer(
-        IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<RunCompletedConsumer> consumerConfigurator,
-        IRegistrationContext context)
-    {
-        consumerConfigurator.Options<BatchOptions>(batch => batch
-            .SetMessageLimit(100)
-            .SetTimeLimit(TimeSpan.FromMilliseconds(50))
-            .SetConcurrencyLimit(2));
-    }
 }

@@ -1,6 +1,7 @@
 using ConnectorHealth.Contracts;
-using ConnectorHealth.Drift.Queries;
+using ConnectorHealth.Drift.StoredHistory;
 using ConnectorHealth.Operations.PipelineHealth;
+using ConnectorHealth.ServiceDefaults;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -19,12 +20,16 @@ public sealed partial class DriftEventPublisher(
     IServiceScopeFactory scopes,
     IOptions<DriftOptions> options,
     TimeProvider time,
-    ILogger<DriftEventPublisher> logger) : BackgroundService, IPublishBacklogSource
+    ILogger<DriftEventPublisher> logger) : PeriodicWork(time, logger), IPublishBacklogSource
 {
     private const int SweepBatch = 500;
 
     // Events younger than this are left to the consumer that stored them.
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(10);
+
+    // Kept in fields rather than captured: the base loop is given them too.
+    private readonly TimeProvider _time = time;
+    private readonly ILogger<DriftEventPublisher> _logger = logger;
 
     private PublishBacklog _backlog = new(0, null);
 
@@ -43,15 +48,15 @@ public sealed partial class DriftEventPublisher(
             {
                 await endpoint.Publish(message, cancellationToken);
             }
-            await MarkPublishedAsync(events.Select(e => e.EventId).ToArray(), cancellationToken);
+            await MarkPublishedAsync(events.Select(message => message.EventId).ToArray(), cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogPublishDeferred(logger, ex, events.Count);
+            LogPublishDeferred(_logger, ex, events.Count);
         }
     }
 
-    /// <summary>One sweep: publishes up to 500 events left unpublished; returns how many.</summary>
+    /// <summary>One sweep: publishes up to <see cref="SweepBatch"/> events left unpublished; returns how many.</summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
         var pending = new List<SchemaDriftDetected>();
@@ -62,7 +67,7 @@ public sealed partial class DriftEventPublisher(
             ORDER BY e.event_id LIMIT {SweepBatch}
             """))
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow() - Grace, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            command.Parameters.Add(new NpgsqlParameter { Value = _time.GetUtcNow() - Grace, NpgsqlDbType = NpgsqlDbType.TimestampTz });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -77,41 +82,24 @@ public sealed partial class DriftEventPublisher(
             {
                 await bus.Publish(message, cancellationToken);
             }
-            await MarkPublishedAsync(pending.Select(e => e.EventId).ToArray(), cancellationToken);
-            LogSwept(logger, pending.Count);
+            await MarkPublishedAsync(pending.Select(message => message.EventId).ToArray(), cancellationToken);
+            LogSwept(_logger, pending.Count);
         }
         await MeasureBacklogAsync(cancellationToken);
         return pending.Count;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await SweepAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                LogSweepFailed(logger, ex);
-            }
-            try
-            {
-                await Task.Delay(options.Value.PublishSweepInterval, time, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
+    protected override TimeSpan Interval => options.Value.PublishSweepInterval;
+
+    // A full sweep means more may be waiting (a backlog after an outage): the next one runs at once.
+    protected override async Task<bool> RunRoundAsync(CancellationToken stoppingToken) =>
+        await SweepAsync(stoppingToken) == SweepBatch;
 
     private async Task MarkPublishedAsync(long[] eventIds, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("UPDATE drift.drift_events SET published_at = $2 WHERE event_id = ANY($1)");
         command.Parameters.Add(new NpgsqlParameter { Value = eventIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
-        command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = _time.GetUtcNow(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -121,8 +109,9 @@ public sealed partial class DriftEventPublisher(
             "SELECT count(*), min(detected_at) FROM drift.drift_events WHERE notify AND published_at IS NULL");
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        var count = reader.GetInt64(0);
-        TimeSpan? age = reader.IsDBNull(1) ? null : time.GetUtcNow() - reader.GetFieldValue<DateTimeOffset>(1);
+        const int unpublished = 0, oldestDetectedAt = 1;
+        var count = reader.GetInt64(unpublished);
+        TimeSpan? age = reader.IsDBNull(oldestDetectedAt) ? null : _time.GetUtcNow() - reader.GetFieldValue<DateTimeOffset>(oldestDetectedAt);
         _backlog = new PublishBacklog(count, age);
     }
 
@@ -131,7 +120,4 @@ public sealed partial class DriftEventPublisher(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Published {Count} drift event(s) left unpublished")]
     private static partial void LogSwept(ILogger logger, int count);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The drift event sweep failed; it runs again at the next interval")]
-    private static partial void LogSweepFailed(ILogger logger, Exception exception);
 }

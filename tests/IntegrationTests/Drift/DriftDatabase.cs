@@ -1,10 +1,11 @@
 using System.Text.Json;
 using ConnectorHealth.Contracts;
 using ConnectorHealth.Drift;
-using ConnectorHealth.Drift.DataContracts;
-using ConnectorHealth.Drift.History;
-using ConnectorHealth.Drift.Queries;
+using ConnectorHealth.Drift.Apis.Store;
+using ConnectorHealth.Drift.Detection;
+using ConnectorHealth.Drift.PayloadContracts;
 using ConnectorHealth.Drift.Schemas;
+using ConnectorHealth.Drift.StoredHistory;
 using ConnectorHealth.IntegrationTests.Infrastructure;
 using ConnectorHealth.ServiceDefaults;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -20,7 +21,8 @@ public sealed class DriftDatabase : IAsyncDisposable
     {
         DataSource = dataSource;
         Options = options;
-        Store = new DriftStore(dataSource, Microsoft.Extensions.Options.Options.Create(options), Time);
+        Store = new SchemaHistoryStore(dataSource, Microsoft.Extensions.Options.Options.Create(options), Time);
+        Contracts = new ContractStore(dataSource);
     }
 
     public NpgsqlDataSource DataSource { get; }
@@ -29,7 +31,9 @@ public sealed class DriftDatabase : IAsyncDisposable
 
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 6, 1, 12, 0, 0, TimeSpan.Zero));
 
-    public DriftStore Store { get; }
+    public SchemaHistoryStore Store { get; }
+
+    public ContractStore Contracts { get; }
 
     public static async Task<DriftDatabase> CreateAsync(PostgresServer postgres, DriftOptions? options = null)
     {

@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using ConnectorHealth.Contracts;
-using ConnectorHealth.Drift.DataContracts;
-using ConnectorHealth.Drift.History;
+using ConnectorHealth.Drift.Detection;
+using ConnectorHealth.Drift.PayloadContracts;
+using ConnectorHealth.Drift.StoredHistory;
 using ConnectorHealth.IntegrationTests.Infrastructure;
 
 namespace ConnectorHealth.IntegrationTests.Drift;
@@ -278,7 +279,7 @@ public sealed class SchemaHistoryTests(PostgresServer postgres)
         var contract = JsonDocument.Parse("""
             {"type":"object","required":["user_id","value"],"properties":{"user_id":{"type":"integer"},"value":{"type":"integer"}}}
             """).RootElement;
-        await db.Store.PutContractAsync("strict", ContractPolicy.Quarantine, contract, CancellationToken.None);
+        await db.Contracts.PutContractAsync("strict", ContractPolicy.Quarantine, contract, CancellationToken.None);
 
         var bad = DriftDatabase.Run("strict", Start.AddMinutes(1), V2);
         var result = await processor.ProcessAsync([bad], CancellationToken.None);
@@ -288,7 +289,7 @@ public sealed class SchemaHistoryTests(PostgresServer postgres)
         Assert.Equal((DriftKind.ContractViolation, DriftAction.Quarantined, 1, (int?)null), (quarantined.Kind, quarantined.Action, quarantined.FromVersion, quarantined.ToVersion));
         Assert.True(quarantined.Breaking);
         Assert.Contains(quarantined.ContractViolations, v => v.Contains("value", StringComparison.Ordinal));
-        var held = (await db.Store.ListQuarantineAsync("strict", "held", 10, null, CancellationToken.None)).Items.Single();
+        var held = (await db.Contracts.ListQuarantineAsync("strict", "held", 10, null, CancellationToken.None)).Items.Single();
         Assert.Equal(bad.RunId, held.RunId);
         Assert.Single((await db.Store.GetSchemaAsync("strict", CancellationToken.None))!.Versions);
 
@@ -299,13 +300,13 @@ public sealed class SchemaHistoryTests(PostgresServer postgres)
 
         // The contract is fixed: the replay releases it as the run it was.
         var fixedContract = JsonDocument.Parse("""{"type":"object","required":["user_id"]}""").RootElement;
-        await db.Store.PutContractAsync("strict", ContractPolicy.Quarantine, fixedContract, CancellationToken.None);
+        await db.Contracts.PutContractAsync("strict", ContractPolicy.Quarantine, fixedContract, CancellationToken.None);
         var released = await processor.ReplayAsync(held.QuarantineId, CancellationToken.None);
 
         Assert.Equal((ReplayStatus.Released, (int?)2), (released.Status, released.Version));
         var drift = released.ToPublish.Single();
         Assert.Equal((DriftKind.NewVersion, 1, (int?)2, bad.RunId), (drift.Kind, drift.FromVersion, drift.ToVersion, drift.RunId));
-        Assert.Equal("released", (await db.Store.GetQuarantinedAsync(held.QuarantineId, CancellationToken.None))!.Status);
+        Assert.Equal("released", (await db.Contracts.GetQuarantinedAsync(held.QuarantineId, CancellationToken.None))!.Status);
         Assert.Equal(ReplayStatus.AlreadyReleased, (await processor.ReplayAsync(held.QuarantineId, CancellationToken.None)).Status);
         Assert.Equal([["versioned", 2]], (await db.RowsAsync("SELECT outcome, version FROM drift.runs WHERE run_id = $1", bad.RunId)).Select(r => r.ToArray()));
     }
@@ -316,7 +317,7 @@ public sealed class SchemaHistoryTests(PostgresServer postgres)
         await using var db = await DriftDatabase.CreateAsync(postgres);
         var processor = db.Processor();
         var contract = JsonDocument.Parse("""{"type":"object","properties":{"user_id":{"type":"string"}}}""").RootElement;
-        await db.Store.PutContractAsync("lenient", ContractPolicy.Alert, contract, CancellationToken.None);
+        await db.Contracts.PutContractAsync("lenient", ContractPolicy.Alert, contract, CancellationToken.None);
 
         var published = new List<SchemaDriftDetected>();
         for (var i = 0; i < 5; i++)
@@ -331,11 +332,11 @@ public sealed class SchemaHistoryTests(PostgresServer postgres)
         Assert.Equal(5, (await db.Store.GetSchemaAsync("lenient", CancellationToken.None))!.Versions.Single().RunCount);
 
         // Putting the same contract again is no new revision (identical PUTs act as one); a changed one is.
-        await db.Store.PutContractAsync("lenient", ContractPolicy.Alert, contract, CancellationToken.None);
+        await db.Contracts.PutContractAsync("lenient", ContractPolicy.Alert, contract, CancellationToken.None);
         var afterSame = await processor.ProcessAsync([DriftDatabase.Run("lenient", Start.AddMinutes(8), V1)], CancellationToken.None);
         Assert.Empty(afterSame.ToPublish);
         var revised = JsonDocument.Parse("""{"type":"object","properties":{"user_id":{"type":"string","minLength":1}}}""").RootElement;
-        await db.Store.PutContractAsync("lenient", ContractPolicy.Alert, revised, CancellationToken.None);
+        await db.Contracts.PutContractAsync("lenient", ContractPolicy.Alert, revised, CancellationToken.None);
         var afterRevision = await processor.ProcessAsync([DriftDatabase.Run("lenient", Start.AddMinutes(9), V1)], CancellationToken.None);
         Assert.Single(afterRevision.ToPublish);
     }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using ConnectorHealth.Drift.DataContracts;
+using ConnectorHealth.Drift.PayloadContracts;
 
 namespace ConnectorHealth.UnitTests.Drift;
 

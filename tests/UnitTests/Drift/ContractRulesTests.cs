@@ -1,5 +1,5 @@
 using System.Text.Json;
-using ConnectorHealth.Drift.DataContracts;
+using ConnectorHealth.Drift.PayloadContracts;
 
 namespace ConnectorHealth.UnitTests.Drift;
 

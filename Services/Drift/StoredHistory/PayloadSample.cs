@@ -1,6 +1,6 @@
 using ConnectorHealth.Contracts;
 
-namespace ConnectorHealth.Drift.History;
+namespace ConnectorHealth.Drift.StoredHistory;
 
 /// <summary>The payload of the run that first showed a schema version, as JSON text cut to a size (<see cref="Cut"/>).</summary>
 public sealed record PayloadSample(Guid RunId, string Json, bool Cut)

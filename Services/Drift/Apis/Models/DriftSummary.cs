@@ -1,43 +1,43 @@
 using System.Text;
 using ConnectorHealth.Contracts;
 
-namespace ConnectorHealth.Drift.Queries;
+namespace ConnectorHealth.Drift.Apis.Models;
 
 /// <summary>One line per drift event: "v1 → v2 (new, breaking under backward): added $.amount, $.currency; removed $.value".</summary>
 public static class DriftSummary
 {
     private const int MaxPathsPerKind = 5;
 
-    public static string Describe(SchemaDriftDetected e)
+    public static string Describe(SchemaDriftDetected drift)
     {
         var text = new StringBuilder();
-        var from = e.FromVersion is { } f ? $"v{f}" : "no version";
-        switch (e.Kind)
+        var from = drift.FromVersion is { } fromVersion ? $"v{fromVersion}" : "no version";
+        switch (drift.Kind)
         {
             case DriftKind.NewVersion:
-                text.Append($"{from} → v{e.ToVersion} (new schema");
+                text.Append($"{from} → v{drift.ToVersion} (new schema");
                 break;
             case DriftKind.Reverted:
-                text.Append($"{from} → v{e.ToVersion} (reverted to v{e.ToVersion}");
+                text.Append($"{from} → v{drift.ToVersion} (reverted to v{drift.ToVersion}");
                 break;
             default:
-                text.Append(e.Action == DriftAction.Quarantined ? "payload quarantined (contract broken" : "contract broken");
+                text.Append(drift.Action == DriftAction.Quarantined ? "payload quarantined (contract broken" : "contract broken");
                 break;
         }
-        if (e.Oscillating)
+        if (drift.Oscillating)
         {
             text.Append(", oscillating");
         }
-        text.Append(e.Breaking ? $", breaking under {EnumNames.Name(e.Compatibility)})" : $", compatible under {EnumNames.Name(e.Compatibility)})");
+        text.Append(drift.Breaking ? $", breaking under {EnumNames.Name(drift.Compatibility)})" : $", compatible under {EnumNames.Name(drift.Compatibility)})");
 
-        var parts = e.Changes
-            .GroupBy(c => c.Kind)
-            .Select(g => $"{Verb(g.Key)} {string.Join(", ", g.Take(MaxPathsPerKind).Select(Describe))}"
-                + (g.Count() > MaxPathsPerKind ? $" and {g.Count() - MaxPathsPerKind} more" : ""))
+        var parts = drift.Changes
+            .GroupBy(change => change.Kind)
+            .Select(changesOfKind => $"{Verb(changesOfKind.Key)} {string.Join(", ", changesOfKind.Take(MaxPathsPerKind).Select(Describe))}"
+                + (changesOfKind.Count() > MaxPathsPerKind ? $" and {changesOfKind.Count() - MaxPathsPerKind} more" : ""))
             .ToList();
-        if (e.ContractViolations.Count > 0)
+        if (drift.ContractViolations.Count > 0)
         {
-            parts.Add($"{e.ContractViolations.Count} contract violation(s): {e.ContractViolations[0]}");
+            parts.Add($"{drift.ContractViolations.Count} contract violation(s): {drift.ContractViolations[0]}");
         }
         if (parts.Count > 0)
         {

@@ -1,10 +1,7 @@
 using System.Text.Json;
 using ConnectorHealth.Drift.Schemas;
 
-namespace ConnectorHealth.Drift.History;
-
-/// <summary>A field as the database and the API hold it: its JSON types by name.</summary>
-public sealed record StoredField(string Path, IReadOnlyList<string> Types, bool Nullable, bool Optional);
+namespace ConnectorHealth.Drift.StoredHistory;
 
 /// <summary>Converts inferred fields to and from their stored JSON form.</summary>
 public static class StoredFields

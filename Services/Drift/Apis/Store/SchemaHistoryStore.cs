@@ -1,16 +1,17 @@
 using System.Text.Json;
 using ConnectorHealth.Contracts;
-using ConnectorHealth.Drift.DataContracts;
-using ConnectorHealth.Drift.History;
+using ConnectorHealth.Drift.Apis.Models;
+using ConnectorHealth.Drift.PayloadContracts;
+using ConnectorHealth.Drift.StoredHistory;
 using ConnectorHealth.ServiceDefaults;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace ConnectorHealth.Drift.Queries;
+namespace ConnectorHealth.Drift.Apis.Store;
 
-/// <summary>What the API reads and sets: schema history, drift events, compatibility modes, contracts and quarantine.</summary>
-public sealed class DriftStore(NpgsqlDataSource dataSource, IOptions<DriftOptions> options, TimeProvider time)
+/// <summary>What the schemas API reads and sets: schema history, drift events and compatibility modes.</summary>
+public sealed class SchemaHistoryStore(NpgsqlDataSource dataSource, IOptions<DriftOptions> options, TimeProvider time)
 {
     private const int OscillationLookback = 500;
 
@@ -31,11 +32,16 @@ public sealed class DriftStore(NpgsqlDataSource dataSource, IOptions<DriftOption
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            EnumNames.TryParse<CompatibilityMode>(reader.GetString(6), out var mode);
-            ContractPolicy? policy = reader.IsDBNull(7) ? null : EnumNames.TryParse<ContractPolicy>(reader.GetString(7), out var p) ? p : null;
+            const int connector = 0, currentVersion = 1, currentSince = 2, versions = 3, runs = 4, latestRunAt = 5, compatibility = 6,
+                contractPolicy = 7, lastChangeAt = 8;
+            EnumNames.TryParse<CompatibilityMode>(reader.GetString(compatibility), out var mode);
+            ContractPolicy? policy = reader.IsDBNull(contractPolicy)
+                ? null
+                : EnumNames.TryParse<ContractPolicy>(reader.GetString(contractPolicy), out var parsed) ? parsed : null;
             items.Add(new SchemaListItem(
-                reader.GetString(0), NullableInt(reader, 1), NullableInstant(reader, 2), reader.GetInt32(3), (long)reader.GetDecimal(4),
-                NullableInstant(reader, 5), mode, policy, NullableInstant(reader, 8)));
+                reader.GetString(connector), NullableColumns.Int(reader, currentVersion), NullableColumns.Instant(reader, currentSince),
+                reader.GetInt32(versions), (long)reader.GetDecimal(runs), NullableColumns.Instant(reader, latestRunAt), mode, policy,
+                NullableColumns.Instant(reader, lastChangeAt)));
         }
         return new SchemaList(items);
     }
@@ -66,20 +72,22 @@ public sealed class DriftStore(NpgsqlDataSource dataSource, IOptions<DriftOption
         {
             return null;
         }
-        EnumNames.TryParse<CompatibilityMode>(reader.GetString(0), out var mode);
-        var current = NullableInt(reader, 1);
-        var since = NullableInstant(reader, 2);
-        var latest = NullableInstant(reader, 3);
-        var keys = reader.IsDBNull(4) ? [] : JsonSerializer.Deserialize<List<string>>(reader.GetString(4))!;
+        const int compatibility = 0, currentVersion = 1, currentSince = 2, latestRunAt = 3, topLevelKeys = 4;
+        EnumNames.TryParse<CompatibilityMode>(reader.GetString(compatibility), out var mode);
+        var current = NullableColumns.Int(reader, currentVersion);
+        var since = NullableColumns.Instant(reader, currentSince);
+        var latest = NullableColumns.Instant(reader, latestRunAt);
+        var keys = reader.IsDBNull(topLevelKeys) ? [] : JsonSerializer.Deserialize<List<string>>(reader.GetString(topLevelKeys))!;
 
         await reader.NextResultAsync(cancellationToken);
         var versions = new List<VersionSummary>();
         while (await reader.ReadAsync(cancellationToken))
         {
+            const int version = 0, fingerprint = 1, fieldCount = 2, firstSeen = 3, lastSeen = 4, runCount = 5, partial = 6, limitsHit = 7;
             versions.Add(new VersionSummary(
-                reader.GetInt32(0), reader.GetString(1), reader.GetInt32(2), reader.GetFieldValue<DateTimeOffset>(3),
-                reader.GetFieldValue<DateTimeOffset>(4), reader.GetInt64(5), reader.GetBoolean(6),
-                JsonSerializer.Deserialize<List<string>>(reader.GetString(7))!));
+                reader.GetInt32(version), reader.GetString(fingerprint), reader.GetInt32(fieldCount),
+                reader.GetFieldValue<DateTimeOffset>(firstSeen), reader.GetFieldValue<DateTimeOffset>(lastSeen), reader.GetInt64(runCount),
+                reader.GetBoolean(partial), JsonSerializer.Deserialize<List<string>>(reader.GetString(limitsHit))!));
         }
 
         await reader.NextResultAsync(cancellationToken);
@@ -100,10 +108,10 @@ public sealed class DriftStore(NpgsqlDataSource dataSource, IOptions<DriftOption
         {
             return null;
         }
-        var streak = newestFirst.TakeWhile(e => e.Oscillating).ToList();
+        var streak = newestFirst.TakeWhile(drift => drift.Oscillating).ToList();
         var start = newestFirst.Count > streak.Count ? newestFirst[streak.Count] : streak[^1];
         var between = streak.Append(start)
-            .SelectMany(e => new[] { e.FromVersion, e.ToVersion })
+            .SelectMany(drift => new[] { drift.FromVersion, drift.ToVersion })
             .OfType<int>()
             .Distinct()
             .Order()
@@ -129,12 +137,14 @@ public sealed class DriftStore(NpgsqlDataSource dataSource, IOptions<DriftOption
         {
             return null;
         }
+        const int fingerprint = 0, fields = 1, topLevelKeys = 2, firstSeen = 3, lastSeen = 4, runCount = 5, partial = 6, limitsHit = 7,
+            isCurrent = 8, sampleColumns = 9;
         return new SchemaVersion(
-            connector, version, reader.GetString(0), StoredFields.DeserializeStored(reader.GetString(1)),
-            JsonSerializer.Deserialize<List<string>>(reader.GetString(2))!, reader.GetFieldValue<DateTimeOffset>(3),
-            reader.GetFieldValue<DateTimeOffset>(4), reader.GetInt64(5), reader.GetBoolean(6),
-            JsonSerializer.Deserialize<List<string>>(reader.GetString(7))!, !reader.IsDBNull(8) && reader.GetBoolean(8),
-            SampleAt(reader, 9));
+            connector, version, reader.GetString(fingerprint), StoredFields.DeserializeStored(reader.GetString(fields)),
+            JsonSerializer.Deserialize<List<string>>(reader.GetString(topLevelKeys))!, reader.GetFieldValue<DateTimeOffset>(firstSeen),
+            reader.GetFieldValue<DateTimeOffset>(lastSeen), reader.GetInt64(runCount), reader.GetBoolean(partial),
+            JsonSerializer.Deserialize<List<string>>(reader.GetString(limitsHit))!, !reader.IsDBNull(isCurrent) && reader.GetBoolean(isCurrent),
+            SampleAt(reader, sampleColumns));
     }
 
     /// <summary>One run as drift recorded it, with its version's sample; null when drift has not seen the run.</summary>
@@ -154,17 +164,21 @@ public sealed class DriftStore(NpgsqlDataSource dataSource, IOptions<DriftOption
         {
             return null;
         }
-        var sample = SampleAt(reader, 3);
+        const int finishedAt = 0, outcome = 1, version = 2, sampleColumns = 3;
+        var sample = SampleAt(reader, sampleColumns);
         return new RunSchema(
-            runId, connector, reader.GetFieldValue<DateTimeOffset>(0), reader.GetString(1), NullableInt(reader, 2),
+            runId, connector, reader.GetFieldValue<DateTimeOffset>(finishedAt), reader.GetString(outcome), NullableColumns.Int(reader, version),
             sample?.RunId == runId, sample);
     }
 
     // Columns sample_run_id, sample, sample_cut from ordinal: a version first seen before samples were kept has none.
-    private static PayloadSample? SampleAt(NpgsqlDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) || reader.IsDBNull(ordinal + 1)
+    private static PayloadSample? SampleAt(NpgsqlDataReader reader, int ordinal)
+    {
+        int sampleRunId = ordinal, sample = ordinal + 1, sampleCut = ordinal + 2;
+        return reader.IsDBNull(sampleRunId) || reader.IsDBNull(sample)
             ? null
-            : new PayloadSample(reader.GetGuid(ordinal), reader.GetString(ordinal + 1), reader.GetBoolean(ordinal + 2));
+            : new PayloadSample(reader.GetGuid(sampleRunId), reader.GetString(sample), reader.GetBoolean(sampleCut));
+    }
 
     /// <summary>The version the connector was on before its current one (the origin of the latest change into it).</summary>
     public async Task<int?> PreviousVersionAsync(string connector, int current, CancellationToken cancellationToken)
@@ -244,129 +258,10 @@ public sealed class DriftStore(NpgsqlDataSource dataSource, IOptions<DriftOption
         return new DriftEventPage(items.Take(limit).Select(DriftEventItem.From).ToArray(), next);
     }
 
-    public async Task<Contract?> GetContractAsync(string connector, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("SELECT policy, schema::text, updated_at FROM drift.contracts WHERE connector = $1");
-        command.Parameters.AddWithValue(connector);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
-        {
-            return null;
-        }
-        EnumNames.TryParse<ContractPolicy>(reader.GetString(0), out var policy);
-        return new Contract(connector, policy, JsonDocument.Parse(reader.GetString(1)).RootElement, reader.GetFieldValue<DateTimeOffset>(2));
-    }
-
-    /// <summary>
-    /// Creates or replaces a contract; returns true when it was created. Putting the contract it already has changes
-    /// nothing (same revision, its violation still reported once), so repeated or concurrent identical PUTs act as one.
-    /// </summary>
-    public async Task<(Contract Contract, bool Created)> PutContractAsync(
-        string connector, ContractPolicy policy, JsonElement schema, CancellationToken cancellationToken)
-    {
-        // The upsert takes the row lock; the second query reads the unchanged row when there was nothing to change. A row
-        // committed by a concurrent PUT after this statement's snapshot is not visible to that query: then ask again.
-        for (var attempt = 0; ; attempt++)
-        {
-            await using var command = dataSource.CreateCommand(
-                """
-                WITH upsert AS (
-                    INSERT INTO drift.contracts (connector, policy, schema, updated_at) VALUES ($1, $2, $3::jsonb, clock_timestamp())
-                    ON CONFLICT (connector) DO UPDATE SET policy = excluded.policy, schema = excluded.schema,
-                                                          updated_at = excluded.updated_at, alerted_at = NULL
-                    WHERE (drift.contracts.policy, drift.contracts.schema) IS DISTINCT FROM (excluded.policy, excluded.schema)
-                    RETURNING updated_at, (xmax = 0) AS created
-                )
-                SELECT updated_at, created FROM upsert
-                UNION ALL
-                SELECT updated_at, false FROM drift.contracts WHERE connector = $1 AND NOT EXISTS (SELECT FROM upsert)
-                """);
-            command.Parameters.AddWithValue(connector);
-            command.Parameters.AddWithValue(EnumNames.Name(policy));
-            command.Parameters.AddWithValue(schema.GetRawText());
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            if (await reader.ReadAsync(cancellationToken))
-            {
-                return (new Contract(connector, policy, schema, reader.GetFieldValue<DateTimeOffset>(0)), reader.GetBoolean(1));
-            }
-            if (attempt == 2)
-            {
-                throw new InvalidOperationException($"The contract of {connector} could not be read back after it was put.");
-            }
-        }
-    }
-
-    public async Task<bool> DeleteContractAsync(string connector, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("DELETE FROM drift.contracts WHERE connector = $1");
-        command.Parameters.AddWithValue(connector);
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
-    }
-
-    public async Task<QuarantinePage> ListQuarantineAsync(
-        string? connector, string? status, int limit, PageCursor? after, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand();
-        var where = new List<string>();
-        if (connector is not null)
-        {
-            command.Parameters.AddWithValue(connector);
-            where.Add($"connector = ${command.Parameters.Count}");
-        }
-        if (status is not null)
-        {
-            command.Parameters.AddWithValue(status);
-            where.Add($"status = ${command.Parameters.Count}");
-        }
-        if (after is { } cursor)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = cursor.At, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-            command.Parameters.Add(new NpgsqlParameter { Value = cursor.Id, NpgsqlDbType = NpgsqlDbType.Uuid });
-            where.Add($"(quarantined_at, quarantine_id) < (${command.Parameters.Count - 1}, ${command.Parameters.Count})");
-        }
-        command.CommandText =
-            $"""
-            SELECT {QuarantineColumns}, NULL FROM drift.quarantine
-            {(where.Count > 0 ? "WHERE " + string.Join(" AND ", where) : "")}
-            ORDER BY quarantined_at DESC, quarantine_id DESC LIMIT {limit + 1}
-            """;
-        var items = new List<QuarantineItem>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            items.Add(ReadQuarantine(reader));
-        }
-        var next = items.Count > limit ? new PageCursor(items[limit - 1].QuarantinedAt, items[limit - 1].QuarantineId).Encode() : null;
-        return new QuarantinePage(items.Take(limit).ToArray(), next);
-    }
-
-    public async Task<QuarantineItem?> GetQuarantinedAsync(Guid quarantineId, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand(
-            $"SELECT {QuarantineColumns}, run -> 'payload' FROM drift.quarantine WHERE quarantine_id = $1");
-        command.Parameters.AddWithValue(quarantineId);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? ReadQuarantine(reader) : null;
-    }
-
-    private const string QuarantineColumns =
-        "quarantine_id, run_id, connector, finished_at, status, violations::text, fingerprint, quarantined_at, released_at, released_version";
-
-    private static QuarantineItem ReadQuarantine(NpgsqlDataReader reader) => new(
-        reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetString(4),
-        JsonSerializer.Deserialize<List<string>>(reader.GetString(5))!, reader.GetString(6), reader.GetFieldValue<DateTimeOffset>(7),
-        NullableInstant(reader, 8), NullableInt(reader, 9),
-        reader.IsDBNull(10) ? null : JsonDocument.Parse(reader.GetFieldValue<string>(10)).RootElement);
-
     private static NpgsqlBatchCommand Command(string sql, string connector)
     {
         var command = new NpgsqlBatchCommand(sql);
         command.Parameters.Add(new NpgsqlParameter { Value = connector, NpgsqlDbType = NpgsqlDbType.Text });
         return command;
     }
-
-    private static int? NullableInt(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt32(ordinal);
-
-    private static DateTimeOffset? NullableInstant(NpgsqlDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<DateTimeOffset>(ordinal);
 }

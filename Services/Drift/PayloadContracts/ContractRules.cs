@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Json.Schema;
 
-namespace ConnectorHealth.Drift.DataContracts;
+namespace ConnectorHealth.Drift.PayloadContracts;
 
 /// <summary>
 /// A connector's contract compiled once (per connector and contract revision) and checked against payloads with

@@ -3,7 +3,7 @@ using ConnectorHealth.Drift.Schemas;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace ConnectorHealth.Drift.History;
+namespace ConnectorHealth.Drift.StoredHistory;
 
 /// <summary>
 /// The fields of stored schema versions, which never change once written: read from the database once and kept

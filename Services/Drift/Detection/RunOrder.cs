@@ -1,4 +1,4 @@
-namespace ConnectorHealth.Drift.History;
+namespace ConnectorHealth.Drift.Detection;
 
 /// <summary>
 /// The order of a connector's runs: by FinishedAt, ties broken by RunId compared as PostgreSQL compares uuids (byte by

@@ -1,4 +1,4 @@
-namespace ConnectorHealth.Drift.DataContracts;
+namespace ConnectorHealth.Drift.PayloadContracts;
 
 /// <summary>What happens to a payload that breaks its connector's contract.</summary>
 public enum ContractPolicy

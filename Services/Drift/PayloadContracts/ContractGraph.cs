@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace ConnectorHealth.Drift.DataContracts;
+namespace ConnectorHealth.Drift.PayloadContracts;
 
 /// <summary>
 /// The shape of a contract document as a graph of subschemas, read before the JSON Schema library sees it, to refuse

@@ -6,7 +6,7 @@ using System.Text.RegularExpressions;
 using Json.Schema;
 using Json.Schema.Keywords;
 
-namespace ConnectorHealth.Drift.DataContracts;
+namespace ConnectorHealth.Drift.PayloadContracts;
 
 /// <summary>
 /// The time one payload's check may take. JSON Schema evaluation has no cancellation of its own, so the contract is
@@ -115,6 +115,3 @@ public sealed class CheckBudget
                 : base.ValidateKeywordValue(value);
     }
 }
-
-/// <summary>A payload's check ran out of its time budget.</summary>
-public sealed class CheckBudgetExceededException() : Exception("The check ran out of its time budget.");

@@ -1,0 +1,3 @@
+namespace ConnectorHealth.Drift.Apis.Models;
+
+public sealed record DriftEventPage(IReadOnlyList<DriftEventItem> Items, string? Cursor);

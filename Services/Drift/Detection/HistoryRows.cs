@@ -1,0 +1,18 @@
+using ConnectorHealth.Drift.Schemas;
+using ConnectorHealth.Drift.StoredHistory;
+
+namespace ConnectorHealth.Drift.Detection;
+
+/// <summary>A run's line in the ledger: what became of it (<see cref="RunOutcome"/>) and the version it got.</summary>
+internal sealed record RunRow(Guid RunId, string Connector, DateTimeOffset FinishedAt, string Outcome, int? Version);
+
+/// <summary>A version first seen in this batch, with the payload of the run that showed it (cut to the sample size).</summary>
+internal sealed record NewVersion(string Connector, int Version, InferredSchema Schema, PayloadSample? Sample);
+
+/// <summary>The outcomes a run's ledger line records (as stored in <c>drift.runs.outcome</c>).</summary>
+internal static class RunOutcome
+{
+    public const string Versioned = "versioned";
+    public const string NoPayload = "no_payload";
+    public const string Quarantined = "quarantined";
+}
