@@ -1,7 +1,7 @@
 using ConnectorHealth.Runner.Connectors;
+using ConnectorHealth.Runner.Publishing;
 using ConnectorHealth.Runner.Reports;
 using ConnectorHealth.Runner.Runs;
-using ConnectorHealth.ServiceDefaults.Pipeline;
 using ConnectorHealth.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
@@ -30,14 +30,10 @@ internal static class ApplicationServices
         builder.Services.AddSingleton<ConnectorCatalog>();
         builder.Services.AddSingleton<RunnerStore>();
         builder.Services.AddSingleton<ConnectorRunner>();
-        // The buffer is stopped before the bus (hosted services stop in reverse order), so it can still drain.
-        builder.Services.AddSingleton<RunBuffer>();
         builder.Services.AddSingleton<ReportIntake>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReportIntake>());
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<RunBuffer>());
+        builder.Services.AddRunPublishing();
         builder.Services.AddHealthChecks().AddCheck<ReportIntakeHealthCheck>(ReportIntakeHealthCheck.Name, tags: ["ready"]);
-        builder.Services.AddSingleton<IPublishBacklogSource>(sp => sp.GetRequiredService<RunBuffer>());
-        builder.Services.AddSingleton<IDeadLetterStore, ParkedRunStore>();
         builder.Services.AddHostedService<ConnectorScheduler>();
 
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new OffsetTimestampConverter()));

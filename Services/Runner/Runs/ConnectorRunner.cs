@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ConnectorHealth.Contracts;
 using ConnectorHealth.Runner.Connectors;
+using ConnectorHealth.Runner.Publishing;
 using ConnectorHealth.ServiceDefaults;
 using Microsoft.Extensions.Options;
 

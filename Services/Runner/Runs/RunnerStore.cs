@@ -1,29 +1,13 @@
 using System.Text.Json;
 using ConnectorHealth.Contracts;
 using ConnectorHealth.Runner.Connectors;
+using ConnectorHealth.Runner.Publishing;
+using ConnectorHealth.Runner.Reports;
 using Npgsql;
 using NpgsqlTypes;
 using static ConnectorHealth.ServiceDefaults.Sql;
 
 namespace ConnectorHealth.Runner.Runs;
-
-/// <summary>A finished run waiting for the broker, with the trace it belongs to.</summary>
-/// <param name="Stored">Kept in <c>runner.pending_runs</c> (a reported run from the start, a scheduled one only after a shutdown).</param>
-/// <param name="Since">When it began to wait, for the backlog's age.</param>
-public sealed record PendingRun(RunCompleted Run, string? TraceParent, bool Stored, DateTimeOffset Since);
-
-/// <summary>A run set aside because the broker would not take it.</summary>
-public sealed record ParkedRun(Guid RunId, string Connector, string Reason, string? ExceptionType, int Failures, DateTimeOffset ParkedAt);
-
-public enum ReportOutcome
-{
-    Accepted,
-    AlreadyAccepted,
-    ConflictsWithEarlierReport,
-}
-
-/// <summary>A run report to store: the run it becomes, its content's fingerprint, and the trace it arrived in.</summary>
-public sealed record ReportToStore(RunCompleted Run, byte[] Fingerprint, string? TraceParent);
 
 /// <summary>The runner's own schema: connector state, reported-run ids, and runs awaiting publication.</summary>
 public sealed class RunnerStore(NpgsqlDataSource dataSource)

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using ConnectorHealth.Contracts;
 using ConnectorHealth.IntegrationTests.Infrastructure;
 using ConnectorHealth.Runner;
+using ConnectorHealth.Runner.Publishing;
 using ConnectorHealth.Runner.Reports;
 using ConnectorHealth.Runner.Runs;
 using MassTransit;
@@ -31,7 +32,7 @@ public sealed class RunBufferTests(RabbitMQServer rabbit, PostgresServer postgre
         }
     }
 
-    /// <summary>The runs the buffer reported a failed publish for: proof it tried, and did not just sit idle.</summary>
+    /// <summary>The runs the publisher reported a failed publish for: proof it tried, and did not just sit idle.</summary>
     public sealed class FailedPublishes : ILoggerProvider, ILogger
     {
         private readonly ConcurrentDictionary<Guid, bool> _runs = new();
@@ -39,7 +40,7 @@ public sealed class RunBufferTests(RabbitMQServer rabbit, PostgresServer postgre
         public bool Contains(Guid runId) => _runs.ContainsKey(runId);
 
         public ILogger CreateLogger(string categoryName) =>
-            categoryName == typeof(RunBuffer).FullName ? this : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+            categoryName == typeof(RunPublisher).FullName ? this : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
@@ -82,10 +83,9 @@ public sealed class RunBufferTests(RabbitMQServer rabbit, PostgresServer postgre
         builder.Services.AddSingleton(received);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RunnerStore>();
-        builder.Services.AddSingleton<RunBuffer>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<RunBuffer>());
         builder.Services.AddSingleton<ReportIntake>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReportIntake>());
+        builder.Services.AddRunPublishing();
         return builder.Build();
     }
 

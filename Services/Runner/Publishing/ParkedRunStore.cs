@@ -1,6 +1,8 @@
 using ConnectorHealth.ServiceDefaults.Pipeline;
 
-namespace ConnectorHealth.Runner.Runs;
+using ConnectorHealth.Runner.Runs;
+
+namespace ConnectorHealth.Runner.Publishing;
 
 /// <summary>The runner's parked runs as a dead-letter store: listed and re-driven through <c>/api/system/runner</c>.</summary>
 public sealed class ParkedRunStore(RunnerStore store, RunBuffer buffer) : IDeadLetterStore
