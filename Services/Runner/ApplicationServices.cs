@@ -17,7 +17,7 @@ internal static class ApplicationServices
         builder.Services.AddSingleton<IValidateOptions<RunnerOptions>, RunnerOptionsValidator>();
         builder.Services.AddSingleton<IValidateOptions<RunnerOptions>, ConnectorCatalogValidator>();
 
-        builder.AddServiceDatabase("runner", typeof(RunnerStore).Assembly);
+        builder.AddServiceDatabase("runner", typeof(ApplicationServices).Assembly);
         builder.AddMessaging(ResourceNames.Runner);
 
         // Connectors call arbitrary endpoints and retry by their own policy, so their client has no
@@ -28,7 +28,8 @@ internal static class ApplicationServices
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ConnectorCatalog>();
-        builder.Services.AddSingleton<RunnerStore>();
+        builder.Services.AddSingleton<ConnectorStateStore>();
+        builder.Services.AddSingleton<ReportStore>();
         builder.Services.AddSingleton<ConnectorRunner>();
         builder.Services.AddSingleton<ReportIntake>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReportIntake>());

@@ -8,9 +8,9 @@ namespace ConnectorHealth.PipelineBench;
 // Section 5: run reports through the gateway against a bare endpoint.
 internal static partial class PipelineReport
 {
-    private static IEnumerable<string> IntakeSection(PipelineResults r)
+    private static IEnumerable<string> IntakeSection(PipelineResults results)
     {
-        var intake = r.Intake;
+        var intake = results.Intake;
         var limits = intake.Limits;
         yield return "## 5. Report intake: POST /api/runs";
         yield return "";

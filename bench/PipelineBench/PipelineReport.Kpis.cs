@@ -8,14 +8,14 @@ namespace ConnectorHealth.PipelineBench;
 // Section 7: KPI queries cold and warm, and how they grow with the data (the Metrics benchmark's figure).
 internal static partial class PipelineReport
 {
-    private static IEnumerable<string> KpiSection(PipelineResults r)
+    private static IEnumerable<string> KpiSection(PipelineResults results)
     {
-        var kpis = r.Kpis;
+        var kpis = results.Kpis;
         yield return "## 7. KPI queries cold and warm";
         yield return "";
         if (kpis.Error is { } error)
         {
-            yield return $"**Stopped after {kpis.Rounds.Count} of {r.Options.Repeat} restarts**: {error}";
+            yield return $"**Stopped after {kpis.Rounds.Count} of {results.Options.Repeat} restarts**: {error}";
             yield return "";
         }
         foreach (var round in kpis.Rounds.Where(k => k.RestartFailures.Count > 0))

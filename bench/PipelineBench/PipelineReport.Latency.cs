@@ -8,15 +8,15 @@ namespace ConnectorHealth.PipelineBench;
 // Section 3: detection latency.
 internal static partial class PipelineReport
 {
-    private static IEnumerable<string> LatencySection(PipelineResults r, Percentile run, Percentile driftEvent, Percentile failureAlert, Percentile driftAlert)
+    private static IEnumerable<string> LatencySection(PipelineResults results, Percentile run, Percentile driftEvent, Percentile failureAlert, Percentile driftAlert)
     {
-        var samples = r.Latency.Samples;
+        var samples = results.Latency.Samples;
         yield return "## 3. Detection latency";
         yield return "";
-        yield return $"{samples.Count} samples under {r.Latency.BackgroundPerSecond:N0} runs/s of background load ({r.Latency.BackgroundPublished:N0} runs; most ready "
-            + $"messages seen per queue, metrics / drift / alerting: {string.Join(" / ", r.Latency.MaxReady.Select(Count))}). Each sample publishes two runs "
+        yield return $"{samples.Count} samples under {results.Latency.BackgroundPerSecond:N0} runs/s of background load ({results.Latency.BackgroundPublished:N0} runs; most ready "
+            + $"messages seen per queue, metrics / drift / alerting: {string.Join(" / ", results.Latency.MaxReady.Select(Count))}). Each sample publishes two runs "
             + "finished at the same moment — a connector's payload changing shape, and another connector's third failed run in a row — and polls the "
-            + $"gateway every {r.Latency.PollInterval.TotalMilliseconds:N0} ms. Times run from the runs' FinishedAt. \"Stored at\" uses the services' own "
+            + $"gateway every {results.Latency.PollInterval.TotalMilliseconds:N0} ms. Times run from the runs' FinishedAt. \"Stored at\" uses the services' own "
             + "timestamps (the drift event's detectedAt, the alert's createdAt), free of the polling interval. With "
             + $"{samples.Count} samples, p99 is the {(int)Math.Ceiling(0.99 * samples.Count)}th smallest (nearest rank).";
         yield return "";

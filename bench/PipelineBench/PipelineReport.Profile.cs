@@ -8,9 +8,9 @@ namespace ConnectorHealth.PipelineBench;
 // Section 8: where the CPU goes.
 internal static partial class PipelineReport
 {
-    private static IEnumerable<string> ProfileSection(PipelineResults r)
+    private static IEnumerable<string> ProfileSection(PipelineResults results)
     {
-        var profile = r.Profile;
+        var profile = results.Profile;
         yield return "## 8. Where the CPU goes: a profile of the saturated pipeline";
         yield return "";
         if (profile.Unavailable is { } why)

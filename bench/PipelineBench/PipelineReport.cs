@@ -24,66 +24,66 @@ internal static partial class PipelineReport
 
     private static readonly string[] Sinks = [ResourceNames.Metrics, ResourceNames.Drift, ResourceNames.Alerting];
 
-    public static string Write(PipelineResults r)
+    public static string Write(PipelineResults results)
     {
-        var o = r.Options;
+        var options = results.Options;
         var text = new StringBuilder();
         void Line(string line = "") => text.AppendLine(line);
 
-        var ingest = Spread.Of([.. r.Throughput.Select(w => w.EndToEndPerSecond)]);
-        var bare = Spread.Of([.. r.Baseline.Select(w => w.EndToEndPerSecond)]);
+        var ingest = Spread.Of([.. results.Throughput.Select(w => w.EndToEndPerSecond)]);
+        var bare = Spread.Of([.. results.Baseline.Select(w => w.EndToEndPerSecond)]);
         var share = ingest.Median / bare.Median;
-        var samples = r.Latency.Samples;
+        var samples = results.Latency.Samples;
         var run = Percentile.Of(samples.Select(s => s.RunVisible));
         var driftEvent = Percentile.Of(samples.Select(s => s.DriftEventVisible));
         var failureAlert = Percentile.Of(samples.Select(s => s.FailureAlertVisible));
         var driftAlert = Percentile.Of(samples.Select(s => s.DriftAlertVisible));
-        var healthy = r.HealthyAfterSeconds.Values.Max();
+        var healthy = results.HealthyAfterSeconds.Values.Max();
 
-        Line($"# Pipeline benchmark: the whole running system, one replica of each service{(r.Scaled is { } n ? $" ({n.Replicas} in section 6)" : "")}{(o.Quick ? " (--quick)" : "")}");
+        Line($"# Pipeline benchmark: the whole running system, one replica of each service{(results.Scaled is { } n ? $" ({n.Replicas} in section 6)" : "")}{(options.Quick ? " (--quick)" : "")}");
         Line();
-        Line($"- When: {r.FinishedAt:yyyy-MM-dd HH:mm} UTC; machine: {r.Machine.Cores} cores ({r.Machine.Cpu}), {r.Machine.MemoryGiB:N1} GiB; "
-            + $"{r.Machine.Runtime} ({r.Machine.Os}); PostgreSQL {r.Machine.Postgres}, RabbitMQ {r.Machine.RabbitMQ} — the AppHost in local mode, "
+        Line($"- When: {results.FinishedAt:yyyy-MM-dd HH:mm} UTC; machine: {results.Machine.Cores} cores ({results.Machine.Cpu}), {results.Machine.MemoryGiB:N1} GiB; "
+            + $"{results.Machine.Runtime} ({results.Machine.Os}); PostgreSQL {results.Machine.Postgres}, RabbitMQ {results.Machine.RabbitMQ} — the AppHost in local mode, "
             + "everything on this one machine (bench included), services built in Release.");
-        if (o.ServiceEnvironment.Count > 0 || o.Profile > TimeSpan.Zero)
+        if (options.ServiceEnvironment.Count > 0 || options.Profile > TimeSpan.Zero)
         {
-            var set = o.ServiceEnvironment.Select(e => $"{e.Key}={e.Value}").ToList();
-            if (o.Profile > TimeSpan.Zero)
+            var set = options.ServiceEnvironment.Select(e => $"{e.Key}={e.Value}").ToList();
+            if (options.Profile > TimeSpan.Zero)
             {
-                set.AddRange(CpuProfile.PerfMapEnvironment.Where(e => !o.ServiceEnvironment.ContainsKey(e.Key)).Select(e => $"{e.Key}={e.Value} (for § 8)"));
+                set.AddRange(CpuProfile.PerfMapEnvironment.Where(e => !options.ServiceEnvironment.ContainsKey(e.Key)).Select(e => $"{e.Key}={e.Value} (for § 8)"));
             }
             Line($"- Every service ran with {string.Join(", ", set)}.");
         }
-        Line($"- Load: RunCompleted published straight to RabbitMQ with MassTransit (publisher confirms, up to {o.InFlight} in flight); "
-            + $"{o.Connectors} connectors per window, payloads of {r.MeanPayloadBytes:N0} B on average (1–5 KB), "
+        Line($"- Load: RunCompleted published straight to RabbitMQ with MassTransit (publisher confirms, up to {options.InFlight} in flight); "
+            + $"{options.Connectors} connectors per window, payloads of {results.MeanPayloadBytes:N0} B on average (1–5 KB), "
             + $"{RunFactory.SchemaChangeProbability:P0} of successful runs change their connector's payload shape, {RunFactory.FailureProbability:P0} of runs fail "
             + "(three 503 attempts, no payload).");
-        Line($"- Figures are the median of {o.Repeat} windows with the range (min–max) in brackets; a window's rates leave out its first "
-            + $"{o.WarmUp.TotalSeconds:0.#} s of ramp-up. CPU is in % of one core (the machine has {r.Machine.Cores * 100} %).");
+        Line($"- Figures are the median of {options.Repeat} windows with the range (min–max) in brackets; a window's rates leave out its first "
+            + $"{options.WarmUp.TotalSeconds:0.#} s of ramp-up. CPU is in % of one core (the machine has {results.Machine.Cores * 100} %).");
         Line();
         Line("| Figure | Value | Target | |");
         Line("|---|---:|---:|---|");
-        Line($"| Ingest end to end: runs/s landing in all three services' tables ({o.Duration.TotalSeconds:N0} s windows) | {ingest.Format("N0")} | ≥ {TargetRunsPerSecond:N0} | {Verdict(ingest.Median, TargetRunsPerSecond, true)} |");
-        Line($"| Bare MassTransit fan-out: messages/s to each of three no-op consumers ({o.BaselineDuration.TotalSeconds:N0} s windows) | {bare.Format("N0")} | – | |");
+        Line($"| Ingest end to end: runs/s landing in all three services' tables ({options.Duration.TotalSeconds:N0} s windows) | {ingest.Format("N0")} | ≥ {TargetRunsPerSecond:N0} | {Verdict(ingest.Median, TargetRunsPerSecond, true)} |");
+        Line($"| Bare MassTransit fan-out: messages/s to each of three no-op consumers ({options.BaselineDuration.TotalSeconds:N0} s windows) | {bare.Format("N0")} | – | |");
         Line($"| Pipeline's share of the bare fan-out | {share:P0} | ≥ {TargetShareOfBare:P0} | {Verdict(share, TargetShareOfBare, true)} |");
         Line($"| Run visible in GET /api/runs/{{id}}, p99 | {Ms(run.P99)} | < {Ms(TargetP99Milliseconds)} | {Verdict(run.P99, TargetP99Milliseconds, false)} |");
         Line($"| Schema change visible in GET /api/drift-events, p99 | {Ms(driftEvent.P99)} | < {Ms(TargetP99Milliseconds)} | {Verdict(driftEvent.P99, TargetP99Milliseconds, false)} |");
         Line($"| consecutive_failures alert visible in GET /api/alerts, p99 | {Ms(failureAlert.P99)} | < {Ms(TargetP99Milliseconds)} | {Verdict(failureAlert.P99, TargetP99Milliseconds, false)} |");
         Line($"| schema_drift alert visible in GET /api/alerts, p99 | {Ms(driftAlert.P99)} | < {Ms(TargetP99Milliseconds)} | {Verdict(driftAlert.P99, TargetP99Milliseconds, false)} |");
         Line($"| AppHost start to every resource healthy (one start, fresh data directory) | {healthy:N1} s | – | |");
-        var intakeGateway = Spread.Of([.. r.Intake.Gateway.Select(w => w.RequestsPerSecond)]);
-        var intakeBare = Spread.Of([.. r.Intake.Bare.Select(w => w.RequestsPerSecond)]);
-        Line($"| Report intake: POST /api/runs through the gateway, requests/s at {r.Intake.Concurrency} at once ({r.Intake.Window.TotalSeconds:N0} s windows; § 5) | "
+        var intakeGateway = Spread.Of([.. results.Intake.Gateway.Select(w => w.RequestsPerSecond)]);
+        var intakeBare = Spread.Of([.. results.Intake.Bare.Select(w => w.RequestsPerSecond)]);
+        Line($"| Report intake: POST /api/runs through the gateway, requests/s at {results.Intake.Concurrency} at once ({results.Intake.Window.TotalSeconds:N0} s windows; § 5) | "
             + $"{intakeGateway.Format("N0")} | – | |");
         Line($"| … the same requests to a bare ASP.NET Core endpoint in the bench | {intakeBare.Format("N0")} | – | |");
-        Line($"| … p99 through the gateway / bare | {MsSpread(r.Intake.Gateway.Select(w => w.P99))} / {MsSpread(r.Intake.Bare.Select(w => w.P99))} | – | |");
-        Line($"| … 429 answers; accepted reports not in metrics afterwards | {TooMany(r.Intake):N0}; {Landed(r.Intake)} | – | |");
-        if (r.Scaled is { } scaled)
+        Line($"| … p99 through the gateway / bare | {MsSpread(results.Intake.Gateway.Select(w => w.P99))} / {MsSpread(results.Intake.Bare.Select(w => w.P99))} | – | |");
+        Line($"| … 429 answers; accepted reports not in metrics afterwards | {TooMany(results.Intake):N0}; {Landed(results.Intake)} | – | |");
+        if (results.Scaled is { } scaled)
         {
             Line($"| Ingest end to end with {scaled.Replicas} replicas of metrics, drift and alerting (§ 6) | "
                 + $"{Spread.Of([.. scaled.Throughput.Select(w => w.EndToEndPerSecond)]).Format("N0")} | – | |");
         }
-        var coldest = r.Kpis.Rounds.SelectMany(k => k.Endpoints).GroupBy(e => e.Path)
+        var coldest = results.Kpis.Rounds.SelectMany(k => k.Endpoints).GroupBy(e => e.Path)
             .Select(g => (Path: g.Key, Cold: Spread.Of([.. g.Select(e => e.ColdMilliseconds)]), Warm: Spread.Of([.. g.Select(e => e.WarmP95)])))
             .OrderByDescending(e => e.Cold.Median).FirstOrDefault();
         if (coldest.Path is not null)
@@ -95,19 +95,19 @@ internal static partial class PipelineReport
 
         Line("## What limits it (measured)");
         Line();
-        foreach (var finding in Limits(r, ingest.Median, share, [run, driftEvent, failureAlert, driftAlert]))
+        foreach (var finding in Limits(results, ingest.Median, share, [run, driftEvent, failureAlert, driftAlert]))
         {
             Line($"- {finding}");
         }
         Line();
 
-        foreach (var line in IngestSection(r).Concat(FanOutSection(r, ingest, bare, share))
-            .Concat(LatencySection(r, run, driftEvent, failureAlert, driftAlert)).Concat(FootprintSection(r))
-            .Concat(IntakeSection(r)).Concat(ReplicaSection(r)).Concat(KpiSection(r)).Concat(MetricsBenchSection(r.Kpis)).Concat(ProfileSection(r)))
+        foreach (var line in IngestSection(results).Concat(FanOutSection(results, ingest, bare, share))
+            .Concat(LatencySection(results, run, driftEvent, failureAlert, driftAlert)).Concat(FootprintSection(results))
+            .Concat(IntakeSection(results)).Concat(ReplicaSection(results)).Concat(KpiSection(results)).Concat(MetricsBenchSection(results.Kpis)).Concat(ProfileSection(results)))
         {
             Line(line);
         }
-        Line($"Total bench time: {r.Elapsed.TotalMinutes:N1} min.");
+        Line($"Total bench time: {results.Elapsed.TotalMinutes:N1} min.");
         return text.ToString();
     }
 

@@ -1,6 +1,5 @@
 using ConnectorHealth.ServiceDefaults;
 
-using ConnectorHealth.Runner.Runs;
 
 namespace ConnectorHealth.Runner.Publishing;
 
@@ -8,7 +7,7 @@ namespace ConnectorHealth.Runner.Publishing;
 /// Picks up stored pending runs that are not in hand: all of them at start (runs kept by a shutdown, reports accepted
 /// before it), and any the buffer had no room for when they were stored.
 /// </summary>
-public sealed partial class PendingRunSweep(RunBuffer buffer, RunnerStore store, TimeProvider time, ILogger<PendingRunSweep> logger)
+public sealed partial class PendingRunSweep(RunBuffer buffer, PendingRunStore store, TimeProvider time, ILogger<PendingRunSweep> logger)
     : PeriodicWork(time, logger)
 {
     private const int MostPerRound = 1_000;

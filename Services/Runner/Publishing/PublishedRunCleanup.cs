@@ -1,7 +1,6 @@
 using ConnectorHealth.ServiceDefaults;
 using Polly;
 
-using ConnectorHealth.Runner.Runs;
 
 namespace ConnectorHealth.Runner.Publishing;
 
@@ -14,7 +13,7 @@ namespace ConnectorHealth.Runner.Publishing;
 /// Not a <see cref="PeriodicWork"/>: it wakes when a confirmation arrives (a timer would wake an idle runner many times a
 /// second to keep deletes as prompt), and runs inside <see cref="RunPublisher"/>, whose shutdown drain deletes last.
 /// </remarks>
-public sealed partial class PublishedRunCleanup(RunBuffer buffer, RunnerStore store, TimeProvider time, ILogger<PublishedRunCleanup> logger)
+public sealed partial class PublishedRunCleanup(RunBuffer buffer, PendingRunStore store, TimeProvider time, ILogger<PublishedRunCleanup> logger)
 {
     private const int BatchSize = 500;
 

@@ -11,6 +11,7 @@ internal static class PublishingServices
     /// </summary>
     public static IServiceCollection AddRunPublishing(this IServiceCollection services)
     {
+        services.AddSingleton<PendingRunStore>();
         services.AddSingleton<RunBuffer>();
         services.AddSingleton<IPublishBacklogSource>(sp => sp.GetRequiredService<RunBuffer>());
         services.AddSingleton<RunParking>();

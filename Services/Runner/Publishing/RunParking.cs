@@ -3,7 +3,6 @@ using System.Text.Json;
 using ConnectorHealth.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
-using ConnectorHealth.Runner.Runs;
 
 namespace ConnectorHealth.Runner.Publishing;
 
@@ -11,7 +10,7 @@ namespace ConnectorHealth.Runner.Publishing;
 /// Sets aside a run the broker cannot take, in <c>runner.parked_runs</c> with the reason, to be re-driven
 /// (<see cref="ParkedRunStore"/>) once the cause is fixed; the runs behind it flow on.
 /// </summary>
-public sealed partial class RunParking(RunBuffer buffer, RunnerStore store, IOptions<RunnerOptions> options, ILogger<RunParking> logger)
+public sealed partial class RunParking(RunBuffer buffer, PendingRunStore store, IOptions<RunnerOptions> options, ILogger<RunParking> logger)
 {
     private static readonly Counter<long> Parked = Telemetry.Meter.CreateCounter<long>(
         "connectorhealth.runner.runs.parked", unit: "{run}", description: "Runs set aside because the broker would not take them");

@@ -6,7 +6,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Polly;
 
-using ConnectorHealth.Runner.Runs;
 
 namespace ConnectorHealth.Runner.Publishing;
 
@@ -27,14 +26,14 @@ public sealed partial class RunPublisher : BackgroundService
     private readonly RunBuffer _buffer;
     private readonly RunParking _parking;
     private readonly PublishedRunCleanup _cleanup;
-    private readonly RunnerStore _store;
+    private readonly PendingRunStore _store;
     private readonly IBus _bus;
     private readonly RunnerOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<RunPublisher> _logger;
 
     public RunPublisher(
-        RunBuffer buffer, RunParking parking, PublishedRunCleanup cleanup, RunnerStore store, IBus bus,
+        RunBuffer buffer, RunParking parking, PublishedRunCleanup cleanup, PendingRunStore store, IBus bus,
         IOptions<RunnerOptions> options, TimeProvider time, ILogger<RunPublisher> logger)
     {
         (_buffer, _parking, _cleanup, _store, _bus, _options, _time, _logger) =

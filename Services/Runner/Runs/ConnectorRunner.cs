@@ -11,7 +11,7 @@ namespace ConnectorHealth.Runner.Runs;
 public sealed partial class ConnectorRunner(
     ConnectorCatalog catalog,
     RunBuffer buffer,
-    RunnerStore store,
+    ConnectorStateStore store,
     TimeProvider time,
     IOptions<RunnerOptions> options,
     IHostApplicationLifetime lifetime,
