@@ -1,8 +1,3 @@
-using System.Globalization;
-using ConnectorHealth.DriftBench;
-using ConnectorHealth.ServiceDefaults;
-using ConnectorHealth.ServiceDefaults.Pipeline;
-
 namespace ConnectorHealth.PipelineBench;
 
 // Section 4: memory, CPU, database size and start-up.

@@ -1,7 +1,6 @@
 using System.Globalization;
 using ConnectorHealth.DriftBench;
 using ConnectorHealth.ServiceDefaults;
-using ConnectorHealth.ServiceDefaults.Pipeline;
 
 namespace ConnectorHealth.PipelineBench;
 

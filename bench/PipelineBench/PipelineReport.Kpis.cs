@@ -1,7 +1,4 @@
-using System.Globalization;
 using ConnectorHealth.DriftBench;
-using ConnectorHealth.ServiceDefaults;
-using ConnectorHealth.ServiceDefaults.Pipeline;
 
 namespace ConnectorHealth.PipelineBench;
 

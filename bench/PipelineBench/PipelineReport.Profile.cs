@@ -1,8 +1,3 @@
-using System.Globalization;
-using ConnectorHealth.DriftBench;
-using ConnectorHealth.ServiceDefaults;
-using ConnectorHealth.ServiceDefaults.Pipeline;
-
 namespace ConnectorHealth.PipelineBench;
 
 // Section 8: where the CPU goes.

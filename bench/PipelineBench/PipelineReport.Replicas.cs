@@ -1,7 +1,5 @@
-using System.Globalization;
 using ConnectorHealth.DriftBench;
 using ConnectorHealth.ServiceDefaults;
-using ConnectorHealth.ServiceDefaults.Pipeline;
 
 namespace ConnectorHealth.PipelineBench;
 

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using ConnectorHealth.DriftBench;
 using ConnectorHealth.ServiceDefaults;
-using ConnectorHealth.ServiceDefaults.Pipeline;
 
 namespace ConnectorHealth.PipelineBench;
 
