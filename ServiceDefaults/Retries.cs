@@ -18,10 +18,19 @@ public static partial class Retries
     public static ResiliencePipeline WhileTransient(
         string what, ILogger logger, TimeProvider time, int? maxAttempts = null,
         TimeSpan? firstDelay = null, TimeSpan? maxDelay = null) =>
+        While(TransientFailures.IsTransient, what, logger, time, maxAttempts, firstDelay, maxDelay);
+
+    /// <summary>
+    /// The same shape for a caller whose own rule says which failures waiting may cure (<paramref name="retryable"/>),
+    /// e.g. one that decides in the attempt itself when to stop retrying.
+    /// </summary>
+    public static ResiliencePipeline While(
+        Func<Exception, bool> retryable, string what, ILogger logger, TimeProvider time, int? maxAttempts = null,
+        TimeSpan? firstDelay = null, TimeSpan? maxDelay = null) =>
         new ResiliencePipelineBuilder { Name = what, TimeProvider = time }
             .AddRetry(new RetryStrategyOptions
             {
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(TransientFailures.IsTransient),
+                ShouldHandle = new PredicateBuilder().Handle(retryable),
                 MaxRetryAttempts = maxAttempts is { } max ? Math.Max(max - 1, 1) : int.MaxValue,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,

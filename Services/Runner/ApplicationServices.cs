@@ -1,8 +1,7 @@
 using ConnectorHealth.Runner.Connectors;
+using ConnectorHealth.Runner.Publishing;
 using ConnectorHealth.Runner.Reports;
 using ConnectorHealth.Runner.Runs;
-using ConnectorHealth.Operations.DeadLetters;
-using ConnectorHealth.Operations.PipelineHealth;
 using ConnectorHealth.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
@@ -18,7 +17,7 @@ internal static class ApplicationServices
         builder.Services.AddSingleton<IValidateOptions<RunnerOptions>, RunnerOptionsValidator>();
         builder.Services.AddSingleton<IValidateOptions<RunnerOptions>, ConnectorCatalogValidator>();
 
-        builder.AddServiceDatabase("runner", typeof(RunnerStore).Assembly);
+        builder.AddServiceDatabase("runner", typeof(ApplicationServices).Assembly);
         builder.AddMessaging(ResourceNames.Runner);
 
         // Connectors call arbitrary endpoints and retry by their own policy, so their client has no
@@ -29,16 +28,13 @@ internal static class ApplicationServices
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ConnectorCatalog>();
-        builder.Services.AddSingleton<RunnerStore>();
+        builder.Services.AddSingleton<ConnectorStateStore>();
+        builder.Services.AddSingleton<ReportStore>();
         builder.Services.AddSingleton<ConnectorRunner>();
-        // The buffer is stopped before the bus (hosted services stop in reverse order), so it can still drain.
-        builder.Services.AddSingleton<RunBuffer>();
         builder.Services.AddSingleton<ReportIntake>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReportIntake>());
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<RunBuffer>());
+        builder.Services.AddRunPublishing();
         builder.Services.AddHealthChecks().AddCheck<ReportIntakeHealthCheck>(ReportIntakeHealthCheck.Name, tags: ["ready"]);
-        builder.Services.AddSingleton<IPublishBacklogSource>(sp => sp.GetRequiredService<RunBuffer>());
-        builder.Services.AddSingleton<IDeadLetterStore, ParkedRunStore>();
         builder.Services.AddHostedService<ConnectorScheduler>();
 
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new OffsetTimestampConverter()));

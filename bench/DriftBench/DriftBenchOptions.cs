@@ -1,53 +1,33 @@
-using System.Globalization;
+using System.CommandLine;
+using ConnectorHealth.Bench;
 
 namespace ConnectorHealth.DriftBench;
 
-// Command line: --runs N --repeat N --connectors N --concurrency N --seed N --connection CS --output DIR.
 internal sealed record DriftBenchOptions(int Runs, int Repeat, int Connectors, int Concurrency, int Seed, string? Connection, string Output)
 {
-    private const string Usage =
-        "Options: --runs N (20000 per scenario) --repeat N (5) --connectors N (200) --concurrency N (1 batch at a time) --seed N "
-        + "--connection <PostgreSQL connection string; default: start a private server> --output DIR (bench/results)";
-
-    public static DriftBenchOptions Parse(string[] args)
+    /// <summary>The options, or null when help was shown or the command line was refused (the exit code is set).</summary>
+    public static DriftBenchOptions? Parse(string[] args)
     {
-        if (args.Length % 2 != 0)
+        var runs = BenchCommandLine.WholeNumber("--runs", 20_000, "Runs per processor scenario (at least 1000)");
+        var repeat = BenchCommandLine.WholeNumber("--repeat", 5, "Repetitions of each measurement");
+        var connectors = BenchCommandLine.WholeNumber("--connectors", 200, "Connectors the runs are spread over");
+        var concurrency = BenchCommandLine.WholeNumber("--concurrency", 1, "Batches processed at a time");
+        var seed = BenchCommandLine.WholeNumber("--seed", 20260601, "Seed of the generated runs and payloads");
+        var connection = BenchCommandLine.Connection();
+        var output = BenchCommandLine.Output();
+        var command = new RootCommand(
+            "Times the Drift service's schema inference (typical and hostile payloads), diffs, and its batch processor "
+            + "against a private PostgreSQL. Writes a report; never fails on the numbers.")
         {
-            throw new ArgumentException($"Every option needs a value. {Usage}");
-        }
-        var given = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (var i = 0; i < args.Length; i += 2)
-        {
-            given[args[i]] = args[i + 1];
-        }
-        var unknown = given.Keys.Except(["--runs", "--repeat", "--connectors", "--concurrency", "--seed", "--connection", "--output"]).ToList();
-        if (unknown.Count > 0)
-        {
-            throw new ArgumentException($"Unknown option {unknown[0]}. {Usage}");
-        }
-
-        int Number(string name, int fallback) => given.TryGetValue(name, out var text)
-            ? int.Parse(text.Replace("_", "", StringComparison.Ordinal), NumberStyles.None, CultureInfo.InvariantCulture)
-            : fallback;
-
-        var options = new DriftBenchOptions(
-            Number("--runs", 20_000), Number("--repeat", 5), Number("--connectors", 200), Number("--concurrency", 1),
-            Number("--seed", 20260601), given.GetValueOrDefault("--connection"), given.GetValueOrDefault("--output") ?? ResultsFolder());
-        if (options.Runs < 1_000 || options.Connectors < 1 || options.Repeat < 1 || options.Concurrency < 1)
-        {
-            throw new ArgumentException("Need at least 1000 runs, one connector, one repetition and one batch at a time.");
-        }
-        return options;
-    }
-
-    // bench/results next to this project in the repository (git-ignored), wherever the bench is started from.
-    private static string ResultsFolder()
-    {
-        var solution = new DirectoryInfo(Environment.CurrentDirectory);
-        while (solution is not null && !solution.EnumerateFiles("ConnectorHealth.sln").Any())
-        {
-            solution = solution.Parent;
-        }
-        return Path.Combine(solution?.FullName ?? Environment.CurrentDirectory, "bench", "results");
+            runs, repeat, connectors, concurrency, seed, connection, output,
+        };
+        return BenchCommandLine.Parse(command, args,
+            values => values.GetValue(runs) >= 1_000 && values.GetValue(connectors) >= 1 && values.GetValue(repeat) >= 1
+                && values.GetValue(concurrency) >= 1,
+            "Need at least 1000 runs, one connector, one repetition and one batch at a time.") is { } parsed
+            ? new DriftBenchOptions(
+                parsed.GetValue(runs), parsed.GetValue(repeat), parsed.GetValue(connectors), parsed.GetValue(concurrency),
+                parsed.GetValue(seed), parsed.GetValue(connection), parsed.GetValue(output)!)
+            : null;
     }
 }

@@ -12,7 +12,10 @@ using ConnectorHealth.MetricsBench;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 const double TargetRunsPerSecond = 2_000;
-var options = DriftBenchOptions.Parse(args);
+if (DriftBenchOptions.Parse(args) is not { } options)
+{
+    return; // Help was shown, or the command line was refused.
+}
 var total = Stopwatch.StartNew();
 void Say(string line) => Console.WriteLine(line);
 

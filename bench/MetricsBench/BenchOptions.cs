@@ -1,8 +1,8 @@
-using System.Globalization;
+using System.CommandLine;
+using ConnectorHealth.Bench;
 
 namespace ConnectorHealth.MetricsBench;
 
-// Command line: --runs N --connectors N --days N --iterations N --baseline-iterations N --connection CS --output DIR.
 internal sealed record BenchOptions(
     int Runs,
     int Connectors,
@@ -14,49 +14,32 @@ internal sealed record BenchOptions(
     string Output,
     int Seed)
 {
-    public static BenchOptions Parse(string[] args)
+    /// <summary>The options, or null when help was shown or the command line was refused (the exit code is set).</summary>
+    public static BenchOptions? Parse(string[] args)
     {
-        var options = new BenchOptions(10_000_000, 500, 365, 200, 5, 100_000, null, DefaultOutput(), 20260310);
-        for (var i = 0; i < args.Length; i++)
+        var runs = BenchCommandLine.WholeNumber("--runs", 10_000_000, "Runs loaded into the private database");
+        var connectors = BenchCommandLine.WholeNumber("--connectors", 500, "Connectors the runs are spread over");
+        var days = BenchCommandLine.WholeNumber("--days", 365, "Days the runs span (at least 31)");
+        var iterations = BenchCommandLine.WholeNumber("--iterations", 200, "Timed requests per KPI endpoint");
+        var baselineIterations = BenchCommandLine.WholeNumber("--baseline-iterations", 5, "Timed queries per first-version view");
+        var ingestRuns = BenchCommandLine.WholeNumber("--ingest-runs", 100_000, "Runs sent through the consumer for the ingest figure");
+        var seed = BenchCommandLine.WholeNumber("--seed", 20260310, "Seed of the generated runs");
+        var connection = BenchCommandLine.Connection();
+        var output = BenchCommandLine.Output();
+        var command = new RootCommand(
+            "Loads a year of connector runs into the Metrics service's schema and times each KPI endpoint over HTTP next to "
+            + "the first version's plain-view SQL. Writes a report; never fails on the numbers.")
         {
-            var value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value");
-            options = args[i] switch
-            {
-                "--runs" => options with { Runs = Int(value) },
-                "--connectors" => options with { Connectors = Int(value) },
-                "--days" => options with { Days = Int(value) },
-                "--iterations" => options with { Iterations = Int(value) },
-                "--baseline-iterations" => options with { BaselineIterations = Int(value) },
-                "--ingest-runs" => options with { IngestRuns = Int(value) },
-                "--connection" => options with { Connection = value },
-                "--output" => options with { Output = value },
-                "--seed" => options with { Seed = Int(value) },
-                _ => throw new ArgumentException(
-                    $"Unknown option {args[i]}. Options: --runs N (10000000) --connectors N (500) --days N (365) "
-                    + "--iterations N (200) --baseline-iterations N (5) --ingest-runs N (100000) --seed N "
-                    + "--connection <PostgreSQL connection string; default: start a private server> --output DIR (bench/results)"),
-            };
-            i++;
-        }
-        if (options.Runs < options.Connectors || options.Connectors < 1 || options.Days < 31 || options.Iterations < 1 || options.BaselineIterations < 1)
-        {
-            throw new ArgumentException("Need runs >= connectors >= 1, days >= 31 and at least one iteration.");
-        }
-        return options;
-    }
-
-    private static int Int(string text) => int.Parse(text.Replace("_", "", StringComparison.Ordinal), NumberStyles.None, CultureInfo.InvariantCulture);
-
-    // bench/results under the repository root (found from the working directory), git-ignored.
-    private static string DefaultOutput()
-    {
-        for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "ConnectorHealth.sln")))
-            {
-                return Path.Combine(dir.FullName, "bench", "results");
-            }
-        }
-        return Path.Combine(Environment.CurrentDirectory, "results");
+            runs, connectors, days, iterations, baselineIterations, ingestRuns, connection, output, seed,
+        };
+        return BenchCommandLine.Parse(command, args,
+            values => values.GetValue(runs) >= values.GetValue(connectors) && values.GetValue(connectors) >= 1 && values.GetValue(days) >= 31
+                && values.GetValue(iterations) >= 1 && values.GetValue(baselineIterations) >= 1,
+            "Need runs >= connectors >= 1, days >= 31 and at least one iteration.") is { } parsed
+            ? new BenchOptions(
+                parsed.GetValue(runs), parsed.GetValue(connectors), parsed.GetValue(days), parsed.GetValue(iterations),
+                parsed.GetValue(baselineIterations), parsed.GetValue(ingestRuns), parsed.GetValue(connection),
+                parsed.GetValue(output)!, parsed.GetValue(seed))
+            : null;
     }
 }

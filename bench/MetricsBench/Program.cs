@@ -16,7 +16,10 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
-var options = BenchOptions.Parse(args);
+if (BenchOptions.Parse(args) is not { } options)
+{
+    return; // Help was shown, or the command line was refused.
+}
 var total = Stopwatch.StartNew();
 var report = new StringBuilder();
 void Say(string line)

@@ -1,9 +1,8 @@
-using System.Globalization;
+using System.CommandLine;
+using ConnectorHealth.Bench;
 
 namespace ConnectorHealth.PipelineBench;
 
-// Command line: --quick, --duration S, --baseline-duration S, --intake-duration S, --repeat N, --replicas N,
-// --profile S, --keep-profile, --service-env NAME=VALUE, --concurrency N, --kpi-requests N, --samples N, --rate N, --connectors N, --backlog N, --in-flight N, --seed N, --output DIR.
 internal sealed record PipelineBenchOptions(
     bool Quick,
     TimeSpan Duration,
@@ -24,14 +23,6 @@ internal sealed record PipelineBenchOptions(
     int Seed,
     string Output)
 {
-    private const string Usage =
-        "Options: --quick (15 s windows, 2 repeats) --duration S (120: each ingest window, as long as the pipeline must sustain its rate) --baseline-duration S (20) --intake-duration S (30: POST /api/runs "
-        + "windows) --repeat N (3) --replicas N (2: ingest measured again with N replicas of metrics, drift and alerting; 1 skips it) "
-        + "--profile S (20: seconds of a saturated pipeline sampled by perf; 0 skips it) --keep-profile (keep perf's data and the services' perf maps for perf report) --service-env NAME=VALUE (an environment variable for every service, e.g. DOTNET_gcServer=0; repeatable) --concurrency N (32 report requests at once) --kpi-requests N (50 warm requests per KPI endpoint) --samples N (30 latency samples) "
-        + "--rate N (200 runs/s of background load while latency is measured) --connectors N (200) "
-        + "--backlog N (5000 ready messages per queue before the publisher waits) --in-flight N (48 publishes awaiting confirmation) --seed N "
-        + "--output DIR (bench/results)";
-
     // Idle figures: time after every resource is healthy before measuring, and how long they are measured.
     public TimeSpan IdleSettle => TimeSpan.FromSeconds(Quick ? 10 : 45);
 
@@ -45,74 +36,93 @@ internal sealed record PipelineBenchOptions(
     // Before each intake window, left out of its figures: connections opened, the gateway's and the runner's code warm.
     public TimeSpan IntakeWarmUp => TimeSpan.FromSeconds(Math.Min(5, IntakeDuration.TotalSeconds / 5));
 
-    public static PipelineBenchOptions Parse(IReadOnlyList<string> args)
+    /// <summary>The options, or null when help was shown or the command line was refused (the exit code is set).</summary>
+    public static PipelineBenchOptions? Parse(IReadOnlyList<string> args)
     {
-        var quick = args.Contains("--quick");
-        var options = new PipelineBenchOptions(
-            quick,
-            Duration: TimeSpan.FromSeconds(quick ? 15 : 120),
-            BaselineDuration: TimeSpan.FromSeconds(quick ? 10 : 20),
-            IntakeDuration: TimeSpan.FromSeconds(quick ? 10 : 30),
-            Repeat: quick ? 2 : 3,
-            Replicas: 2,
-            Profile: TimeSpan.FromSeconds(quick ? 10 : 20),
-            KeepProfile: args.Contains("--keep-profile"),
-            ServiceEnvironment: new Dictionary<string, string>(),
-            Concurrency: 32,
-            KpiRequests: 50,
-            Samples: 30,
-            BackgroundRate: 200,
-            Connectors: 200,
-            Backlog: 5_000,
-            // RabbitMQ.Client delays each further publish on a channel by up to a second once more than half of its 128
-            // outstanding confirmations are taken, so more in flight only slows the publisher down.
-            InFlight: 48,
-            Seed: 20261129,
-            Output: ResultsFolder());
-        for (var i = 0; i < args.Count; i++)
+        var quick = new Option<bool>("--quick") { Description = "15 s windows and 2 repeats (about 6 minutes instead of 25)" };
+        Func<System.CommandLine.Parsing.ArgumentResult, int> Unless(int full, int whenQuick) =>
+            result => result.GetValue(quick) ? whenQuick : full;
+        var duration = BenchCommandLine.WholeNumber("--duration", Unless(120, 15),
+            "Seconds of each ingest window, as long as the pipeline must sustain its rate (15 with --quick)");
+        var baselineDuration = BenchCommandLine.WholeNumber("--baseline-duration", Unless(20, 10),
+            "Seconds of each bare fan-out window (10 with --quick)");
+        var intakeDuration = BenchCommandLine.WholeNumber("--intake-duration", Unless(30, 10),
+            "Seconds of each POST /api/runs window (10 with --quick)");
+        var repeat = BenchCommandLine.WholeNumber("--repeat", Unless(3, 2), "Repetitions of each window (2 with --quick)");
+        var replicas = BenchCommandLine.WholeNumber("--replicas", 2,
+            "Ingest measured again with N replicas of metrics, drift and alerting; 1 skips it");
+        var profile = BenchCommandLine.WholeNumber("--profile", Unless(20, 10),
+            "Seconds of a saturated pipeline sampled by perf; 0 skips it (10 with --quick)");
+        var keepProfile = new Option<bool>("--keep-profile") { Description = "Keep perf's data and the services' perf maps for perf report" };
+        var serviceEnvironment = new Option<string[]>("--service-env")
         {
-            var name = args[i];
-            if (name is "--quick" or "--keep-profile")
+            Description = "An environment variable for every service, e.g. DOTNET_gcServer=0; repeatable",
+            HelpName = "NAME=VALUE",
+        };
+        serviceEnvironment.Validators.Add(result =>
+        {
+            foreach (var setting in result.GetValueOrDefault<string[]>() ?? [])
             {
-                continue;
-            }
-            var value = i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{name} needs a value. {Usage}");
-            int Whole() => int.Parse(value.Replace("_", "", StringComparison.Ordinal), NumberStyles.None, CultureInfo.InvariantCulture);
-            options = name switch
-            {
-                "--duration" => options with { Duration = TimeSpan.FromSeconds(Whole()) },
-                "--baseline-duration" => options with { BaselineDuration = TimeSpan.FromSeconds(Whole()) },
-                "--intake-duration" => options with { IntakeDuration = TimeSpan.FromSeconds(Whole()) },
-                "--repeat" => options with { Repeat = Whole() },
-                "--replicas" => options with { Replicas = Whole() },
-                "--profile" => options with { Profile = TimeSpan.FromSeconds(Whole()) },
-                "--service-env" when value.IndexOf('=', StringComparison.Ordinal) is > 0 and var at => options with
+                if (setting.IndexOf('=', StringComparison.Ordinal) < 1)
                 {
-                    ServiceEnvironment = new Dictionary<string, string>(options.ServiceEnvironment) { [value[..at]] = value[(at + 1)..] },
-                },
-                "--service-env" => throw new ArgumentException($"--service-env needs NAME=VALUE, not \"{value}\". {Usage}"),
-                "--concurrency" => options with { Concurrency = Whole() },
-                "--kpi-requests" => options with { KpiRequests = Whole() },
-                "--samples" => options with { Samples = Whole() },
-                "--rate" => options with { BackgroundRate = Whole() },
-                "--connectors" => options with { Connectors = Whole() },
-                "--backlog" => options with { Backlog = Whole() },
-                "--in-flight" => options with { InFlight = Whole() },
-                "--seed" => options with { Seed = Whole() },
-                "--output" => options with { Output = value },
-                _ => throw new ArgumentException($"Unknown option {name}. {Usage}"),
-            };
-        }
-        if (options.Duration < TimeSpan.FromSeconds(8) || options.BaselineDuration < TimeSpan.FromSeconds(4)
-            || options.IntakeDuration < TimeSpan.FromSeconds(4) || options.Repeat < 1 || options.Replicas is < 1 or > 8
-            || (options.Profile > TimeSpan.Zero && options.Profile < TimeSpan.FromSeconds(4))
-            || options.Concurrency < 1 || options.KpiRequests < 5 || options.Samples < 5 || options.BackgroundRate < 1
-            || options.Connectors < 1 || options.Backlog < 100 || options.InFlight < 1)
+                    result.AddError($"--service-env needs NAME=VALUE, not \"{setting}\".");
+                }
+            }
+        });
+        var concurrency = BenchCommandLine.WholeNumber("--concurrency", 32, "Report requests at once");
+        var kpiRequests = BenchCommandLine.WholeNumber("--kpi-requests", 50, "Warm requests per KPI endpoint");
+        var samples = BenchCommandLine.WholeNumber("--samples", 30, "Latency samples");
+        var rate = BenchCommandLine.WholeNumber("--rate", 200, "Runs/s of background load while latency is measured");
+        var connectors = BenchCommandLine.WholeNumber("--connectors", 200, "Connectors the runs are spread over");
+        var backlog = BenchCommandLine.WholeNumber("--backlog", 5_000, "Ready messages per queue before the publisher waits");
+        // RabbitMQ.Client delays each further publish on a channel by up to a second once more than half of its 128
+        // outstanding confirmations are taken, so more in flight only slows the publisher down.
+        var inFlight = BenchCommandLine.WholeNumber("--in-flight", 48, "Publishes awaiting confirmation");
+        var seed = BenchCommandLine.WholeNumber("--seed", 20261129, "Seed of the generated runs");
+        var output = BenchCommandLine.Output();
+        var command = new RootCommand(
+            "Starts the whole system (local mode, one replica of each service) and measures ingest end to end, run reports "
+            + "through the gateway, detection latency, the KPI endpoints and each process's footprint. Writes a report; never "
+            + "fails on the numbers.")
         {
-            throw new ArgumentException("Need windows of at least 8 s (baseline and intake 4 s), one repetition, a profile of 0 or at least 4 s, 1–8 replicas, one report "
-                + "request at once, 5 KPI requests, 5 latency samples, a background rate, one connector, a backlog of 100 and one publish in flight.");
+            quick, duration, baselineDuration, intakeDuration, repeat, replicas, profile, keepProfile, serviceEnvironment,
+            concurrency, kpiRequests, samples, rate, connectors, backlog, inFlight, seed, output,
+        };
+        if (BenchCommandLine.Parse(command, args,
+            values => values.GetValue(duration) >= 8 && values.GetValue(baselineDuration) >= 4 && values.GetValue(intakeDuration) >= 4
+                && values.GetValue(repeat) >= 1 && values.GetValue(replicas) is >= 1 and <= 8 && values.GetValue(profile) is 0 or >= 4
+                && values.GetValue(concurrency) >= 1 && values.GetValue(kpiRequests) >= 5 && values.GetValue(samples) >= 5
+                && values.GetValue(rate) >= 1 && values.GetValue(connectors) >= 1 && values.GetValue(backlog) >= 100 && values.GetValue(inFlight) >= 1,
+            "Need windows of at least 8 s (baseline and intake 4 s), one repetition, a profile of 0 or at least 4 s, 1–8 replicas, one report "
+                + "request at once, 5 KPI requests, 5 latency samples, a background rate, one connector, a backlog of 100 and one publish in flight.") is not { } parsed)
+        {
+            return null;
         }
-        return options;
+        var settings = new Dictionary<string, string>();
+        foreach (var setting in parsed.GetValue(serviceEnvironment) ?? [])
+        {
+            var at = setting.IndexOf('=', StringComparison.Ordinal);
+            settings[setting[..at]] = setting[(at + 1)..];
+        }
+        return new PipelineBenchOptions(
+            parsed.GetValue(quick),
+            Duration: TimeSpan.FromSeconds(parsed.GetValue(duration)),
+            BaselineDuration: TimeSpan.FromSeconds(parsed.GetValue(baselineDuration)),
+            IntakeDuration: TimeSpan.FromSeconds(parsed.GetValue(intakeDuration)),
+            Repeat: parsed.GetValue(repeat),
+            Replicas: parsed.GetValue(replicas),
+            Profile: TimeSpan.FromSeconds(parsed.GetValue(profile)),
+            KeepProfile: parsed.GetValue(keepProfile),
+            ServiceEnvironment: settings,
+            Concurrency: parsed.GetValue(concurrency),
+            KpiRequests: parsed.GetValue(kpiRequests),
+            Samples: parsed.GetValue(samples),
+            BackgroundRate: parsed.GetValue(rate),
+            Connectors: parsed.GetValue(connectors),
+            Backlog: parsed.GetValue(backlog),
+            InFlight: parsed.GetValue(inFlight),
+            Seed: parsed.GetValue(seed),
+            Output: parsed.GetValue(output)!);
     }
 
     // The repository's folder, wherever the bench is started from.
@@ -125,7 +135,4 @@ internal sealed record PipelineBenchOptions(
         }
         return folder?.FullName ?? Environment.CurrentDirectory;
     }
-
-    // bench/results in the repository (git-ignored).
-    private static string ResultsFolder() => Path.Combine(RepositoryFolder(), "bench", "results");
 }

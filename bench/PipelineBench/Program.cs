@@ -10,7 +10,10 @@ using System.Text.Json.Serialization;
 using ConnectorHealth.PipelineBench;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
-var options = PipelineBenchOptions.Parse(args);
+if (PipelineBenchOptions.Parse(args) is not { } options)
+{
+    return; // Help was shown, or the command line was refused.
+}
 var total = Stopwatch.StartNew();
 void Say(string line) => Console.WriteLine(line);
 

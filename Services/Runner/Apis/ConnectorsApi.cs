@@ -5,14 +5,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ConnectorHealth.Runner.Apis;
 
-public sealed record RetryView(int MaxAttempts, TimeSpan InitialDelay, double Multiplier, TimeSpan MaxDelay, bool Jitter);
-
-public sealed record ConnectorView(
-    string Name, string Kind, bool Enabled, string Schedule, TimeSpan ExpectedInterval, TimeSpan Timeout, RetryView Retry,
-    bool Running, LastRun? LastRun, DateTimeOffset? NextRunAt);
-
-public sealed record RunStarted(Guid RunId);
-
 public static class ConnectorsApi
 {
     // The catalog's names (RunnerOptionsValidator.ConnectorName), declared for the OpenAPI document.

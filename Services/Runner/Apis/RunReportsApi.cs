@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ConnectorHealth.Contracts;
 using ConnectorHealth.Runner.Reports;
+using ConnectorHealth.Runner.Publishing;
 using ConnectorHealth.Runner.Runs;
 using ConnectorHealth.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;

@@ -28,6 +28,3 @@ public sealed class PayloadLimits
     [Range(16, 16 * 1024 * 1024)]
     public int MaxStringLength { get; set; } = 32_768;
 }
-
-[OptionsValidator]
-public sealed partial class PayloadLimitsValidator : IValidateOptions<PayloadLimits>;

@@ -7,9 +7,6 @@ using ConnectorHealth.Contracts;
 
 namespace ConnectorHealth.Runner.Payloads;
 
-/// <summary>A payload as the pipeline carries it, and why (if at all) it differs from what the source sent.</summary>
-public sealed record SampledPayload(JsonElement Payload, bool Truncated, long OriginalBytes, IReadOnlyList<string> Reasons);
-
 /// <summary>
 /// Makes a fetched payload fit <see cref="PayloadLimits"/> without refusing it: containers nested too deep and keys past
 /// the limit are left out, long strings shortened, invalid text and unrepresentable numbers replaced; then a payload

@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using ConnectorHealth.Contracts;
-using ConnectorHealth.Runner.Runs;
 using ConnectorHealth.ServiceDefaults;
 
 namespace ConnectorHealth.Runner.Reports;
@@ -12,7 +11,7 @@ namespace ConnectorHealth.Runner.Reports;
 /// (not the database being away) is written again one report at a time, so one report that cannot be stored never
 /// takes the others with it.
 /// </summary>
-public sealed partial class ReportIntake(RunnerStore store, TimeProvider time, ILogger<ReportIntake> logger) : BackgroundService
+public sealed partial class ReportIntake(ReportStore store, TimeProvider time, ILogger<ReportIntake> logger) : BackgroundService
 {
     /// <summary>The most reports written in one transaction.</summary>
     public const int MaxGroup = 256;

@@ -28,6 +28,3 @@ public sealed class ReportLimits
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan DurationTolerance { get; set; } = TimeSpan.FromSeconds(1);
 }
-
-[OptionsValidator]
-public sealed partial class ReportLimitsValidator : IValidateOptions<ReportLimits>;

@@ -4,14 +4,6 @@ using ConnectorHealth.ServiceDefaults;
 
 namespace ConnectorHealth.Runner.Reports;
 
-/// <summary>What is wrong with a report, by field (<c>attempts[2].durationMs</c>, <c>payload.items[3].name</c>).</summary>
-/// <param name="TooLarge">The payload is over the byte limit: answered 413 rather than 400.</param>
-/// <param name="PayloadBytes">The payload's size as compact UTF-8 JSON, measured once here.</param>
-public sealed record ReportProblems(Dictionary<string, string[]> Errors, bool TooLarge, long PayloadBytes)
-{
-    public bool IsValid => Errors.Count == 0;
-}
-
 /// <summary>
 /// The door of <c>POST /api/runs</c>: a report is accepted only if every later stage can carry and store it, so that
 /// <c>202</c> means "will be stored".

@@ -1,3 +1,5 @@
+using ConnectorHealth.Runner.Connectors;
+
 namespace ConnectorHealth.Runner.Runs;
 
 /// <summary>Exponential backoff with jitter, capped; a source's own <c>Retry-After</c> wins, up to the cap.</summary>

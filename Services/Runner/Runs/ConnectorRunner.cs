@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using ConnectorHealth.Contracts;
 using ConnectorHealth.Runner.Connectors;
+using ConnectorHealth.Runner.Publishing;
 using ConnectorHealth.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
@@ -10,7 +11,7 @@ namespace ConnectorHealth.Runner.Runs;
 public sealed partial class ConnectorRunner(
     ConnectorCatalog catalog,
     RunBuffer buffer,
-    RunnerStore store,
+    ConnectorStateStore store,
     TimeProvider time,
     IOptions<RunnerOptions> options,
     IHostApplicationLifetime lifetime,

@@ -8,7 +8,7 @@ namespace ConnectorHealth.Runner.Runs;
 /// run, and a run that overran its slot is followed at once rather than by a burst of missed runs.
 /// </summary>
 public sealed partial class ConnectorScheduler(
-    ConnectorCatalog catalog, ConnectorRunner runner, RunnerStore store, TimeProvider time, ILogger<ConnectorScheduler> logger)
+    ConnectorCatalog catalog, ConnectorRunner runner, ConnectorStateStore store, TimeProvider time, ILogger<ConnectorScheduler> logger)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

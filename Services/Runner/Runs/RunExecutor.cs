@@ -5,9 +5,6 @@ using ConnectorHealth.Runner.Connectors;
 
 namespace ConnectorHealth.Runner.Runs;
 
-/// <summary>What a run needs besides the connector: its seeded randomness and a way to wait.</summary>
-public sealed record RunEnvironment(Random Random, Sleep Sleep, TimeProvider Time, PayloadLimits PayloadLimits);
-
 /// <summary>
 /// Runs a connector's attempts under its timeout and retry policy and describes the outcome as a
 /// <see cref="RunCompleted"/>, one record per attempt. Publishing is someone else's job.

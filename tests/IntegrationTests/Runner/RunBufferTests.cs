@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using ConnectorHealth.Contracts;
 using ConnectorHealth.IntegrationTests.Infrastructure;
 using ConnectorHealth.Runner;
+using ConnectorHealth.Runner.Publishing;
 using ConnectorHealth.Runner.Reports;
 using ConnectorHealth.Runner.Runs;
 using MassTransit;
@@ -31,7 +32,7 @@ public sealed class RunBufferTests(RabbitMQServer rabbit, PostgresServer postgre
         }
     }
 
-    /// <summary>The runs the buffer reported a failed publish for: proof it tried, and did not just sit idle.</summary>
+    /// <summary>The runs the publisher reported a failed publish for: proof it tried, and did not just sit idle.</summary>
     public sealed class FailedPublishes : ILoggerProvider, ILogger
     {
         private readonly ConcurrentDictionary<Guid, bool> _runs = new();
@@ -39,7 +40,7 @@ public sealed class RunBufferTests(RabbitMQServer rabbit, PostgresServer postgre
         public bool Contains(Guid runId) => _runs.ContainsKey(runId);
 
         public ILogger CreateLogger(string categoryName) =>
-            categoryName == typeof(RunBuffer).FullName ? this : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+            categoryName == typeof(RunPublisher).FullName ? this : Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
@@ -70,7 +71,7 @@ public sealed class RunBufferTests(RabbitMQServer rabbit, PostgresServer postgre
         }
         builder.Configuration[$"ConnectionStrings:{ServiceDefaults.ResourceNames.Database}"] = database;
         builder.Configuration[$"ConnectionStrings:{ServiceDefaults.ResourceNames.Messaging}"] = rabbit.Uri.ToString();
-        builder.AddServiceDatabase("runner", typeof(RunnerStore).Assembly);
+        builder.AddServiceDatabase("runner", typeof(ReportStore).Assembly);
         builder.AddMessaging("buffer-test", bus => bus.AddConsumer<CollectingConsumer>());
         // The consumer's queue must be bound before the broker goes away, or nothing routes to it.
         builder.Services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = true);
@@ -81,11 +82,10 @@ public sealed class RunBufferTests(RabbitMQServer rabbit, PostgresServer postgre
         });
         builder.Services.AddSingleton(received);
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<RunnerStore>();
-        builder.Services.AddSingleton<RunBuffer>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<RunBuffer>());
+        builder.Services.AddSingleton<ReportStore>();
         builder.Services.AddSingleton<ReportIntake>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReportIntake>());
+        builder.Services.AddRunPublishing();
         return builder.Build();
     }
 
@@ -171,14 +171,15 @@ public sealed class RunBufferTests(RabbitMQServer rabbit, PostgresServer postgre
         var database = await postgres.CreateDatabaseConnectionStringAsync("reports");
         using var host = BuildRunnerHost(database, received);
         await host.StartAsync();
-        var store = host.Services.GetRequiredService<RunnerStore>();
+        var reports = host.Services.GetRequiredService<ReportStore>();
+        var pendingRuns = host.Services.GetRequiredService<PendingRunStore>();
         var run = Run() with { Source = RunSource.Reported };
 
-        Assert.Equal(ReportOutcome.Accepted, await store.AcceptReportAsync(run, [1, 2, 3], null, CancellationToken.None));
-        Assert.Equal(ReportOutcome.AlreadyAccepted, await store.AcceptReportAsync(run, [1, 2, 3], null, CancellationToken.None));
-        Assert.Equal(ReportOutcome.ConflictsWithEarlierReport, await store.AcceptReportAsync(run, [9, 9, 9], null, CancellationToken.None));
+        Assert.Equal(ReportOutcome.Accepted, await reports.AcceptReportAsync(run, [1, 2, 3], null, CancellationToken.None));
+        Assert.Equal(ReportOutcome.AlreadyAccepted, await reports.AcceptReportAsync(run, [1, 2, 3], null, CancellationToken.None));
+        Assert.Equal(ReportOutcome.ConflictsWithEarlierReport, await reports.AcceptReportAsync(run, [9, 9, 9], null, CancellationToken.None));
 
-        var pending = Assert.Single(await store.LoadPendingAsync(100, [], CancellationToken.None));
+        var pending = Assert.Single(await pendingRuns.LoadPendingAsync(100, [], CancellationToken.None));
         Assert.Equal(run, pending.Run with { Attempts = run.Attempts, PayloadTruncationReasons = run.PayloadTruncationReasons });
         await host.StopAsync();
     }
@@ -190,13 +191,14 @@ public sealed class RunBufferTests(RabbitMQServer rabbit, PostgresServer postgre
         var database = await postgres.CreateDatabaseConnectionStringAsync("report_groups");
         using var host = BuildRunnerHost(database, received);
         await host.StartAsync();
-        var store = host.Services.GetRequiredService<RunnerStore>();
+        var reports = host.Services.GetRequiredService<ReportStore>();
+        var pendingRuns = host.Services.GetRequiredService<PendingRunStore>();
         var (earlierSame, earlierOther) = (Run() with { Source = RunSource.Reported }, Run() with { Source = RunSource.Reported });
-        await store.AcceptReportAsync(earlierSame, [1], null, CancellationToken.None);
-        await store.AcceptReportAsync(earlierOther, [2], null, CancellationToken.None);
+        await reports.AcceptReportAsync(earlierSame, [1], null, CancellationToken.None);
+        await reports.AcceptReportAsync(earlierOther, [2], null, CancellationToken.None);
         var (fresh, alsoFresh) = (Run() with { Source = RunSource.Reported }, Run() with { Source = RunSource.Reported });
 
-        var outcomes = await store.AcceptReportsAsync(
+        var outcomes = await reports.AcceptReportsAsync(
             [
                 new(fresh, [7], null), new(fresh, [7], null), new(fresh, [8], null),
                 new(earlierSame, [1], null), new(earlierOther, [9], null), new(alsoFresh, [3], "00-trace"),
@@ -207,7 +209,7 @@ public sealed class RunBufferTests(RabbitMQServer rabbit, PostgresServer postgre
             [ReportOutcome.Accepted, ReportOutcome.AlreadyAccepted, ReportOutcome.ConflictsWithEarlierReport,
              ReportOutcome.AlreadyAccepted, ReportOutcome.ConflictsWithEarlierReport, ReportOutcome.Accepted],
             outcomes);
-        var pending = await store.LoadPendingAsync(100, [], CancellationToken.None);
+        var pending = await pendingRuns.LoadPendingAsync(100, [], CancellationToken.None);
         Assert.Equal(
             new[] { earlierSame.RunId, earlierOther.RunId, fresh.RunId, alsoFresh.RunId }.Order(),
             pending.Select(p => p.Run.RunId).Order());
@@ -298,10 +300,11 @@ public sealed class RunBufferTests(RabbitMQServer rabbit, PostgresServer postgre
         using var host = BuildRunnerHost(database, received);
         await host.StartAsync();
         var buffer = host.Services.GetRequiredService<RunBuffer>();
-        var store = host.Services.GetRequiredService<RunnerStore>();
+        var reports = host.Services.GetRequiredService<ReportStore>();
+        var pendingRuns = host.Services.GetRequiredService<PendingRunStore>();
 
         var poison = Unpublishable() with { Source = RunSource.Reported };
-        Assert.Equal(ReportOutcome.Accepted, await store.AcceptReportAsync(poison, [1], null, CancellationToken.None));
+        Assert.Equal(ReportOutcome.Accepted, await reports.AcceptReportAsync(poison, [1], null, CancellationToken.None));
         Assert.True(buffer.TryEnqueueStored(new PendingRun(poison, null, Stored: true, DateTimeOffset.UtcNow)));
         var behind = Enumerable.Range(0, 50).Select(_ => Run()).ToList();
         foreach (var run in behind)
@@ -310,18 +313,18 @@ public sealed class RunBufferTests(RabbitMQServer rabbit, PostgresServer postgre
         }
 
         await Poll.UntilAsync(() => behind.All(r => received.Runs.ContainsKey(r.RunId)), "the runs behind the poison run to arrive");
-        await Poll.UntilAsync(async () => await store.CountParkedAsync(CancellationToken.None) == 1, "the poison run to be parked");
-        var parked = Assert.Single(await store.ListParkedAsync(10, CancellationToken.None));
+        await Poll.UntilAsync(async () => await pendingRuns.CountParkedAsync(CancellationToken.None) == 1, "the poison run to be parked");
+        var parked = Assert.Single(await pendingRuns.ListParkedAsync(10, CancellationToken.None));
         Assert.Equal(poison.RunId, parked.RunId);
         Assert.Contains("serialised", parked.Reason, StringComparison.Ordinal);
         Assert.False(received.Runs.ContainsKey(poison.RunId));
-        Assert.Empty(await store.LoadPendingAsync(10, [], CancellationToken.None));
+        Assert.Empty(await pendingRuns.LoadPendingAsync(10, [], CancellationToken.None));
         await Poll.UntilAsync(() => buffer.Depth == 0, "the buffer to empty");
 
         // Re-driven while the cause persists, it is parked again rather than lost or stuck.
-        var parkedStore = new ParkedRunStore(store, buffer);
+        var parkedStore = new ParkedRunStore(pendingRuns, buffer);
         Assert.Equal(1, await parkedStore.RedriveAsync([poison.RunId.ToString()], CancellationToken.None));
-        await Poll.UntilAsync(async () => await store.CountParkedAsync(CancellationToken.None) == 1 && buffer.Depth == 0,
+        await Poll.UntilAsync(async () => await pendingRuns.CountParkedAsync(CancellationToken.None) == 1 && buffer.Depth == 0,
             "the re-driven poison run to be parked again");
         await host.StopAsync();
     }

@@ -1,9 +1,10 @@
 using ConnectorHealth.Operations.DeadLetters;
 
-namespace ConnectorHealth.Runner.Runs;
+
+namespace ConnectorHealth.Runner.Publishing;
 
 /// <summary>The runner's parked runs as a dead-letter store: listed and re-driven through <c>/api/system/runner</c>.</summary>
-public sealed class ParkedRunStore(RunnerStore store, RunBuffer buffer) : IDeadLetterStore
+public sealed class ParkedRunStore(PendingRunStore store, RunBuffer buffer) : IDeadLetterStore
 {
     public string Name => "parked-runs";
 

@@ -1,0 +1,3 @@
+namespace ConnectorHealth.Runner.Apis;
+
+public sealed record RunStarted(Guid RunId);

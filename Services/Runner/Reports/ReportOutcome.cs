@@ -1,0 +1,8 @@
+namespace ConnectorHealth.Runner.Reports;
+
+public enum ReportOutcome
+{
+    Accepted,
+    AlreadyAccepted,
+    ConflictsWithEarlierReport,
+}

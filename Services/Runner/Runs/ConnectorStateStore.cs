@@ -1,0 +1,91 @@
+using ConnectorHealth.Runner.Connectors;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace ConnectorHealth.Runner.Runs;
+
+/// <summary>What the runner keeps of each connector across restarts and replicas: its last run, and the run-now claims.</summary>
+public sealed class ConnectorStateStore(NpgsqlDataSource dataSource)
+{
+    public async Task<Dictionary<string, LastRun>> LoadLastRunsAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT connector, last_run_id, last_status, last_started_at, last_finished_at, last_error_type FROM runner.connector_state");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var runs = new Dictionary<string, LastRun>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            runs[reader.GetString(0)] = new LastRun(reader.GetGuid(1), reader.GetString(2),
+                reader.GetFieldValue<DateTimeOffset>(3), reader.GetFieldValue<DateTimeOffset>(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5));
+        }
+        return runs;
+    }
+
+    /// <summary>
+    /// Claims "run now" of a connector for <paramref name="runId"/> until <paramref name="heldUntil"/>, unless another run
+    /// holds it: answers the run that holds it (this one when the claim succeeded). The upsert takes over only an expired
+    /// claim, so of many claims at once, on any replica, one wins and the others read the winner.
+    /// </summary>
+    public async Task<Guid?> ClaimRunAsync(string connector, Guid runId, DateTimeOffset now, DateTimeOffset heldUntil, CancellationToken cancellationToken)
+    {
+        // A claim released between our upsert and our read is tried again; a run is rarely that short, so twice is enough.
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            await using var claim = dataSource.CreateCommand(
+                """
+                INSERT INTO runner.runs_under_way AS u (connector, run_id, started_at, held_until) VALUES ($1, $2, $3, $4)
+                ON CONFLICT (connector) DO UPDATE
+                   SET run_id = excluded.run_id, started_at = excluded.started_at, held_until = excluded.held_until
+                 WHERE u.held_until < excluded.started_at
+                RETURNING run_id
+                """);
+            claim.Parameters.AddWithValue(connector);
+            claim.Parameters.AddWithValue(runId);
+            claim.Parameters.Add(new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            claim.Parameters.Add(new NpgsqlParameter { Value = heldUntil, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            if (await claim.ExecuteScalarAsync(cancellationToken) is Guid won)
+            {
+                return won;
+            }
+            await using var read = dataSource.CreateCommand("SELECT run_id FROM runner.runs_under_way WHERE connector = $1");
+            read.Parameters.AddWithValue(connector);
+            if (await read.ExecuteScalarAsync(cancellationToken) is Guid holder)
+            {
+                return holder;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Ends a run's claim (only its own: an expired claim may have been taken over).</summary>
+    public async Task ReleaseRunAsync(string connector, Guid runId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("DELETE FROM runner.runs_under_way WHERE connector = $1 AND run_id = $2");
+        command.Parameters.AddWithValue(connector);
+        command.Parameters.AddWithValue(runId);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Records a connector's last run; an older run arriving late does not replace a newer one.</summary>
+    public async Task SaveLastRunAsync(string connector, LastRun run, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            INSERT INTO runner.connector_state AS s (connector, last_run_id, last_status, last_started_at, last_finished_at, last_error_type)
+            VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (connector) DO UPDATE
+               SET last_run_id = excluded.last_run_id, last_status = excluded.last_status,
+                   last_started_at = excluded.last_started_at, last_finished_at = excluded.last_finished_at,
+                   last_error_type = excluded.last_error_type
+             WHERE s.last_started_at <= excluded.last_started_at
+            """);
+        command.Parameters.AddWithValue(connector);
+        command.Parameters.AddWithValue(run.RunId);
+        command.Parameters.AddWithValue(run.Status);
+        command.Parameters.AddWithValue(run.StartedAt);
+        command.Parameters.AddWithValue(run.FinishedAt);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)run.ErrorType ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}
