@@ -117,21 +117,6 @@ public sealed class SystemApiTests(RabbitMQServer rabbit) : IAsyncLifetime
 
     private async Task<HealthResponse> Health() => (await (await _client.GetAsync("/health")).Content.ReadFromJsonAsync<HealthResponse>())!;
 
-    private static async Task<T> PollAsync<T>(Func<Task<T>> read, Func<T, bool> done)
-    {
-        using var timeout = new CancellationTokenSource(Patience);
-        while (true)
-        {
-            var value = await read();
-            if (done(value))
-            {
-                return value;
-            }
-            if (timeout.IsCancellationRequested)
-            {
-                throw new TimeoutException($"Still not there after {Patience}: {JsonSerializer.Serialize(value)}");
-            }
-            await Task.Delay(TimeSpan.FromMilliseconds(200));
-        }
-    }
+    private static Task<T> PollAsync<T>(Func<Task<T>> read, Func<T, bool> done) =>
+        Poll.UntilAsync(read, done, last => $"the awaited state (last seen: {JsonSerializer.Serialize(last)})", Patience);
 }
