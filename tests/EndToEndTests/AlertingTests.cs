@@ -16,14 +16,14 @@ public sealed class AlertingTests(ConnectorHealthApp system)
     public async Task TheDefaultCatalogGivesAShortListOfAlertsWithCountsAndWhatToDo()
     {
         // The auth-failing connector fails every run: three in a row is its alert.
-        await RunNowAsync("auth_failing_api", 3);
+        await GatewayCalls.RunNowAsync(system.Gateway, "auth_failing_api", 3);
         var auth = await FiringAsync("auth_failing_api", "consecutive_failures");
         Assert.Equal("critical", auth.GetProperty("severity").GetString());
         Assert.True(auth.GetProperty("occurrences").GetInt32() >= 3);
         Assert.Contains("credential", auth.GetProperty("recommendedAction").GetString(), StringComparison.OrdinalIgnoreCase);
 
         // Run again: the same alert counts more, no second alert.
-        await RunNowAsync("auth_failing_api", 2);
+        await GatewayCalls.RunNowAsync(system.Gateway, "auth_failing_api", 2);
         await Poll.UntilAsync(async () => (await FiringAsync("auth_failing_api", "consecutive_failures")).GetProperty("occurrences").GetInt32() >= 5,
             "the repeat counted on the open alert");
         var open = (await AlertsAsync("?connector=auth_failing_api&rule=consecutive_failures"))
@@ -31,7 +31,7 @@ public sealed class AlertingTests(ConnectorHealthApp system)
         Assert.Single(open);
 
         // The schema changer's drift.
-        await RunNowAsync("schema_changer", 16);
+        await GatewayCalls.RunNowAsync(system.Gateway, "schema_changer", 16);
         var drift = await FiringAsync("schema_changer", "schema_drift");
         Assert.Contains("Update mapping/contract", drift.GetProperty("recommendedAction").GetString(), StringComparison.Ordinal);
 
@@ -108,21 +108,6 @@ public sealed class AlertingTests(ConnectorHealthApp system)
 
         using var noMatcher = await system.Gateway.PostAsJsonAsync("/api/silences", new { endsAt = DateTimeOffset.UtcNow.AddHours(1), author = "e2e", comment = "x" });
         Assert.Equal(HttpStatusCode.BadRequest, noMatcher.StatusCode);
-    }
-
-    private async Task RunNowAsync(string connector, int times)
-    {
-        for (var started = 0; started < times;)
-        {
-            using var response = await system.Gateway.PostAsync($"/api/connectors/{connector}/runs", null);
-            if (response.StatusCode == HttpStatusCode.Conflict)
-            {
-                await Task.Delay(100);
-                continue;
-            }
-            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-            started++;
-        }
     }
 
     /// <summary>The connector's open alert of a rule (firing, or acknowledged — other tests on the shared system may ack it).</summary>

@@ -95,18 +95,7 @@ public sealed class DriftTests(ConnectorHealthApp system)
     /// <summary>Runs a connector now <paramref name="times"/> times and waits until the drift service has every run.</summary>
     private async Task RunAsync(string connector, int times)
     {
-        var runIds = new List<Guid>();
-        while (runIds.Count < times)
-        {
-            using var response = await system.Gateway.PostAsync($"/api/connectors/{connector}/runs", null);
-            if (response.StatusCode == HttpStatusCode.Conflict)
-            {
-                await Task.Delay(100);
-                continue;
-            }
-            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-            runIds.Add((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetGuid());
-        }
+        var runIds = await GatewayCalls.RunNowAsync(system.Gateway, connector, times);
 
         await using var database = NpgsqlDataSource.Create((await system.DatabaseConnectionStringAsync())!);
         await Poll.UntilAsync(async () =>

@@ -12,31 +12,39 @@ using RabbitMQ.Client;
 namespace ConnectorHealth.EndToEndTests;
 
 /// <summary>
-/// The pipeline under faults, on the shared running system: a known set of runs is reported through the gateway (and
-/// published straight to the broker, every message twice, with poison messages mixed in) while RabbitMQ is killed and
-/// restarted, PostgreSQL is stopped for a minute, and a consuming service is killed mid-batch. Afterwards every accepted
-/// run is stored exactly once by every consumer, the KPIs count them all, the error queues hold only the poison, and
-/// the whole system is healthy again.
+/// The pipeline under faults, on a system of its own: a known set of runs is reported through the gateway (and published
+/// straight to the broker, every message twice, with poison messages mixed in) while RabbitMQ is killed and restarted,
+/// PostgreSQL is stopped until every part has seen it gone, and a consuming service is killed mid-batch. Afterwards every
+/// accepted run is stored exactly once by every consumer, the KPIs count them all, the error queues hold only the
+/// poison, and the whole system is healthy again. Each step waits for what it can see (a resource's state, answers to
+/// reports, rows), not for a fixed time.
 /// </summary>
-[Collection(SystemCollection.Name)]
-public sealed class FaultToleranceTests(ConnectorHealthApp system)
+[Collection(OwnSystemsCollection.Name)]
+public sealed class FaultToleranceTests(OwnSystem system) : IClassFixture<OwnSystem>
 {
     private const string RunCompletedExchange = "ConnectorHealth.Contracts:RunCompleted";
     private static readonly string[] ConsumerQueues = ["metrics-run-completed", "drift-run-completed", "alerting-run-completed"];
-    private static readonly TimeSpan DatabaseOutage = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(120);
 
     private readonly string _connector = $"fault_suite_{Guid.NewGuid():N}"[..24];
+    private readonly ConcurrentDictionary<Guid, bool> _accepted = new();
+    private int _refused;
 
     [Fact]
     public async Task EveryAcceptedRunIsStoredExactlyOnceThroughBrokerDatabaseAndConsumerFailures()
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(9));
         var errorsBefore = await ErrorQueueDepthsAsync(deadline.Token);
+        // Without pooling: each look opens a connection of its own, so none is left broken by the database's restart.
+        var database = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder((await system.DatabaseConnectionStringAsync())!)
+        {
+            Pooling = false,
+        }.ConnectionString);
+        await using var _ = database;
 
         // Reports at a steady pace for the whole test, each retried until the runner accepts it.
-        var accepted = new ConcurrentDictionary<Guid, bool>();
         using var stopReporting = new CancellationTokenSource();
-        var reporter = ReportContinuouslyAsync(accepted, stopReporting.Token);
+        var reporter = ReportContinuouslyAsync(stopReporting.Token);
 
         // (d) every message delivered twice, and (e) poison mixed in: published straight to the broker.
         var published = new List<Guid>();
@@ -56,50 +64,51 @@ public sealed class FaultToleranceTests(ConnectorHealthApp system)
                 }
             }
         }
+        await Poll.UntilAsync(async () => _accepted.Count >= 10 && await CountAsync(database, "metrics.runs") > 0,
+            () => $"reports accepted and the published runs being stored ({_accepted.Count} accepted)", StepTimeout, cancellationToken: deadline.Token);
 
-        // (a) RabbitMQ killed outright, started again a little later.
-        await Task.Delay(TimeSpan.FromSeconds(3), deadline.Token);
+        // (a) RabbitMQ killed outright; the runner keeps accepting reports while it is away, then it is started again.
         Kill("-KILL", "-f", Path.Combine(system.DataDirectory, "rabbitmq"));
-        await Task.Delay(TimeSpan.FromSeconds(8), deadline.Token);
+        await WaitUntilExitedAsync(ResourceNames.Messaging, deadline.Token);
+        await WaitForMoreAcceptedAsync(5, "while RabbitMQ is away", deadline.Token);
         await StartAsync(ResourceNames.Messaging, deadline.Token);
+        await WaitForMoreAcceptedAsync(5, "once RabbitMQ is back", deadline.Token);
 
-        // (b) PostgreSQL stopped (fast shutdown) for a minute: reports are answered 503 and retried, consumers wait.
-        await Task.Delay(TimeSpan.FromSeconds(5), deadline.Token);
+        // (b) PostgreSQL stopped (fast shutdown): reports are answered 503 and retried, consumers hold the runs published
+        // meanwhile until it is back.
         var postmaster = File.ReadLines(Path.Combine(system.DataDirectory, "postgres", "postmaster.pid")).First();
+        var refusedBefore = Volatile.Read(ref _refused);
         Kill("-INT", postmaster);
-        await Task.Delay(DatabaseOutage, deadline.Token);
+        await WaitUntilExitedAsync(ResourceNames.Postgres, deadline.Token);
+        await PublishRunsAsync(published, 50);
+        await Poll.UntilAsync(() => Volatile.Read(ref _refused) >= refusedBefore + 3,
+            () => $"reports refused while PostgreSQL is away ({Volatile.Read(ref _refused) - refusedBefore} so far)", StepTimeout);
         await StartAsync(ResourceNames.Postgres, deadline.Token);
 
         // (c) a consuming service killed while a burst is being consumed, then started again.
-        await using (var broker = await BrokerChannelAsync())
-        {
-            for (var i = 0; i < 300; i++)
-            {
-                var runId = Guid.CreateVersion7();
-                published.Add(runId);
-                await PublishAsync(broker.Channel, Envelope(RunJson(runId)));
-            }
-        }
+        var burst = await PublishRunsAsync(published, 300);
+        await Poll.UntilAsync(async () => await CountAsync(database, "metrics.runs", burst) > 0,
+            "the metrics service storing the burst", StepTimeout, cancellationToken: deadline.Token);
         // The resource's process may be a launcher (`dotnet run`) with the service as its child: kill both at once.
         var metrics = ProcessId(ResourceNames.Metrics);
         Kill("-KILL", "-P", metrics);
         Kill("-KILL", metrics);
-        await Task.Delay(TimeSpan.FromSeconds(2), deadline.Token);
+        await WaitUntilExitedAsync(ResourceNames.Metrics, deadline.Token);
         await StartAsync(ResourceNames.Metrics, deadline.Token);
 
-        await Task.Delay(TimeSpan.FromSeconds(5), deadline.Token);
+        await WaitForMoreAcceptedAsync(5, "once every part is back", deadline.Token);
+        // Enough reports through the faults to mean something: over a hundred accepted in all.
+        await Poll.UntilAsync(() => _accepted.Count > 100, () => $"over 100 reports accepted in all ({_accepted.Count} so far)", StepTimeout);
         await stopReporting.CancelAsync();
         await reporter;
 
-        var expected = accepted.Keys.Concat(published).ToHashSet();
-        Assert.True(accepted.Count > 100, $"Only {accepted.Count} reports were accepted.");
+        var expected = _accepted.Keys.Concat(published).ToHashSet();
 
-        await using var database = NpgsqlDataSource.Create((await system.DatabaseConnectionStringAsync())!);
         foreach (var table in new[] { "metrics.runs", "drift.runs", "alerting.runs" })
         {
-            await WaitForAsync(async () => (await StoredAsync(database, table)).SetEquals(expected),
-                $"every accepted run in {table}", deadline.Token);
-            Assert.Equal(expected.Count, await RowCountAsync(database, table));
+            await Poll.UntilAsync(async () => (await StoredAsync(database, table)).SetEquals(expected),
+                $"every accepted run in {table}", StepTimeout, TimeSpan.FromMilliseconds(500), deadline.Token);
+            Assert.Equal(expected.Count, await CountAsync(database, table));
         }
 
         var daily = await system.Gateway.GetFromJsonAsync<JsonElement>($"/api/kpis/daily?connector={_connector}", deadline.Token);
@@ -127,7 +136,38 @@ public sealed class FaultToleranceTests(ConnectorHealthApp system)
             system.App.ResourceNotifications.WaitForResourceHealthyAsync(name, healthy.Token)));
     }
 
-    private async Task ReportContinuouslyAsync(ConcurrentDictionary<Guid, bool> accepted, CancellationToken stop)
+    private Task WaitForMoreAcceptedAsync(int more, string when, CancellationToken cancellationToken)
+    {
+        var before = _accepted.Count;
+        return Poll.UntilAsync(() => Task.FromResult(_accepted.Count >= before + more),
+            () => $"{more} more reports accepted {when} ({_accepted.Count - before} so far)", StepTimeout, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>Waits until the resource's process is seen gone: killed, not yet started again.</summary>
+    private async Task WaitUntilExitedAsync(string resource, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(StepTimeout);
+        await system.App.ResourceNotifications.WaitForResourceAsync(
+            resource, e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text), timeout.Token);
+    }
+
+    /// <summary>Publishes <paramref name="count"/> new runs straight to the broker, adds them to the published, and returns them.</summary>
+    private async Task<List<Guid>> PublishRunsAsync(List<Guid> published, int count)
+    {
+        var runIds = Enumerable.Range(0, count).Select(_ => Guid.CreateVersion7()).ToList();
+        await using (var broker = await BrokerChannelAsync())
+        {
+            foreach (var runId in runIds)
+            {
+                await PublishAsync(broker.Channel, Envelope(RunJson(runId)));
+            }
+        }
+        published.AddRange(runIds);
+        return runIds;
+    }
+
+    private async Task ReportContinuouslyAsync(CancellationToken stop)
     {
         while (!stop.IsCancellationRequested)
         {
@@ -150,9 +190,10 @@ public sealed class FaultToleranceTests(ConnectorHealthApp system)
                         "/api/runs", new StringContent(report, Encoding.UTF8, "application/json"), CancellationToken.None);
                     if (response.StatusCode is HttpStatusCode.Accepted or HttpStatusCode.OK)
                     {
-                        accepted[runId] = true;
+                        _accepted[runId] = true;
                         break;
                     }
+                    Interlocked.Increment(ref _refused);
                     Assert.True((int)response.StatusCode >= 500, $"Report refused with {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(CancellationToken.None)}");
                     if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
                     {
@@ -161,6 +202,7 @@ public sealed class FaultToleranceTests(ConnectorHealthApp system)
                 }
                 catch (HttpRequestException)
                 {
+                    Interlocked.Increment(ref _refused);
                 }
                 await Task.Delay(TimeSpan.FromMilliseconds(500), CancellationToken.None);
             }
@@ -244,14 +286,14 @@ public sealed class FaultToleranceTests(ConnectorHealthApp system)
         foreach (var queue in ConsumerQueues)
         {
             uint? last = null;
-            await WaitForAsync(async () =>
+            await Poll.UntilAsync(async () =>
             {
                 var depth = await ErrorQueueDepthAsync(queue + "_error", cancellationToken);
                 // Settled: the same depth twice in a row, a second apart.
                 var settled = depth == last;
                 last = depth;
                 return settled;
-            }, $"{queue}_error to settle", cancellationToken, TimeSpan.FromSeconds(1));
+            }, () => $"{queue}_error to settle (last depth {last})", StepTimeout, TimeSpan.FromSeconds(1), cancellationToken);
             depths[queue] = last!.Value;
         }
         return depths;
@@ -275,8 +317,8 @@ public sealed class FaultToleranceTests(ConnectorHealthApp system)
     private async Task StartAsync(string resource, CancellationToken cancellationToken)
     {
         var commands = system.App.Services.GetRequiredService<ResourceCommandService>();
-        await WaitForAsync(async () => (await commands.ExecuteCommandAsync(resource, "resource-start", cancellationToken)).Success,
-            $"{resource} to start again", cancellationToken, TimeSpan.FromSeconds(2));
+        await Poll.UntilAsync(async () => (await commands.ExecuteCommandAsync(resource, "resource-start", cancellationToken)).Success,
+            $"{resource} to take the start command", StepTimeout, TimeSpan.FromSeconds(2), cancellationToken);
         // The state stream starts with the current snapshot, which can still be the killed process's "Exited" for a
         // moment after the start command returns: wait through it rather than stopping at the first unavailable state.
         using var healthy = new CancellationTokenSource(TimeSpan.FromSeconds(120));
@@ -311,40 +353,16 @@ public sealed class FaultToleranceTests(ConnectorHealthApp system)
         return ids;
     }
 
-    private async Task<long> RowCountAsync(NpgsqlDataSource database, string table)
+    /// <summary>The suite's rows in <paramref name="table"/>, or only those of the runs given.</summary>
+    private async Task<long> CountAsync(NpgsqlDataSource database, string table, List<Guid>? runIds = null)
     {
-        await using var command = database.CreateCommand($"SELECT count(*) FROM {table} WHERE connector = $1");
+        await using var command = database.CreateCommand(
+            $"SELECT count(*) FROM {table} WHERE connector = $1 AND ($2::uuid[] IS NULL OR run_id = ANY($2))");
         command.Parameters.AddWithValue(_connector);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)runIds?.ToArray() ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Uuid });
         return (long)(await command.ExecuteScalarAsync())!;
     }
 
     private static IEnumerable<JsonElement> Rows(JsonElement document) =>
         document.GetProperty("items").EnumerateArray();
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition, string what, CancellationToken cancellationToken, TimeSpan? every = null)
-    {
-        Exception? last = null;
-        while (true)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                last = ex;
-            }
-            try
-            {
-                await Task.Delay(every ?? TimeSpan.FromMilliseconds(500), cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                throw new TimeoutException($"Gave up waiting for {what}.", last);
-            }
-        }
-    }
 }

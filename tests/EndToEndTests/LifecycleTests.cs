@@ -10,6 +10,7 @@ namespace ConnectorHealth.EndToEndTests;
 /// Starts and stops a system of its own: stopping leaves no PostgreSQL, RabbitMQ or epmd process behind, and
 /// the next start on the same data directory still has the earlier runs.
 /// </summary>
+[Collection(OwnSystemsCollection.Name)]
 public sealed class LifecycleTests
 {
     [Fact]

@@ -63,7 +63,7 @@ public sealed class RunReportPropertyTests(ConnectorHealthApp system, ITestOutpu
         {
             var id = run.GetProperty("runId").GetString()!;
             var connector = run.GetProperty("connector").GetString()!;
-            var metrics = await Poll.UntilFoundAsync(system.Gateway, $"/api/runs/{id}");
+            var metrics = await GatewayCalls.UntilFoundAsync(system.Gateway, $"/api/runs/{id}");
             AssertSameRun(report, run, metrics, ["runId", "connector", "source", "status", "startedAt", "finishedAt", "latencyMs", "rateLimited",
                 "errorType", "errorMessage", "payloadBytes", "expectedInterval"]);
             var attempts = run.GetProperty("attempts").EnumerateArray().ToList();
@@ -73,9 +73,9 @@ public sealed class RunReportPropertyTests(ConnectorHealthApp system, ITestOutpu
             {
                 AssertSameRun(report, attempts[i], stored[i], ["number", "startedAt", "durationMs", "outcome", "httpStatus", "errorType", "errorMessage"]);
             }
-            var drift = await Poll.UntilFoundAsync(system.Gateway, $"/api/schemas/{connector}/runs/{id}");
+            var drift = await GatewayCalls.UntilFoundAsync(system.Gateway, $"/api/schemas/{connector}/runs/{id}");
             AssertSameRun(report, run, drift, ["runId", "connector", "finishedAt"]);
-            var alerting = await Poll.UntilFoundAsync(system.Gateway, $"/api/alerting/runs/{id}");
+            var alerting = await GatewayCalls.UntilFoundAsync(system.Gateway, $"/api/alerting/runs/{id}");
             AssertSameRun(report, run, alerting, ["runId", "connector", "status", "finishedAt", "latencyMs", "rateLimited", "errorType", "errorMessage"]);
         }
 

@@ -30,7 +30,7 @@ public sealed class RunnerApiTests(ConnectorHealthApp system)
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal($"/api/runs/{runId}", response.Headers.Location?.OriginalString);
-        var run = await Poll.UntilFoundAsync(system.Gateway, $"/api/runs/{runId}");
+        var run = await GatewayCalls.UntilFoundAsync(system.Gateway, $"/api/runs/{runId}");
         Assert.Equal("nightly_export", run.GetProperty("connector").GetString());
         Assert.Equal("reported", run.GetProperty("source").GetString());
         Assert.Equal("failed", run.GetProperty("status").GetString());
@@ -87,7 +87,7 @@ public sealed class RunnerApiTests(ConnectorHealthApp system)
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var runId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetGuid();
-        var run = await Poll.UntilFoundAsync(system.Gateway, $"/api/runs/{runId}");
+        var run = await GatewayCalls.UntilFoundAsync(system.Gateway, $"/api/runs/{runId}");
         Assert.Equal("triggered", run.GetProperty("source").GetString());
         Assert.Equal("schema_changer", run.GetProperty("connector").GetString());
 
@@ -116,7 +116,7 @@ public sealed class RunnerApiTests(ConnectorHealthApp system)
         Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
         var runId = (await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetGuid();
-        var run = await Poll.UntilFoundAsync(system.Gateway, $"/api/runs/{runId}");
+        var run = await GatewayCalls.UntilFoundAsync(system.Gateway, $"/api/runs/{runId}");
         Assert.Equal("succeeded", run.GetProperty("status").GetString());
         Assert.True(run.GetProperty("latencyMs").GetDouble() >= ConnectorHealthApp.HeldFor.TotalMilliseconds * 0.95);
     }
@@ -173,7 +173,7 @@ public sealed class RunnerApiTests(ConnectorHealthApp system)
         Assert.Equal("application/problem+json", refusedHuge.Content.Headers.ContentType?.MediaType);
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
-        await Poll.UntilFoundAsync(system.Gateway, $"/api/runs/{runId}");
+        await GatewayCalls.UntilFoundAsync(system.Gateway, $"/api/runs/{runId}");
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10), $"The run took {stopwatch.Elapsed} to reach the run history.");
     }
 }

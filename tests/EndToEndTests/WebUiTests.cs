@@ -157,17 +157,7 @@ public sealed class WebUiTests(ConnectorHealthApp system) : IAsyncLifetime
     public async Task TheAlertsPageListsAlertsAndAnOperatorCanAcknowledgeOne()
     {
         // The auth-failing connector fails every run: three in a row is its alert.
-        for (var started = 0; started < 3;)
-        {
-            using var response = await system.Gateway.PostAsync("/api/connectors/auth_failing_api/runs", null);
-            if (response.StatusCode == HttpStatusCode.Conflict)
-            {
-                await Task.Delay(100);
-                continue;
-            }
-            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-            started++;
-        }
+        await GatewayCalls.RunNowAsync(system.Gateway, "auth_failing_api", 3);
 
         var page = await NewPageAsync();
         var rows = page.Locator("[data-testid='alerts'] tr[data-testid='alert']");

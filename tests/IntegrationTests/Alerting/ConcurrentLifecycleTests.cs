@@ -222,20 +222,17 @@ public sealed class ConcurrentLifecycleTests(RabbitMQServer rabbit, PostgresServ
     private async Task<long> FiringAlertAsync()
     {
         var connector = $"busy_{Guid.NewGuid():N}"[..16];
-        // Straight into this service's engine: what is under test is the lifecycle routes, and a run published on the
-        // shared test broker could be taken by another host's consumer.
-        var runs = new List<RunCompleted>();
+        var bus = _service.Services.GetRequiredService<IBus>();
         var now = DateTimeOffset.UtcNow;
         for (var i = 0; i < 5; i++)
         {
-            runs.Add(new RunCompleted
+            await bus.Publish(new RunCompleted
             {
                 RunId = Guid.CreateVersion7(), Connector = connector, Source = RunSource.Scheduled,
                 StartedAt = now.AddSeconds(i - 10), FinishedAt = now.AddSeconds(i - 9), Status = RunStatus.Failed, LatencyMs = 1000,
                 ErrorType = "auth", ErrorMessage = "401 Unauthorized",
             });
         }
-        await _service.Services.GetRequiredService<ConnectorHealth.Alerting.Alerts.AlertEngine>().ProcessRunsAsync(runs, CancellationToken.None);
         using var client = _service.CreateClient();
         long? alertId = null;
         await Poll.UntilAsync(async () =>

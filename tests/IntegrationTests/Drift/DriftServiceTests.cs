@@ -8,8 +8,6 @@ using ConnectorHealth.IntegrationTests.Infrastructure;
 using ConnectorHealth.ServiceDefaults;
 using ConnectorHealth.Operations.SystemStatus;
 using MassTransit;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using RabbitMQ.Client;
 
@@ -32,7 +30,7 @@ public sealed class DriftServiceTests(RabbitMQServer rabbit, PostgresServer post
         """{"user_id":123,"email":null,"score":0.87}""",
     ];
 
-    private readonly List<DriftReplica> _replicas = [];
+    private readonly List<ServiceHost<DriftOptions>> _replicas = [];
     private string _database = null!;
 
     public async Task InitializeAsync()
@@ -40,7 +38,7 @@ public sealed class DriftServiceTests(RabbitMQServer rabbit, PostgresServer post
         _database = await postgres.CreateDatabaseConnectionStringAsync("drift_service");
         for (var i = 0; i < 2; i++)
         {
-            var replica = new DriftReplica(_database, rabbit.Uri);
+            var replica = new ServiceHost<DriftOptions>(_database, rabbit.Uri, ("Drift:PublishSweepInterval", "00:00:01"));
             _replicas.Add(replica);
             _ = replica.Services; // starts the host: migrations, bus, publisher
         }
@@ -174,19 +172,5 @@ public sealed class DriftServiceTests(RabbitMQServer rabbit, PostgresServer post
             """);
         var properties = new BasicProperties { ContentType = "application/vnd.masstransit+json", DeliveryMode = DeliveryModes.Persistent };
         await channel.BasicPublishAsync(RunCompletedExchange, "", mandatory: false, properties, body);
-    }
-
-    /// <summary>One replica of the Drift service: its real Program, on the test broker and database.</summary>
-    private sealed class DriftReplica(string database, Uri broker) : WebApplicationFactory<DriftOptions>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseEnvironment("Production");
-            builder.UseSetting($"ConnectionStrings:{ResourceNames.Database}", database);
-            builder.UseSetting($"ConnectionStrings:{ResourceNames.Messaging}", broker.ToString());
-            builder.UseSetting("Pipeline:SampleInterval", "00:00:00.200");
-            builder.UseSetting("Drift:PublishSweepInterval", "00:00:01");
-            builder.UseSetting("Logging:LogLevel:Default", "Warning");
-        }
     }
 }

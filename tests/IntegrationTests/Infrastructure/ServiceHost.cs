@@ -1,6 +1,9 @@
 using ConnectorHealth.ServiceDefaults;
+using MassTransit;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ConnectorHealth.IntegrationTests.Infrastructure;
 
@@ -8,6 +11,12 @@ namespace ConnectorHealth.IntegrationTests.Infrastructure;
 /// A service's real Program (<typeparamref name="TEntry"/> is a type of its assembly) on the test broker and database,
 /// as the AppHost would run it in production, with quick pipeline sampling and any further settings.
 /// </summary>
+/// <remarks>
+/// The host waits for its bus to start before it counts as started. Otherwise a host disposed soon after it starts
+/// (a test of HTTP input only) stops a bus that has not finished starting, which MassTransit takes as "not started"
+/// and leaves alone: its consumers then come up anyway and outlive the test, taking messages from the next test's
+/// queues on the shared broker.
+/// </remarks>
 internal sealed class ServiceHost<TEntry>(string database, Uri broker, params (string Key, string Value)[] settings)
     : WebApplicationFactory<TEntry> where TEntry : class
 {
@@ -22,5 +31,6 @@ internal sealed class ServiceHost<TEntry>(string database, Uri broker, params (s
         {
             builder.UseSetting(key, value);
         }
+        builder.ConfigureTestServices(services => services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = true));
     }
 }

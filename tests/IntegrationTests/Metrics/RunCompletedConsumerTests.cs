@@ -54,7 +54,8 @@ public sealed class RunCompletedConsumerTests(PostgresServer postgres)
             await harness.Bus.Publish(run);
         }
 
-        await WaitUntilAsync(async () => await db.CountAsync("SELECT count(*) FROM metrics.runs") == runs.Count);
+        await Poll.UntilAsync(async () => await db.CountAsync("SELECT count(*) FROM metrics.runs") == runs.Count,
+            $"all {runs.Count} runs stored", TimeSpan.FromSeconds(60));
         await harness.InactivityTask;
 
         Assert.Equal(runs.Count, await db.CountAsync("SELECT count(*) FROM metrics.runs"));
@@ -62,14 +63,5 @@ public sealed class RunCompletedConsumerTests(PostgresServer postgres)
         var stored = await db.RowsAsync("SELECT run_id, trace_id FROM metrics.runs");
         Assert.All(stored, row => Assert.Equal(traces[(Guid)row[0]!].TraceId.ToHexString(), (string?)row[1]));
         Assert.False(await harness.Published.Any<Fault<RunCompleted>>());
-    }
-
-    internal static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (!await condition())
-        {
-            await Task.Delay(200, timeout.Token);
-        }
     }
 }

@@ -143,8 +143,9 @@ public sealed class BrokerAdminTests(RabbitMQServer rabbit) : IAsyncLifetime
             await rabbit.StartAsync();
         }
 
-        var depth = await PollAsync(() => _admin.GetQueueDepthAsync(ErrorQueue, CancellationToken.None));
-        Assert.Equal(2, depth.Messages);
+        var depth = await Poll.UntilAsync(() => _admin.GetQueueDepthAsync(ErrorQueue, CancellationToken.None), d => d is not null,
+            _ => $"{ErrorQueue}'s depth once the broker is back", Patience);
+        Assert.Equal(2, depth!.Messages);
         // The test's own connection died with the broker; the admin reconnected by itself.
         _connection = await new ConnectionFactory { Uri = rabbit.Uri }.CreateConnectionAsync();
         _channel = await _connection.CreateChannelAsync();
@@ -196,18 +197,5 @@ public sealed class BrokerAdminTests(RabbitMQServer rabbit) : IAsyncLifetime
                 message.BasicProperties, message.Body.ToArray()));
         }
         return messages;
-    }
-
-    private static async Task<T> PollAsync<T>(Func<Task<T?>> probe) where T : class
-    {
-        using var timeout = new CancellationTokenSource(Patience);
-        while (true)
-        {
-            if (await probe() is { } value)
-            {
-                return value;
-            }
-            await Task.Delay(TimeSpan.FromMilliseconds(250), timeout.Token);
-        }
     }
 }

@@ -126,21 +126,6 @@ public sealed class PipelineApiTests(RabbitMQServer rabbit) : IAsyncLifetime
         return (await HealthReportJson.ReadAsync(response.Content))!;
     }
 
-    private static async Task<T> PollAsync<T>(Func<Task<T>> read, Func<T, bool> done)
-    {
-        using var timeout = new CancellationTokenSource(Patience);
-        while (true)
-        {
-            var value = await read();
-            if (done(value))
-            {
-                return value;
-            }
-            if (timeout.IsCancellationRequested)
-            {
-                throw new TimeoutException($"Still not there after {Patience}: {JsonSerializer.Serialize(value)}");
-            }
-            await Task.Delay(TimeSpan.FromMilliseconds(200));
-        }
-    }
+    private static Task<T> PollAsync<T>(Func<Task<T>> read, Func<T, bool> done) =>
+        Poll.UntilAsync(read, done, last => $"the awaited state (last seen: {JsonSerializer.Serialize(last)})", Patience);
 }

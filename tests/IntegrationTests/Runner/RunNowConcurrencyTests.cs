@@ -10,7 +10,6 @@ using MassTransit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -29,8 +28,8 @@ public sealed class RunNowConcurrencyTests(RabbitMQServer rabbit, PostgresServer
     private readonly RunCounter _published = new();
     private int _calls;
     private WebApplication _api = null!;
-    private RunnerReplica _first = null!;
-    private RunnerReplica _second = null!;
+    private ServiceHost<RunnerOptions> _first = null!;
+    private ServiceHost<RunnerOptions> _second = null!;
 
     public async Task InitializeAsync()
     {
@@ -47,9 +46,9 @@ public sealed class RunNowConcurrencyTests(RabbitMQServer rabbit, PostgresServer
         });
         await _api.StartAsync();
         var database = await postgres.CreateDatabaseConnectionStringAsync("runner_run_now");
-        _first = new RunnerReplica(database, rabbit.Uri, $"{_api.Urls.First()}/gated");
+        _first = RunnerReplica(database, rabbit.Uri, $"{_api.Urls.First()}/gated");
         _first.Services.GetRequiredService<IBus>().ConnectPublishObserver(_published);
-        _second = new RunnerReplica(database, rabbit.Uri, $"{_api.Urls.First()}/gated");
+        _second = RunnerReplica(database, rabbit.Uri, $"{_api.Urls.First()}/gated");
         _second.Services.GetRequiredService<IBus>().ConnectPublishObserver(_published);
     }
 
@@ -129,20 +128,11 @@ public sealed class RunNowConcurrencyTests(RabbitMQServer rabbit, PostgresServer
     }
 
     /// <summary>The Runner service's real Program on the test broker and database, with the gated connector only run on demand.</summary>
-    private sealed class RunnerReplica(string database, Uri broker, string url) : WebApplicationFactory<RunnerOptions>
-    {
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseEnvironment("Production");
-            builder.UseSetting($"ConnectionStrings:{ResourceNames.Database}", database);
-            builder.UseSetting($"ConnectionStrings:{ResourceNames.Messaging}", broker.ToString());
-            builder.UseSetting($"Runner:Connectors:{Connector}:Kind", "http");
-            builder.UseSetting($"Runner:Connectors:{Connector}:Interval", "1.00:00:00");
-            builder.UseSetting($"Runner:Connectors:{Connector}:Enabled", "false");
-            builder.UseSetting($"Runner:Connectors:{Connector}:Timeout", "00:01:00");
-            builder.UseSetting($"Runner:Connectors:{Connector}:Retry:MaxAttempts", "1");
-            builder.UseSetting($"Runner:Connectors:{Connector}:Http:Url", url);
-            builder.UseSetting("Logging:LogLevel:Default", "Warning");
-        }
-    }
+    private static ServiceHost<RunnerOptions> RunnerReplica(string database, Uri broker, string url) => new(database, broker,
+        ($"Runner:Connectors:{Connector}:Kind", "http"),
+        ($"Runner:Connectors:{Connector}:Interval", "1.00:00:00"),
+        ($"Runner:Connectors:{Connector}:Enabled", "false"),
+        ($"Runner:Connectors:{Connector}:Timeout", "00:01:00"),
+        ($"Runner:Connectors:{Connector}:Retry:MaxAttempts", "1"),
+        ($"Runner:Connectors:{Connector}:Http:Url", url));
 }
