@@ -1,4 +1,9 @@
 using Microsoft.Extensions.Http.Resilience;
+using ConnectorHealth.Dashboard.Apis;
+using ConnectorHealth.Dashboard.Apis.Alerting;
+using ConnectorHealth.Dashboard.Apis.Drift;
+using ConnectorHealth.Dashboard.Apis.Metrics;
+using ConnectorHealth.Dashboard.Apis.Runner;
 using ConnectorHealth.ServiceDefaults;
 using MudBlazor.Services;
 
@@ -16,14 +21,25 @@ internal static class ApplicationServices
         // The web UI reads everything through the gateway, found by service discovery.
         // It uses the key it is configured with (Gateway:ApiKey; the AppHost passes the operator key).
         var apiKey = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>()?.ApiKey;
-        var gateway = builder.Services.AddHttpClient<GatewayClient>(client =>
+        AddGatewayClient<GatewayClient>(builder.Services, apiKey, http => new GatewayClient(http));
+        // A refusal's body is kept as text (ReadResponseAsString), so a page can say what the service said.
+        AddGatewayClient<RunnerClient>(builder.Services, apiKey, http => new RunnerClient(http) { ReadResponseAsString = true });
+        AddGatewayClient<MetricsClient>(builder.Services, apiKey, http => new MetricsClient(http) { ReadResponseAsString = true });
+        AddGatewayClient<DriftClient>(builder.Services, apiKey, http => new DriftClient(http) { ReadResponseAsString = true });
+        AddGatewayClient<AlertingClient>(builder.Services, apiKey, http => new AlertingClient(http) { ReadResponseAsString = true });
+        builder.Services.AddTransient<ServiceApis>();
+    }
+
+    private static void AddGatewayClient<TClient>(IServiceCollection services, string? apiKey, Func<HttpClient, TClient> create) where TClient : class
+    {
+        var gateway = services.AddHttpClient<TClient>(client =>
         {
             client.BaseAddress = new Uri($"http://{ResourceNames.Gateway}");
             if (!string.IsNullOrEmpty(apiKey))
             {
                 client.DefaultRequestHeaders.Add(ApiKeyHeader.Name, apiKey);
             }
-        });
+        }).AddTypedClient(create);
         // A page waits on the gateway: during an outage it should say so within seconds, not after the defaults' retries
         // (about half a minute). An action (POST, PUT, DELETE) is never repeated: a silence or a run must not happen twice.
 #pragma warning disable EXTEXP0001 // Experimental, but the way to replace the defaults' handler for one client.

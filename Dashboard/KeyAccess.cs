@@ -1,7 +1,6 @@
-namespace ConnectorHealth.Dashboard;
+using ConnectorHealth.Dashboard.Apis;
 
-/// <summary>What the gateway says the configured key may do (<c>GET /api/access</c>).</summary>
-public sealed record AccessInfo(string Role, bool MayChange);
+namespace ConnectorHealth.Dashboard;
 
 /// <summary>
 /// The role of the web UI's API key, asked of the gateway once and kept. Until the gateway has answered, the web UI is
@@ -26,7 +25,8 @@ public sealed class KeyAccess(IServiceProvider services)
         {
             return known;
         }
-        var answer = await services.GetRequiredService<GatewayClient>().GetAccessAsync(cancellationToken);
+        var apis = services.GetRequiredService<ServiceApis>();
+        var answer = await apis.AskAsync(apis.Gateway.GetAccessAsync, cancellationToken);
         // A key's role does not change while the web UI runs; an unanswered question is asked again next time.
         return _known = answer.Value;
     }

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
+using ConnectorHealth.Contracts;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -76,6 +77,14 @@ internal static class OpenApiDescriptions
         options.AddOperationTransformer(AddProblemResponsesAsync);
         options.AddSchemaTransformer((schema, context, _) =>
         {
+            // Enums are written by StrictEnumConverterFactory, which the framework cannot see through: without this
+            // their schemas are empty ({}), and a generated client cannot tell a name from an object.
+            if ((Nullable.GetUnderlyingType(context.JsonTypeInfo.Type) ?? context.JsonTypeInfo.Type) is { IsEnum: true } enumType
+                && !enumType.IsDefined(typeof(FlagsAttribute), false))
+            {
+                schema.Type = JsonSchemaType.String;
+                schema.Enum = [.. Enum.GetNames(enumType).Select(name => (JsonNode)JsonValue.Create(EnumNames.Naming.ConvertName(name)))];
+            }
             // Nullable date-times come out with a format and no type; say what they are.
             if (schema.Type is null && schema.Format == "date-time" && schema.AnyOf is null && schema.OneOf is null)
             {

@@ -1,0 +1,46 @@
+using System.Text.Json;
+
+namespace ConnectorHealth.Dashboard.Apis;
+
+/// <summary>What <c>GET /api/runs</c> filters by; null for any.</summary>
+public sealed record RunFilter(string? Connector = null, string? Status = null, string? Source = null, DateTimeOffset? From = null,
+    DateTimeOffset? To = null);
+
+/// <summary>What <c>GET /api/alerts</c> filters by; null for any.</summary>
+public sealed record AlertFilter(string? State = null, string? Connector = null, string? Rule = null, string? Severity = null)
+{
+    public static readonly IReadOnlyList<string> States = WireNames.All<Alerting.State>();
+
+    public static readonly IReadOnlyList<string> Severities = ["critical", "warning", "info"];
+
+    /// <summary>The Alerting service's rule names (its <c>RuleNames.All</c>), which it refuses anything else for.</summary>
+    public static readonly IReadOnlyList<string> Rules = ["schema_drift", "consecutive_failures", "success_rate", "rate_limited", "latency", "freshness"];
+}
+
+/// <summary>The list routes called with a page's filter.</summary>
+public static class FilteredLists
+{
+    public static Task<Metrics.RunPage> ListRunsAsync(this Metrics.MetricsClient metrics, RunFilter filter, int limit, string? cursor,
+        CancellationToken cancellationToken) =>
+        metrics.ListRunsAsync(filter.Connector, Known<Metrics.Status>(filter.Status, "status"), Known<Metrics.Source>(filter.Source, "source"),
+            filter.From is { } from ? new Metrics.From { At = from } : null, filter.To is { } to ? new Metrics.To { At = to } : null,
+            limit, cursor, cancellationToken);
+
+    public static Task<Alerting.AlertPage> ListAlertsAsync(this Alerting.AlertingClient alerting, AlertFilter filter, int limit, string? cursor,
+        CancellationToken cancellationToken) =>
+        alerting.ListAlertsAsync(WireNames.Parse<Alerting.State>(filter.State), filter.Connector, filter.Rule,
+            WireNames.Parse<Alerting.Severity2>(filter.Severity), limit, cursor, cancellationToken);
+
+    // A filter from the address bar that the service has no name for is refused as the service would refuse it,
+    // not dropped: a page that quietly shows everything would claim a filter it did not apply.
+    private static TEnum? Known<TEnum>(string? name, string parameter) where TEnum : struct, Enum
+    {
+        if (name is null)
+        {
+            return null;
+        }
+        var problem = JsonSerializer.Serialize(new { title = $"Unknown {parameter}. Use one of: {string.Join(", ", WireNames.All<TEnum>())}." });
+        return WireNames.Parse<TEnum>(name)
+            ?? throw new ApiException($"Unknown {parameter}", StatusCodes.Status400BadRequest, problem, new Dictionary<string, IEnumerable<string>>(), null);
+    }
+}
