@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
-using ConnectorHealth.Alerting.Rules;
+using ConnectorHealth.Alerting.Channels;
+using ConnectorHealth.Alerting.Thresholds;
 using Microsoft.Extensions.Options;
 
 namespace ConnectorHealth.Alerting;

@@ -1,8 +1,10 @@
 using System.ComponentModel.DataAnnotations;
-using ConnectorHealth.Contracts;
 using ConnectorHealth.Alerting.Alerts;
+using ConnectorHealth.Alerting.Channels;
 using ConnectorHealth.Alerting.Notifications;
 using ConnectorHealth.Alerting.Rules;
+using ConnectorHealth.Alerting.Silences;
+using ConnectorHealth.Contracts;
 using ConnectorHealth.ServiceDefaults;
 using MassTransit;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -123,15 +125,15 @@ public static class AlertsApi
 
     public sealed record SilenceList(IReadOnlyList<Silence> Items);
 
-    public static async Task<Ok<SilenceList>> ListSilences(AlertStore store, CancellationToken cancellationToken, bool all = false) =>
-        TypedResults.Ok(new SilenceList(await store.ListSilencesAsync(all, cancellationToken)));
+    public static async Task<Ok<SilenceList>> ListSilences(SilenceStore silences, CancellationToken cancellationToken, bool all = false) =>
+        TypedResults.Ok(new SilenceList(await silences.ListAsync(all, cancellationToken)));
 
     /// <summary>The body of <c>POST /api/silences</c>: at least one matcher, an end, an author and a comment.</summary>
     public sealed record SilenceRequest(
         string? Connector, string? Rule, Severity? Severity, DateTimeOffset? StartsAt, DateTimeOffset? EndsAt, string? Author, string? Comment);
 
     public static async Task<Results<Created<Silence>, Ok<Silence>, ValidationProblem>> AddSilence(
-        SilenceRequest request, AlertStore store, TimeProvider time, CancellationToken cancellationToken)
+        SilenceRequest request, SilenceStore silences, TimeProvider time, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var query = new QueryParameters();
@@ -170,12 +172,12 @@ public static class AlertsApi
             return TypedResults.ValidationProblem(query.Errors);
         }
         var silence = new Silence(Guid.CreateVersion7(), connector, request.Rule, request.Severity, startsAt, endsAt, author!, comment!);
-        var added = await store.AddSilenceAsync(silence, startGiven: request.StartsAt is not null, cancellationToken);
+        var added = await silences.AddAsync(silence, startGiven: request.StartsAt is not null, cancellationToken);
         return added.Created ? TypedResults.Created($"/api/silences/{silence.Id}", silence) : TypedResults.Ok(added.Silence);
     }
 
-    public static async Task<Results<NoContent, ProblemHttpResult>> ExpireSilence(Guid id, AlertStore store, CancellationToken cancellationToken) =>
-        await store.ExpireSilenceAsync(id, cancellationToken) switch
+    public static async Task<Results<NoContent, ProblemHttpResult>> ExpireSilence(Guid id, SilenceStore silences, CancellationToken cancellationToken) =>
+        await silences.ExpireAsync(id, cancellationToken) switch
         {
             { Outcome: LifecycleOutcome.Done } => TypedResults.NoContent(),
             { Outcome: LifecycleOutcome.NotFound } => TypedResults.Problem(detail: $"There is no silence {id}.", statusCode: StatusCodes.Status404NotFound),
@@ -199,13 +201,13 @@ public static class AlertsApi
     public sealed record ChannelTestResult(string Channel, bool Delivered, int? StatusCode, string? Error);
 
     public static async Task<Results<Ok<ChannelTestResult>, ProblemHttpResult>> TestChannel(
-        string id, NotificationDispatcher dispatcher, IOptionsMonitor<AlertingOptions> options, CancellationToken cancellationToken)
+        string id, NotificationDelivery delivery, IOptionsMonitor<AlertingOptions> options, CancellationToken cancellationToken)
     {
         if (!options.CurrentValue.Channels.ContainsKey(id))
         {
             return TypedResults.Problem(detail: "There is no channel with that id; GET /api/channels lists them.", statusCode: StatusCodes.Status404NotFound);
         }
-        var outcome = await dispatcher.TestAsync(id, cancellationToken);
+        var outcome = await delivery.TestAsync(id, cancellationToken);
         return TypedResults.Ok(new ChannelTestResult(id, outcome.Delivered, outcome.StatusCode, outcome.Error));
     }
 

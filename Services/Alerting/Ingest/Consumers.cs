@@ -1,4 +1,5 @@
 using ConnectorHealth.Alerting.Alerts;
+using ConnectorHealth.Alerting.Evaluation;
 using ConnectorHealth.Contracts;
 using ConnectorHealth.ServiceDefaults;
 using MassTransit;

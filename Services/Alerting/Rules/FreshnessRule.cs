@@ -1,3 +1,5 @@
+using ConnectorHealth.Alerting.Alerts;
+using ConnectorHealth.Alerting.Thresholds;
 using ConnectorHealth.ServiceDefaults;
 
 namespace ConnectorHealth.Alerting.Rules;

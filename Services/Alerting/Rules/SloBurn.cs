@@ -1,4 +1,6 @@
 using System.Globalization;
+using ConnectorHealth.Alerting.Alerts;
+using ConnectorHealth.Alerting.Thresholds;
 
 namespace ConnectorHealth.Alerting.Rules;
 

@@ -235,7 +235,7 @@ public sealed class ConcurrentLifecycleTests(RabbitMQServer rabbit, PostgresServ
                 ErrorType = "auth", ErrorMessage = "401 Unauthorized",
             });
         }
-        await _service.Services.GetRequiredService<ConnectorHealth.Alerting.Alerts.AlertEngine>().ProcessRunsAsync(runs, CancellationToken.None);
+        await _service.Services.GetRequiredService<ConnectorHealth.Alerting.Evaluation.AlertEngine>().ProcessRunsAsync(runs, CancellationToken.None);
         using var client = _service.CreateClient();
         long? alertId = null;
         await Poll.UntilAsync(async () =>

@@ -1,7 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using ConnectorHealth.ServiceDefaults;
 
-namespace ConnectorHealth.Alerting.Rules;
+namespace ConnectorHealth.Alerting.Thresholds;
 
 /// <summary>
 /// The thresholds every rule reads, bound from "Alerting:Rules". A connector's own section
