@@ -13,6 +13,8 @@ app.MapDefaultEndpoints();
 app.MapOpenApi();
 app.MapSystemApi(ResourceNames.Alerting);
 app.MapAlertsApi();
+app.MapSilencesApi();
+app.MapChannelsApi();
 app.MapRulesApi();
 app.MapReceivedRunsApi();
 
