@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
-using ConnectorHealth.Alerting.Rules;
+using ConnectorHealth.Alerting.Channels;
+using ConnectorHealth.Alerting.Thresholds;
 using Microsoft.Extensions.Options;
 
 namespace ConnectorHealth.Alerting;
@@ -56,26 +57,4 @@ public sealed class AlertingOptions
     // The connector's thresholds: Rules, then its configured values, then those set through the API.
     public RuleThresholds ThresholdsFor(string connector, RuleOverrides? fromApi = null) =>
         Rules.WithOverrides(Connectors.TryGetValue(connector, out var overrides) ? overrides : null).WithOverrides(fromApi);
-}
-
-[OptionsValidator]
-public sealed partial class AlertingOptionsValidator : IValidateOptions<AlertingOptions>;
-
-// The generated validator cannot reach into dictionaries: each channel and each connector's thresholds are checked here.
-public sealed class AlertingEntriesValidator : IValidateOptions<AlertingOptions>
-{
-    public ValidateOptionsResult Validate(string? name, AlertingOptions options)
-    {
-        var failures = new List<string>();
-        foreach (var (key, entry) in options.Channels.Select(c => ($"Channels:{c.Key}", (object)c.Value))
-            .Concat(options.Connectors.Select(c => ($"Connectors:{c.Key}", (object)c.Value))))
-        {
-            var results = new List<ValidationResult>();
-            if (!Validator.TryValidateObject(entry, new ValidationContext(entry), results, validateAllProperties: true))
-            {
-                failures.AddRange(results.Select(r => $"Alerting:{key}: {r.ErrorMessage}"));
-            }
-        }
-        return failures.Count > 0 ? ValidateOptionsResult.Fail(failures) : ValidateOptionsResult.Success;
-    }
 }

@@ -1,6 +1,9 @@
 using ConnectorHealth.Alerting.Alerts;
+using ConnectorHealth.Alerting.Evaluation;
 using ConnectorHealth.Alerting.Ingest;
 using ConnectorHealth.Alerting.Notifications;
+using ConnectorHealth.Alerting.Silences;
+using ConnectorHealth.Alerting.Thresholds;
 using ConnectorHealth.Contracts;
 using ConnectorHealth.ServiceDefaults;
 using MassTransit;
@@ -19,18 +22,22 @@ internal static class ApplicationServices
         services.AddSingleton<IValidateOptions<AlertingOptions>, AlertingOptionsValidator>();
         services.AddSingleton<IValidateOptions<AlertingOptions>, AlertingEntriesValidator>();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<RunLedger>();
+        services.AddSingleton<NotificationQueue>();
+        services.AddSingleton<AlertWriter>();
         services.AddSingleton<AlertEngine>();
         services.AddSingleton<AlertStore>();
+        services.AddSingleton<SilenceStore>();
         services.AddSingleton<RuleOverridesStore>();
         services.AddSingleton<AlertAnnouncer>();
-        services.AddSingleton<NotificationDispatcher>();
-        // Webhooks: the dispatcher's own timeout and retries (with backoff, across restarts) apply, not the defaults'.
+        services.AddSingleton<NotificationDelivery>();
+        // Webhooks: the delivery's own timeout and retries (with backoff, across restarts) apply, not the defaults'.
 #pragma warning disable EXTEXP0001 // the supported way to opt one client out of the service defaults' resilience
-        services.AddHttpClient(NotificationDispatcher.HttpClientName).RemoveAllResilienceHandlers();
+        services.AddHttpClient(NotificationDelivery.HttpClientName).RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
         // After the migrator (registered by AddServiceDatabase): both read the alerting schema.
         services.AddHostedService<AlertEvaluator>();
-        services.AddHostedService(provider => provider.GetRequiredService<NotificationDispatcher>());
+        services.AddHostedService<NotificationDispatcher>();
         builder.AddMessaging(ResourceNames.Alerting, bus =>
         {
             bus.AddConsumer<RunCompletedConsumer, RunCompletedConsumerDefinition>();

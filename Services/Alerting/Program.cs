@@ -14,6 +14,8 @@ app.MapDefaultEndpoints();
 app.MapOpenApi();
 app.MapOperations();
 app.MapAlertsApi();
+app.MapSilencesApi();
+app.MapChannelsApi();
 app.MapRulesApi();
 app.MapReceivedRunsApi();
 

@@ -1,4 +1,5 @@
 using ConnectorHealth.Alerting.Rules;
+using ConnectorHealth.Alerting.Thresholds;
 using ConnectorHealth.Metrics;
 using ConnectorHealth.Metrics.Status;
 using ConnectorHealth.ServiceDefaults;

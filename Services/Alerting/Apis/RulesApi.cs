@@ -1,6 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using ConnectorHealth.Alerting.Alerts;
-using ConnectorHealth.Alerting.Rules;
+using ConnectorHealth.Alerting.Thresholds;
 using ConnectorHealth.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;

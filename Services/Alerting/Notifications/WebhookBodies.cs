@@ -1,12 +1,7 @@
 using System.Globalization;
-using ConnectorHealth.Alerting.Rules;
+using ConnectorHealth.Alerting.Channels;
 
 namespace ConnectorHealth.Alerting.Notifications;
-
-/// <summary>An alert as a notification carries it.</summary>
-public sealed record AlertBody(
-    long AlertId, string Connector, string Rule, string Severity, string State, string Message, string RecommendedAction,
-    int Occurrences, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, long? PreviousAlertId, DateTimeOffset? ResolvedAt);
 
 /// <summary>The bodies posted to webhook channels: a generic JSON document, or a Slack-compatible message.</summary>
 public static class WebhookBodies
@@ -23,8 +18,8 @@ public static class WebhookBodies
         }
         var headline = kind switch
         {
-            "resolved" => $"Resolved: {alert.Rule} · {alert.Connector}",
-            "repeat" => $"Still firing [{alert.Severity.ToUpperInvariant()}]: {alert.Rule} · {alert.Connector}",
+            NotificationKinds.Resolved => $"Resolved: {alert.Rule} · {alert.Connector}",
+            NotificationKinds.Repeat => $"Still firing [{alert.Severity.ToUpperInvariant()}]: {alert.Rule} · {alert.Connector}",
             _ => $"[{alert.Severity.ToUpperInvariant()}] {alert.Rule} · {alert.Connector}",
         };
         var detail = string.Create(CultureInfo.InvariantCulture,

@@ -1,4 +1,6 @@
 using System.Globalization;
+using ConnectorHealth.Alerting.Alerts;
+using ConnectorHealth.Alerting.Thresholds;
 using ConnectorHealth.ServiceDefaults;
 
 namespace ConnectorHealth.Alerting.Rules;
@@ -6,9 +8,9 @@ namespace ConnectorHealth.Alerting.Rules;
 /// <summary>A connector whose last N runs all failed is down, whatever its success rate over longer windows.</summary>
 public static class ConsecutiveFailuresRule
 {
-    public static Finding? Evaluate(string connector, int failureStreak, string? lastErrorType, string? lastErrorMessage, RuleThresholds t)
+    public static Finding? Evaluate(string connector, int failureStreak, string? lastErrorType, string? lastErrorMessage, RuleThresholds thresholds)
     {
-        if (!ConnectorHealthRule.IsFailing(failureStreak, t.ConsecutiveFailures))
+        if (!ConnectorHealthRule.IsFailing(failureStreak, thresholds.ConsecutiveFailures))
         {
             return null;
         }
@@ -22,7 +24,7 @@ public static class ConsecutiveFailuresRule
         var details = new Dictionary<string, string>
         {
             ["failure_streak"] = failureStreak.ToString(CultureInfo.InvariantCulture),
-            ["threshold"] = t.ConsecutiveFailures.ToString(CultureInfo.InvariantCulture),
+            ["threshold"] = thresholds.ConsecutiveFailures.ToString(CultureInfo.InvariantCulture),
         };
         if (lastErrorType is not null)
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using ConnectorHealth.Alerting.Alerts;
 using ConnectorHealth.Contracts;
 
 namespace ConnectorHealth.Alerting.Rules;

@@ -1,3 +1,5 @@
+using ConnectorHealth.Alerting.Alerts;
+
 namespace ConnectorHealth.Alerting.Rules;
 
 /// <summary>

@@ -1,3 +1,5 @@
+using ConnectorHealth.Alerting.Alerts;
+using ConnectorHealth.Alerting.Thresholds;
 using ConnectorHealth.ServiceDefaults;
 
 namespace ConnectorHealth.Alerting.Rules;
@@ -11,9 +13,9 @@ public static class FreshnessRule
     /// <param name="firstSeenAt">When the connector was first known: the clock for one that never succeeded.</param>
     /// <param name="expectedInterval">How often it is meant to run; null (or not positive) when it has no schedule.</param>
     public static Finding? Evaluate(
-        string connector, DateTimeOffset? lastSuccessAt, DateTimeOffset? firstSeenAt, TimeSpan? expectedInterval, DateTimeOffset now, RuleThresholds t)
+        string connector, DateTimeOffset? lastSuccessAt, DateTimeOffset? firstSeenAt, TimeSpan? expectedInterval, DateTimeOffset now, RuleThresholds thresholds)
     {
-        if (ConnectorHealthRule.Stale(lastSuccessAt, firstSeenAt, expectedInterval, now, t.FreshnessFactor) is not { } stale)
+        if (ConnectorHealthRule.Stale(lastSuccessAt, firstSeenAt, expectedInterval, now, thresholds.FreshnessFactor) is not { } stale)
         {
             return null;
         }

@@ -1,4 +1,6 @@
 using System.Globalization;
+using ConnectorHealth.Alerting.Alerts;
+using ConnectorHealth.Alerting.Thresholds;
 
 namespace ConnectorHealth.Alerting.Rules;
 
@@ -27,18 +29,18 @@ public static class LatencyBaseline
     /// Judges one run's latency against the baseline: the latencies of the connector's runs before it, oldest first, of
     /// which the last <see cref="RuleThresholds.LatencyBaselineRuns"/> are used.
     /// </summary>
-    public static Finding? Evaluate(string connector, double latencyMs, IReadOnlyList<double> baseline, RuleThresholds t)
+    public static Finding? Evaluate(string connector, double latencyMs, IReadOnlyList<double> baseline, RuleThresholds thresholds)
     {
-        var recent = baseline.Skip(Math.Max(0, baseline.Count - t.LatencyBaselineRuns)).Where(double.IsFinite).ToArray();
-        if (recent.Length < t.LatencyMinBaseline || !double.IsFinite(latencyMs))
+        var recent = baseline.Skip(Math.Max(0, baseline.Count - thresholds.LatencyBaselineRuns)).Where(double.IsFinite).ToArray();
+        if (recent.Length < thresholds.LatencyMinBaseline || !double.IsFinite(latencyMs))
         {
             return null;
         }
         var (median, mad) = Of(recent);
-        var band = median + t.LatencyMadFactor * NormalScale * mad;
+        var band = median + thresholds.LatencyMadFactor * NormalScale * mad;
         // With a MAD of 0 (a very steady connector) the band is the median itself; the ratio and the absolute margin keep
         // a few milliseconds of jitter from counting as an anomaly.
-        var anomalous = latencyMs > band && latencyMs >= t.LatencyMinRatio * median && latencyMs - median >= t.LatencyMinMs;
+        var anomalous = latencyMs > band && latencyMs >= thresholds.LatencyMinRatio * median && latencyMs - median >= thresholds.LatencyMinMs;
         if (!anomalous)
         {
             return null;
@@ -55,7 +57,7 @@ public static class LatencyBaseline
                 ["latency_ms"] = AlertText.Number(latencyMs, "0.#"),
                 ["median_ms"] = AlertText.Number(median, "0.#"),
                 ["mad_ms"] = AlertText.Number(mad, "0.#"),
-                ["threshold_ms"] = AlertText.Number(Math.Max(band, Math.Max(t.LatencyMinRatio * median, median + t.LatencyMinMs)), "0.#"),
+                ["threshold_ms"] = AlertText.Number(Math.Max(band, Math.Max(thresholds.LatencyMinRatio * median, median + thresholds.LatencyMinMs)), "0.#"),
                 ["baseline_runs"] = recent.Length.ToString(CultureInfo.InvariantCulture),
             });
     }

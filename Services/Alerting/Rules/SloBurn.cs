@@ -1,4 +1,6 @@
 using System.Globalization;
+using ConnectorHealth.Alerting.Alerts;
+using ConnectorHealth.Alerting.Thresholds;
 
 namespace ConnectorHealth.Alerting.Rules;
 
@@ -18,13 +20,13 @@ public static class SloBurn
     public const double TicketBurn = 1;
 
     /// <summary>How many times faster than the objective allows the error budget is being spent; 0 without runs.</summary>
-    public static double Burn(WindowCounts w, double target)
+    public static double Burn(WindowCounts window, double target)
     {
-        if (w.Total <= 0)
+        if (window.Total <= 0)
         {
             return 0;
         }
-        var errorRate = (double)w.Failed / w.Total;
+        var errorRate = (double)window.Failed / window.Total;
         var budget = 1 - target;
         if (budget <= 0)
         {
@@ -35,9 +37,9 @@ public static class SloBurn
         return Math.Round(errorRate / budget, 9);
     }
 
-    public static Finding? Evaluate(string connector, SloWindows windows, RuleThresholds t)
+    public static Finding? Evaluate(string connector, SloWindows windows, RuleThresholds thresholds)
     {
-        var target = t.SloTarget;
+        var target = thresholds.SloTarget;
         var burn5m = Burn(windows.FiveMinutes, target);
         var burn30m = Burn(windows.ThirtyMinutes, target);
         var burn1h = Burn(windows.OneHour, target);
@@ -49,15 +51,15 @@ public static class SloBurn
             : burn6h >= SlowBurn && burn30m >= SlowBurn ? new(PageKey, SlowBurn, windows.SixHours, burn6h, "6 h", "30 min")
             : burn3d >= TicketBurn && burn6h >= TicketBurn ? new(TicketKey, TicketBurn, windows.ThreeDays, burn3d, "3 d", "6 h")
             : null;
-        if (alarm is not { } a)
+        if (alarm is not { } burning)
         {
             return null;
         }
 
-        var paging = a.Key == PageKey;
-        var successRate = 1 - (double)a.Window.Failed / a.Window.Total;
-        var message = $"Success rate {AlertText.Percent(successRate)} over {a.LongName} against a {AlertText.Percent(target, "0.###")} objective: "
-            + $"error budget burning {AlertText.Number(a.Burn, "0.#")}× ({a.Key}: {AlertText.Number(a.Threshold, "0.#")}× over {a.LongName} and {a.ShortName})";
+        var paging = burning.Key == PageKey;
+        var successRate = 1 - (double)burning.Window.Failed / burning.Window.Total;
+        var message = $"Success rate {AlertText.Percent(successRate)} over {burning.LongName} against a {AlertText.Percent(target, "0.###")} objective: "
+            + $"error budget burning {AlertText.Number(burning.Burn, "0.#")}× ({burning.Key}: {AlertText.Number(burning.Threshold, "0.#")}× over {burning.LongName} and {burning.ShortName})";
         var action = paging
             ? "Look at the failing runs' errors and traces and check the provider's status now: at this rate the error budget is spent within days."
             : "Plan a fix: failures are steadily using up the error budget. Start with the most frequent error type of the last days.";
@@ -69,11 +71,11 @@ public static class SloBurn
             ["burn_1h"] = AlertText.Number(burn1h),
             ["burn_6h"] = AlertText.Number(burn6h),
             ["burn_3d"] = AlertText.Number(burn3d),
-            ["window"] = a.LongName,
-            ["runs"] = a.Window.Total.ToString(CultureInfo.InvariantCulture),
-            ["failed"] = a.Window.Failed.ToString(CultureInfo.InvariantCulture),
+            ["window"] = burning.LongName,
+            ["runs"] = burning.Window.Total.ToString(CultureInfo.InvariantCulture),
+            ["failed"] = burning.Window.Failed.ToString(CultureInfo.InvariantCulture),
         };
-        return new Finding(RuleNames.SloBurn, paging ? Severity.Critical : Severity.Warning, a.Key, message, action, details);
+        return new Finding(RuleNames.SloBurn, paging ? Severity.Critical : Severity.Warning, burning.Key, message, action, details);
     }
 
     private readonly record struct Alarm(string Key, double Threshold, WindowCounts Window, double Burn, string LongName, string ShortName);

@@ -1,5 +1,6 @@
 using ConnectorHealth.Alerting;
 using ConnectorHealth.Alerting.Rules;
+using ConnectorHealth.Alerting.Thresholds;
 using ConnectorHealth.Contracts;
 using ConnectorHealth.IntegrationTests.Infrastructure;
 
@@ -106,7 +107,7 @@ public sealed class AlertEngineTests(PostgresServer postgres)
     public async Task AConnectorsThresholdsSetThroughTheApiApplyOverTheDefaults()
     {
         await using var db = await AlertingDatabase.CreateAsync(postgres);
-        await new ConnectorHealth.Alerting.Alerts.RuleOverridesStore(db.DataSource)
+        await new RuleOverridesStore(db.DataSource)
             .SetAsync("patient", new RuleOverrides { ConsecutiveFailures = 5, SloTarget = 0.5 }, "test", CancellationToken.None);
         var engine = db.Engine();
 

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using ConnectorHealth.Alerting;
 using ConnectorHealth.Alerting.Alerts;
+using ConnectorHealth.Alerting.Evaluation;
 using ConnectorHealth.Alerting.Notifications;
+using ConnectorHealth.Alerting.Silences;
 using ConnectorHealth.Contracts;
 using ConnectorHealth.IntegrationTests.Infrastructure;
 using ConnectorHealth.ServiceDefaults;
@@ -39,11 +41,18 @@ public sealed class AlertingDatabase : IAsyncDisposable
         return new AlertingDatabase(dataSource, options ?? new AlertingOptions());
     }
 
-    /// <summary>An engine as one replica of the service has it.</summary>
-    public AlertEngine Engine() => new(DataSource, Options, Time, NullLogger<AlertEngine>.Instance);
+    public SilenceStore Silences => new(DataSource, Time);
 
-    public NotificationDispatcher Dispatcher(IHttpClientFactory http) =>
-        new(DataSource, http, Options, Time, NullLogger<NotificationDispatcher>.Instance);
+    /// <summary>An engine as one replica of the service has it.</summary>
+    public AlertEngine Engine()
+    {
+        var notifications = new NotificationQueue(DataSource, Options);
+        return new AlertEngine(DataSource, Options, Time, new RunLedger(DataSource, Options),
+            new AlertWriter(Options, notifications, NullLogger<AlertWriter>.Instance), notifications);
+    }
+
+    public NotificationDelivery Delivery(IHttpClientFactory http) =>
+        new(DataSource, http, Options, Time, NullLogger<NotificationDelivery>.Instance);
 
     public RunCompleted Run(string connector, bool succeeded, TimeSpan? ago = null, double latencyMs = 100, bool rateLimited = false,
         string? errorType = null, TimeSpan? interval = null) => new()

@@ -1,5 +1,7 @@
 using ConnectorHealth.Alerting;
+using ConnectorHealth.Alerting.Channels;
 using ConnectorHealth.Alerting.Rules;
+using ConnectorHealth.Alerting.Silences;
 using ConnectorHealth.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -32,15 +34,15 @@ public sealed class NotificationTests(PostgresServer postgres) : IAsyncLifetime
             Url = _receiver.Url, Format = ChannelFormat.Slack, Rules = [RuleNames.ConsecutiveFailures],
         }));
         var engine = db.Engine();
-        var dispatcher = db.Dispatcher(_http.GetRequiredService<IHttpClientFactory>());
+        var delivery = db.Delivery(_http.GetRequiredService<IHttpClientFactory>());
 
         // Down: the firing notification is tried and kept for later.
         await engine.ProcessRunsAsync([.. Enumerable.Range(0, 3).Select(i => db.Run("down", false, TimeSpan.FromSeconds(5 - i), errorType: "auth"))], CancellationToken.None);
-        Assert.Equal(1, await dispatcher.DeliverDueAsync(CancellationToken.None));
+        Assert.Equal(1, await delivery.DeliverDueAsync(CancellationToken.None));
         for (var i = 0; i < 4; i++)
         {
             db.Time.Advance(TimeSpan.FromMinutes(10));
-            Assert.Equal(1, await dispatcher.DeliverDueAsync(CancellationToken.None));
+            Assert.Equal(1, await delivery.DeliverDueAsync(CancellationToken.None));
         }
         var all = await db.RowsAsync("SELECT status, attempts, last_error, channel, kind, alert_id FROM alerting.notifications");
         Assert.True(all.Count == 1, string.Join("\n", all.Select(r => string.Join(" | ", r))));
@@ -51,9 +53,9 @@ public sealed class NotificationTests(PostgresServer postgres) : IAsyncLifetime
         // Back: delivered once, and never again.
         await _receiver.StartAsync();
         db.Time.Advance(TimeSpan.FromMinutes(10));
-        Assert.Equal(1, await dispatcher.DeliverDueAsync(CancellationToken.None));
+        Assert.Equal(1, await delivery.DeliverDueAsync(CancellationToken.None));
         db.Time.Advance(TimeSpan.FromMinutes(10));
-        Assert.Equal(0, await dispatcher.DeliverDueAsync(CancellationToken.None));
+        Assert.Equal(0, await delivery.DeliverDueAsync(CancellationToken.None));
         var message = Assert.Single(_receiver.Received);
         Assert.StartsWith("[CRITICAL] consecutive_failures · down", message.GetProperty("text").GetString(), StringComparison.Ordinal);
         Assert.Equal(JsonValueKindArray, message.GetProperty("blocks").ValueKind);
@@ -61,7 +63,7 @@ public sealed class NotificationTests(PostgresServer postgres) : IAsyncLifetime
         // Resolution is notified to the channel that got the firing.
         var alertId = (long)(await db.RowsAsync("SELECT alert_id FROM alerting.alerts WHERE rule = 'consecutive_failures'")).Single()[0]!;
         await db.Store.ResolveAsync(alertId, "tester", CancellationToken.None);
-        Assert.Equal(1, await dispatcher.DeliverDueAsync(CancellationToken.None));
+        Assert.Equal(1, await delivery.DeliverDueAsync(CancellationToken.None));
         Assert.StartsWith("Resolved: consecutive_failures · down", _receiver.Received.Last().GetProperty("text").GetString(), StringComparison.Ordinal);
         Assert.Equal(2, _receiver.Received.Count);
     }
@@ -73,7 +75,7 @@ public sealed class NotificationTests(PostgresServer postgres) : IAsyncLifetime
         await using var db = await AlertingDatabase.CreateAsync(postgres, Options(new ChannelOptions { Url = _receiver.Url }));
         var engine = db.Engine();
         var now = db.Time.GetUtcNow();
-        await db.Store.AddSilenceAsync(new Silence(Guid.NewGuid(), "muted", null, null, now.AddMinutes(-1), now.AddHours(1), "ops", "maintenance"), startGiven: true, CancellationToken.None);
+        await db.Silences.AddAsync(new Silence(Guid.NewGuid(), "muted", null, null, now.AddMinutes(-1), now.AddHours(1), "ops", "maintenance"), startGiven: true, CancellationToken.None);
 
         // Silenced: recorded, not sent.
         await engine.ProcessRunsAsync([.. Enumerable.Range(0, 3).Select(i => db.Run("muted", false, TimeSpan.FromSeconds(5 - i)))], CancellationToken.None);
@@ -92,8 +94,8 @@ public sealed class NotificationTests(PostgresServer postgres) : IAsyncLifetime
         Assert.Contains(notifications, n => (string)n[0]! == "noisy" && (string)n[1]! == RuleNames.RateLimit && (string)n[2]! == "held"
             && ((string)n[3]!).StartsWith("inhibited", StringComparison.Ordinal));
 
-        var dispatcher = db.Dispatcher(_http.GetRequiredService<IHttpClientFactory>());
-        await dispatcher.DeliverDueAsync(CancellationToken.None);
+        var delivery = db.Delivery(_http.GetRequiredService<IHttpClientFactory>());
+        await delivery.DeliverDueAsync(CancellationToken.None);
         // Sent: the noisy connector's failure alerts (its streak and its success-rate burn), nothing of the muted one.
         Assert.All(_receiver.Received, sent => Assert.Equal("noisy", sent.GetProperty("alert").GetProperty("connector").GetString()));
         Assert.Equal(

@@ -1,3 +1,4 @@
+using ConnectorHealth.Alerting.Alerts;
 using ConnectorHealth.Alerting.Rules;
 using ConnectorHealth.Contracts;
 

@@ -1,4 +1,4 @@
-using ConnectorHealth.Alerting.Rules;
+using ConnectorHealth.Alerting.Alerts;
 
 namespace ConnectorHealth.UnitTests.Alerting;
 

@@ -1,4 +1,6 @@
+using ConnectorHealth.Alerting.Alerts;
 using ConnectorHealth.Alerting.Rules;
+using ConnectorHealth.Alerting.Thresholds;
 
 namespace ConnectorHealth.UnitTests.Alerting;
 

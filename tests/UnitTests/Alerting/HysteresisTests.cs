@@ -1,3 +1,4 @@
+using ConnectorHealth.Alerting.Alerts;
 using ConnectorHealth.Alerting.Rules;
 
 namespace ConnectorHealth.UnitTests.Alerting;

@@ -1,3 +1,4 @@
+using ConnectorHealth.Alerting.Notifications;
 using ConnectorHealth.Alerting.Rules;
 
 namespace ConnectorHealth.UnitTests.Alerting;

@@ -1,4 +1,4 @@
-using ConnectorHealth.Alerting.Rules;
+using ConnectorHealth.Alerting.Notifications;
 
 namespace ConnectorHealth.UnitTests.Alerting;
 

@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using ConnectorHealth.Alerting.Alerts;
+using ConnectorHealth.Alerting.Channels;
 using ConnectorHealth.Alerting.Rules;
 
 namespace ConnectorHealth.UnitTests.Alerting;

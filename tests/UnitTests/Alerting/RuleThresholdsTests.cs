@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using ConnectorHealth.Alerting.Rules;
+using ConnectorHealth.Alerting.Thresholds;
 
 namespace ConnectorHealth.UnitTests.Alerting;
 

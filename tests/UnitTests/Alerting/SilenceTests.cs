@@ -1,4 +1,6 @@
+using ConnectorHealth.Alerting.Alerts;
 using ConnectorHealth.Alerting.Rules;
+using ConnectorHealth.Alerting.Silences;
 
 namespace ConnectorHealth.UnitTests.Alerting;
 

@@ -1,4 +1,4 @@
-namespace ConnectorHealth.Alerting.Rules;
+namespace ConnectorHealth.Alerting.Alerts;
 
 public enum AlertState
 {

@@ -1,9 +1,8 @@
 using System.Text.Json;
-using ConnectorHealth.Alerting.Rules;
 using Npgsql;
 using NpgsqlTypes;
 
-namespace ConnectorHealth.Alerting.Alerts;
+namespace ConnectorHealth.Alerting.Thresholds;
 
 /// <summary>Connectors' thresholds set through the API, stored as the JSON of <see cref="RuleOverrides"/>.</summary>
 public sealed class RuleOverridesStore(NpgsqlDataSource dataSource)

@@ -1,6 +1,8 @@
 using System.ComponentModel.DataAnnotations;
+using ConnectorHealth.Alerting.Alerts;
+using ConnectorHealth.Alerting.Rules;
 
-namespace ConnectorHealth.Alerting.Rules;
+namespace ConnectorHealth.Alerting.Channels;
 
 /// <summary>One webhook notifications go to ("Alerting:Channels:&lt;name&gt;").</summary>
 public sealed class ChannelOptions : IValidatableObject

@@ -1,4 +1,4 @@
-namespace ConnectorHealth.Alerting.Rules;
+namespace ConnectorHealth.Alerting.Notifications;
 
 /// <summary>How long to wait before retrying a notification that could not be delivered.</summary>
 public static class NotificationBackoff

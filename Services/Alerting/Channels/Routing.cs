@@ -1,4 +1,6 @@
-namespace ConnectorHealth.Alerting.Rules;
+using ConnectorHealth.Alerting.Alerts;
+
+namespace ConnectorHealth.Alerting.Channels;
 
 /// <summary>Which configured channels an alert goes to.</summary>
 public static class Routing

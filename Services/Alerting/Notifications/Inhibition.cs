@@ -1,4 +1,6 @@
-namespace ConnectorHealth.Alerting.Rules;
+using ConnectorHealth.Alerting.Rules;
+
+namespace ConnectorHealth.Alerting.Notifications;
 
 /// <summary>
 /// A connector that is down or stale also looks drifted, slow or throttled; those alerts would only repeat the one that

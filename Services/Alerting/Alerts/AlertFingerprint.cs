@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace ConnectorHealth.Alerting.Rules;
+namespace ConnectorHealth.Alerting.Alerts;
 
 /// <summary>Identifies one alert across evaluations: the same connector, rule and key always give the same fingerprint.</summary>
 public static class AlertFingerprint

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace ConnectorHealth.Alerting.Rules;
+namespace ConnectorHealth.Alerting.Thresholds;
 
 /// <summary>
 /// A connector's own thresholds ("Alerting:Connectors:&lt;name&gt;"): only what is set there differs from

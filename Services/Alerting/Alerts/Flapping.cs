@@ -1,4 +1,4 @@
-namespace ConnectorHealth.Alerting.Rules;
+namespace ConnectorHealth.Alerting.Alerts;
 
 /// <summary>An alert that keeps opening and resolving says the same thing each time; its notifications are held.</summary>
 public static class Flapping

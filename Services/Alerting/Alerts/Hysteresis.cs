@@ -1,4 +1,6 @@
-namespace ConnectorHealth.Alerting.Rules;
+using ConnectorHealth.Alerting.Rules;
+
+namespace ConnectorHealth.Alerting.Alerts;
 
 /// <summary>
 /// An alert whose condition clears resolves only once it has stayed clear for a while, so a condition hovering at its

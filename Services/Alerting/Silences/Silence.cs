@@ -1,4 +1,6 @@
-namespace ConnectorHealth.Alerting.Rules;
+using ConnectorHealth.Alerting.Alerts;
+
+namespace ConnectorHealth.Alerting.Silences;
 
 /// <summary>
 /// Holds the notifications of matching alerts for a while (maintenance, a known outage). Each non-null matcher must

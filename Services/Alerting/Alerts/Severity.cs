@@ -1,4 +1,4 @@
-namespace ConnectorHealth.Alerting.Rules;
+namespace ConnectorHealth.Alerting.Alerts;
 
 /// <summary>Stored and displayed lower-case (<c>EnumNames.Name</c>).</summary>
 public enum Severity

@@ -1,7 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using ConnectorHealth.ServiceDefaults;
 
-namespace ConnectorHealth.Alerting.Rules;
+namespace ConnectorHealth.Alerting.Thresholds;
 
 /// <summary>
 /// The thresholds every rule reads, bound from "Alerting:Rules". A connector's own section
@@ -57,19 +57,19 @@ public sealed class RuleThresholds : IValidatableObject
     public double FreshnessFactor { get; set; } = ConnectorHealthRule.DefaultFreshnessFactor;
 
     /// <summary>These thresholds with a connector's own values put over them; unset ones are kept.</summary>
-    public RuleThresholds WithOverrides(RuleOverrides? connectorSpecific) => connectorSpecific is not { } o ? this : new()
+    public RuleThresholds WithOverrides(RuleOverrides? connectorSpecific) => connectorSpecific is not { } overrides ? this : new()
     {
-        ConsecutiveFailures = o.ConsecutiveFailures ?? ConsecutiveFailures,
-        SloTarget = o.SloTarget ?? SloTarget,
-        RateLimitedShare = o.RateLimitedShare ?? RateLimitedShare,
-        RateLimitWindow = o.RateLimitWindow ?? RateLimitWindow,
-        RateLimitMinRuns = o.RateLimitMinRuns ?? RateLimitMinRuns,
-        LatencyBaselineRuns = o.LatencyBaselineRuns ?? LatencyBaselineRuns,
-        LatencyMinBaseline = o.LatencyMinBaseline ?? LatencyMinBaseline,
-        LatencyMadFactor = o.LatencyMadFactor ?? LatencyMadFactor,
-        LatencyMinRatio = o.LatencyMinRatio ?? LatencyMinRatio,
-        LatencyMinMs = o.LatencyMinMs ?? LatencyMinMs,
-        FreshnessFactor = o.FreshnessFactor ?? FreshnessFactor,
+        ConsecutiveFailures = overrides.ConsecutiveFailures ?? ConsecutiveFailures,
+        SloTarget = overrides.SloTarget ?? SloTarget,
+        RateLimitedShare = overrides.RateLimitedShare ?? RateLimitedShare,
+        RateLimitWindow = overrides.RateLimitWindow ?? RateLimitWindow,
+        RateLimitMinRuns = overrides.RateLimitMinRuns ?? RateLimitMinRuns,
+        LatencyBaselineRuns = overrides.LatencyBaselineRuns ?? LatencyBaselineRuns,
+        LatencyMinBaseline = overrides.LatencyMinBaseline ?? LatencyMinBaseline,
+        LatencyMadFactor = overrides.LatencyMadFactor ?? LatencyMadFactor,
+        LatencyMinRatio = overrides.LatencyMinRatio ?? LatencyMinRatio,
+        LatencyMinMs = overrides.LatencyMinMs ?? LatencyMinMs,
+        FreshnessFactor = overrides.FreshnessFactor ?? FreshnessFactor,
     };
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace ConnectorHealth.Alerting.Rules;
+namespace ConnectorHealth.Alerting.Alerts;
 
 /// <summary>How numbers and durations read in alert messages and details: invariant, the same everywhere.</summary>
 internal static class AlertText

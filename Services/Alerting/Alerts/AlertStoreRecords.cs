@@ -1,0 +1,21 @@
+using ConnectorHealth.ServiceDefaults;
+
+namespace ConnectorHealth.Alerting.Alerts;
+
+public sealed record AlertSummary(
+    long AlertId, string Connector, string Rule, string Severity, string State, string Message, string RecommendedAction,
+    int Occurrences, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, DateTimeOffset CreatedAt, DateTimeOffset? AcknowledgedAt,
+    string? AcknowledgedBy, DateTimeOffset? ResolvedAt, string? ResolvedBy, string? Resolution, long? PreviousAlertId, bool Flapping,
+    IReadOnlyDictionary<string, string> Details);
+
+public sealed record AlertPage(IReadOnlyList<AlertSummary> Items, string? Cursor);
+
+public sealed record OccurrenceView(string Source, DateTimeOffset OccurredAt, string Detail);
+
+public sealed record NotificationView(
+    long NotificationId, string Channel, string Kind, string Status, string? Reason, int Attempts, int? LastStatusCode, string? LastError,
+    DateTimeOffset CreatedAt, DateTimeOffset? DeliveredAt, DateTimeOffset? NextAttemptAt);
+
+public sealed record AlertDetail(AlertSummary Alert, IReadOnlyList<OccurrenceView> Occurrences, IReadOnlyList<NotificationView> Notifications);
+
+public sealed record AlertFilter(string? State, string? Connector, string? Rule, string? Severity, int Limit, PageCursor? After);
