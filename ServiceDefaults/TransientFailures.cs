@@ -16,6 +16,9 @@ public static class TransientFailures
             switch (e)
             {
                 case NpgsqlException npgsql when npgsql.IsTransient:
+                // The server is shutting down or crashed: its connections end with these, and it is back after a restart
+                // (Npgsql counts only failing to connect, 57P03, as transient).
+                case PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown }:
                 case TimeoutException:
                 case SocketException:
                 case IOException:
