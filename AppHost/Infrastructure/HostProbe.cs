@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace ConnectorHealth.AppHost.Infrastructure;
 
 public sealed record PostgresBinaries(string BinDirectory)
@@ -9,9 +7,6 @@ public sealed record PostgresBinaries(string BinDirectory)
 }
 
 public sealed record RabbitMQBinaries(string Server, string Epmd);
-
-/// <summary>A command line: what the AppHost runs for a local resource.</summary>
-public sealed record LaunchSpec(string Command, IReadOnlyList<string> Args);
 
 /// <summary>Looks at this machine: container runtimes, PostgreSQL and RabbitMQ binaries, who we are.</summary>
 public sealed class HostProbe(Func<string, string?>? environment = null) : IHostProbe
@@ -71,42 +66,4 @@ public sealed class HostProbe(Func<string, string?>? environment = null) : IHost
         (_environment("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, name))
             .FirstOrDefault(File.Exists);
-}
-
-/// <summary>Runs a short-lived command and captures its output (initdb, chown, probes).</summary>
-public static class HostCommand
-{
-    public sealed record Result(int ExitCode, string Output);
-
-    public static Result Run(string command, IEnumerable<string> args, TimeSpan timeout, string? workingDirectory = null)
-    {
-        var start = new ProcessStartInfo(command)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? "",
-        };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        try
-        {
-            using var process = Process.Start(start)!;
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(timeout))
-            {
-                process.Kill(entireProcessTree: true);
-                return new Result(-1, $"{command} did not finish within {timeout.TotalSeconds:F0} s");
-            }
-            return new Result(process.ExitCode, stdout.Result + stderr.Result);
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            return new Result(-1, $"{command} could not be started: {ex.Message}");
-        }
-    }
 }

@@ -3,12 +3,6 @@ using ConnectorHealth.Operations.SystemStatus;
 
 namespace ConnectorHealth.Dashboard.Apis;
 
-/// <summary>What the gateway says the configured key may do (<c>GET /api/access</c>).</summary>
-public sealed record AccessInfo(string Role, bool MayChange);
-
-/// <summary>The services' pipeline states, asked in parallel by the gateway (<c>GET /api/system</c>).</summary>
-public sealed record SystemOverview(string Status, IReadOnlyList<ServiceState> Services);
-
 /// <summary>
 /// The gateway's own two routes. The gateway publishes no OpenAPI document (it proxies the services', whose clients
 /// are generated), so these are read by hand; a refusal is thrown as the generated clients throw it.
