@@ -92,6 +92,24 @@ public sealed class QueryParameters
         return day;
     }
 
+    /// <summary>
+    /// A connector's name, by the one rule of what a connector is (<see cref="RunDefinition.IsConnectorName"/>): a name no
+    /// run can carry is refused rather than looked up, filtered on or stored against.
+    /// </summary>
+    public string? Connector(string name, string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+        if (!RunDefinition.IsConnectorName(text))
+        {
+            Fail(name, $"{name} must be a connector name: {RunDefinition.ConnectorNameRule}.");
+            return null;
+        }
+        return text;
+    }
+
     public string? Text(string name, string? text, int maxLength)
     {
         if (text is null)

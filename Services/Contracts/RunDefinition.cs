@@ -32,8 +32,13 @@ public static partial class RunDefinition
     /// uses, keeps 16,383); the exponent counts: <c>1e-16384</c> has 16,384.</summary>
     public const int MaxNumberScale = 16_383;
 
+    /// <summary>The connector name rule as a pattern, for API documents (OpenAPI, JSON Schema).</summary>
+    public const string ConnectorNamePattern = "^" + ConnectorNameCharacters + "$";
+
+    private const string ConnectorNameCharacters = "[a-z0-9_][a-z0-9_.-]{0,99}";
+
     // \z, not $: in .NET "$" also matches before a final newline, which would let "good_api\n" through.
-    [GeneratedRegex(@"\A[a-z0-9_][a-z0-9_.-]{0,99}\z", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A" + ConnectorNameCharacters + @"\z", RegexOptions.CultureInvariant)]
     private static partial Regex ConnectorName();
 
     public static bool IsConnectorName(string? name) => name is not null && ConnectorName().IsMatch(name);
@@ -80,7 +85,7 @@ public static partial class RunDefinition
         }
         if (!IsConnectorName(run.Connector))
         {
-            Add("connector", $"connector must be {ConnectorNameRule} (^[a-z0-9_][a-z0-9_.-]{{0,99}}$, the whole value).");
+            Add("connector", $"connector must be {ConnectorNameRule} ({ConnectorNamePattern}, the whole value).");
         }
         if (!Enum.IsDefined(run.Source))
         {

@@ -193,6 +193,51 @@ public sealed class BadInputSweepTests(ConnectorHealthApp system, ITestOutputHel
     }
 
     [Fact]
+    public async Task EveryRouteRefusesAConnectorNameNoRunCanCarryWith400NamingIt()
+    {
+        using var budget = new CancellationTokenSource(SweepBudget);
+        var failures = new List<string>();
+        var checkedRoutes = 0;
+        // Upper case, a space, a leading dot, and one character past the limit: each breaks RunDefinition's one rule.
+        string[] names = ["Good_API", "good%20api", ".good_api", new string('a', ConnectorHealth.Contracts.RunDefinition.MaxConnectorLength + 1)];
+        foreach (var service in Services)
+        {
+            using var document = await DocumentAsync(service, budget.Token);
+            foreach (var (method, template, operation) in Operations(document.RootElement))
+            {
+                var parameters = operation.TryGetProperty("parameters", out var list) ? list.EnumerateArray().ToList() : [];
+                var connector = parameters.FirstOrDefault(p => p.GetProperty("name").GetString() == "connector");
+                if (connector.ValueKind != JsonValueKind.Object)
+                {
+                    continue;
+                }
+                checkedRoutes++;
+                var inPath = connector.GetProperty("in").GetString() == "path";
+                foreach (var name in names)
+                {
+                    var target = inPath
+                        ? FillSample(template.Replace("{connector}", name, StringComparison.Ordinal), operation)
+                        : $"{FillSample(template, operation)}?connector={name}";
+                    using var request = new HttpRequestMessage(method, target);
+                    if (operation.TryGetProperty("requestBody", out _))
+                    {
+                        request.Content = Json("{}");
+                    }
+                    using var response = await SendAsync(request, budget.Token);
+                    var text = await response.Content.ReadAsStringAsync(budget.Token);
+                    if (response.StatusCode != HttpStatusCode.BadRequest || !text.Contains("\"connector\":", StringComparison.Ordinal))
+                    {
+                        failures.Add($"{method} {target}: {(int)response.StatusCode} {Shorten(text)}");
+                    }
+                }
+            }
+        }
+
+        Assert.True(checkedRoutes >= 10, $"Only {checkedRoutes} routes with a connector found.");
+        Assert.True(failures.Count == 0, $"{failures.Count} answers were wrong:\n" + string.Join("\n", failures.Take(60)));
+    }
+
+    [Fact]
     public async Task EnumValuesAreTheirExactNamesOnlyInBodiesAndQueries()
     {
         var failures = new List<string>();

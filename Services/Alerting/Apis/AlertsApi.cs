@@ -31,7 +31,7 @@ public static class AlertsApi
         AlertStore store,
         CancellationToken cancellationToken,
         [AllowedValues("firing", "acknowledged", "resolved")] string? state = null,
-        [StringLength(InputLimits.ConnectorMaxLength, MinimumLength = 1)] string? connector = null,
+        [StringLength(RunDefinition.MaxConnectorLength, MinimumLength = 1)] string? connector = null,
         [StringLength(64, MinimumLength = 1)] string? rule = null,
         [AllowedValues("info", "warning", "critical")] string? severity = null,
         [ParsedAs(typeof(int)), Range(1, Paging.MaxLimit)] string? limit = null,
@@ -42,7 +42,7 @@ public static class AlertsApi
         {
             query.Fail("state", "Unknown state. Use one of: firing, acknowledged, resolved.");
         }
-        connector = query.Text("connector", connector, InputLimits.ConnectorMaxLength);
+        connector = query.Connector("connector", connector);
         if (rule is not null && !RuleNames.IsKnown(rule))
         {
             query.Fail("rule", $"Unknown rule. Use one of: {string.Join(", ", RuleNames.All)}.");

@@ -1,9 +1,8 @@
 namespace ConnectorHealth.Alerting.Apis;
 
-/// <summary>The longest texts the API stores: a connector name, who did something, and why.</summary>
+/// <summary>The longest texts the API stores: who did something, and why (a connector name is RunDefinition's).</summary>
 internal static class InputLimits
 {
-    public const int ConnectorMaxLength = 200;
     public const int AuthorMaxLength = 200;
     public const int CommentMaxLength = 2000;
 }

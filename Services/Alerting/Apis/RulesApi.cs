@@ -9,7 +9,6 @@ namespace ConnectorHealth.Alerting.Apis;
 /// <summary>The rules' thresholds: defaults from configuration, and per connector from configuration and this API.</summary>
 public static class RulesApi
 {
-    private const int ConnectorMaxLength = 200;
 
     public static IEndpointRouteBuilder MapRulesApi(this IEndpointRouteBuilder app)
     {
@@ -93,7 +92,7 @@ public static class RulesApi
     private static ValidationProblem? ConnectorProblem(string connector)
     {
         var query = new QueryParameters();
-        query.Text("connector", connector, ConnectorMaxLength);
+        query.Connector("connector", connector);
         return query.HasErrors ? TypedResults.ValidationProblem(query.Errors) : null;
     }
 

@@ -38,7 +38,7 @@ public static class SilencesApi
     {
         var now = time.GetUtcNow();
         var query = new QueryParameters();
-        var connector = query.Text("connector", request.Connector, InputLimits.ConnectorMaxLength);
+        var connector = query.Connector("connector", request.Connector);
         if (request.Rule is not null && !RuleNames.IsKnown(request.Rule))
         {
             query.Fail("rule", $"Unknown rule. Use one of: {string.Join(", ", RuleNames.All)}.");

@@ -100,13 +100,13 @@ public static class ContractsApi
     public static async Task<Results<Ok<QuarantinePage>, ValidationProblem>> ListQuarantine(
         ContractStore store,
         CancellationToken cancellationToken,
-        [StringLength(SchemasApi.ConnectorMaxLength, MinimumLength = 1)] string? connector = null,
+        [StringLength(RunDefinition.MaxConnectorLength, MinimumLength = 1)] string? connector = null,
         [AllowedValues("held", "released")] string? status = null,
         [ParsedAs(typeof(int)), Range(1, Paging.MaxLimit)] string? limit = null,
         [StringLength(Paging.CursorMaxLength, MinimumLength = 1)] string? cursor = null)
     {
         var query = new QueryParameters();
-        connector = query.Text("connector", connector, SchemasApi.ConnectorMaxLength);
+        connector = query.Connector("connector", connector);
         if (status is not null and not ("held" or "released"))
         {
             query.Fail("status", "Unknown status. Use one of: held, released.");

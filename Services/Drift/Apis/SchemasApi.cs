@@ -12,7 +12,6 @@ namespace ConnectorHealth.Drift.Apis;
 /// <summary>Schema history, diffs, compatibility modes and drift events.</summary>
 public static class SchemasApi
 {
-    public const int ConnectorMaxLength = 200;
 
     public static IEndpointRouteBuilder MapSchemasApi(this IEndpointRouteBuilder app)
     {
@@ -60,7 +59,7 @@ public static class SchemasApi
         string connector, [ParsedAs(typeof(int))] string version, SchemaHistoryStore store, CancellationToken cancellationToken)
     {
         var query = new QueryParameters();
-        query.Text("connector", connector, ConnectorMaxLength);
+        query.Connector("connector", connector);
         var number = query.Int("version", version, 1, int.MaxValue);
         if (query.HasErrors)
         {
@@ -94,7 +93,7 @@ public static class SchemasApi
         [AllowedValues("backward", "forward", "full", "none")] string? mode = null)
     {
         var query = new QueryParameters();
-        query.Text("connector", connector, ConnectorMaxLength);
+        query.Connector("connector", connector);
         var fromVersion = query.Int("from", from, 1, int.MaxValue);
         var toVersion = query.Int("to", to, 1, int.MaxValue);
         CompatibilityMode? asked = null;
@@ -167,14 +166,14 @@ public static class SchemasApi
     public static async Task<Results<Ok<DriftEventPage>, ValidationProblem>> ListEvents(
         SchemaHistoryStore store,
         CancellationToken cancellationToken,
-        [StringLength(ConnectorMaxLength, MinimumLength = 1)] string? connector = null,
+        [StringLength(RunDefinition.MaxConnectorLength, MinimumLength = 1)] string? connector = null,
         [ParsedAs(typeof(DateTimeOffset), typeof(DateOnly))] string? from = null,
         [ParsedAs(typeof(DateTimeOffset), typeof(DateOnly))] string? to = null,
         [ParsedAs(typeof(int)), Range(1, Paging.MaxLimit)] string? limit = null,
         [StringLength(Paging.CursorMaxLength, MinimumLength = 1)] string? cursor = null)
     {
         var query = new QueryParameters();
-        connector = query.Text("connector", connector, ConnectorMaxLength);
+        connector = query.Connector("connector", connector);
         var start = query.Instant("from", from);
         var end = query.Instant("to", to);
         if (start > end)
@@ -193,7 +192,7 @@ public static class SchemasApi
     internal static ValidationProblem? ConnectorProblem(string connector)
     {
         var query = new QueryParameters();
-        query.Text("connector", connector, ConnectorMaxLength);
+        query.Connector("connector", connector);
         return query.HasErrors ? TypedResults.ValidationProblem(query.Errors) : null;
     }
 

@@ -1,3 +1,4 @@
+using ConnectorHealth.Contracts;
 using System.ComponentModel.DataAnnotations;
 using ConnectorHealth.Metrics.KpiReports;
 using ConnectorHealth.Metrics.Responses;
@@ -41,12 +42,12 @@ public static class KpisApi
         DailyKpiReports reports,
         TimeProvider time,
         CancellationToken cancellationToken,
-        [StringLength(RunsApi.ConnectorMaxLength, MinimumLength = 1)] string? connector = null,
+        [StringLength(RunDefinition.MaxConnectorLength, MinimumLength = 1)] string? connector = null,
         [ParsedAs(typeof(DateOnly))] string? from = null,
         [ParsedAs(typeof(DateOnly))] string? to = null)
     {
         var query = new QueryParameters();
-        connector = query.Text("connector", connector, RunsApi.ConnectorMaxLength);
+        connector = query.Connector("connector", connector);
         var today = Today(time);
         var (start, end) = query.DayRange(from, to, today, DefaultDays, MaxDays);
         if (query.HasErrors)
@@ -79,13 +80,13 @@ public static class KpisApi
         FailureReasonReports reports,
         TimeProvider time,
         CancellationToken cancellationToken,
-        [StringLength(RunsApi.ConnectorMaxLength, MinimumLength = 1)] string? connector = null,
+        [StringLength(RunDefinition.MaxConnectorLength, MinimumLength = 1)] string? connector = null,
         [ParsedAs(typeof(DateOnly))] string? from = null,
         [ParsedAs(typeof(DateOnly))] string? to = null,
         [ParsedAs(typeof(int)), Range(1, MaxReasons)] string? limit = null)
     {
         var query = new QueryParameters();
-        connector = query.Text("connector", connector, RunsApi.ConnectorMaxLength);
+        connector = query.Connector("connector", connector);
         var today = Today(time);
         var (start, end) = query.DayRange(from, to, today, DefaultDays, MaxDays);
         var top = query.Int("limit", limit, 1, MaxReasons) ?? DefaultReasons;

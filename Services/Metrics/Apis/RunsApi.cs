@@ -9,7 +9,6 @@ namespace ConnectorHealth.Metrics.Apis;
 
 public static class RunsApi
 {
-    public const int ConnectorMaxLength = 200;
 
     public static IEndpointRouteBuilder MapRunsApi(this IEndpointRouteBuilder app)
     {
@@ -26,7 +25,7 @@ public static class RunsApi
     public static async Task<Results<Ok<RunPage>, ValidationProblem>> ListRuns(
         RunStore store,
         CancellationToken cancellationToken,
-        [StringLength(ConnectorMaxLength, MinimumLength = 1)] string? connector = null,
+        [StringLength(RunDefinition.MaxConnectorLength, MinimumLength = 1)] string? connector = null,
         [AllowedValues("succeeded", "failed")] string? status = null,
         [AllowedValues("scheduled", "triggered", "reported")] string? source = null,
         [ParsedAs(typeof(DateTimeOffset), typeof(DateOnly))] string? from = null,
@@ -35,7 +34,7 @@ public static class RunsApi
         [StringLength(Paging.CursorMaxLength, MinimumLength = 1)] string? cursor = null)
     {
         var query = new QueryParameters();
-        connector = query.Text("connector", connector, ConnectorMaxLength);
+        connector = query.Connector("connector", connector);
         // The value is not echoed: it may be 10,000 characters of anything.
         if (status is not null && !EnumNames.TryParse<RunStatus>(status, out _))
         {

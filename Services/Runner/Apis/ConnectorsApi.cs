@@ -1,15 +1,14 @@
+using ConnectorHealth.Contracts;
 using System.ComponentModel.DataAnnotations;
 using ConnectorHealth.Runner.Connectors;
 using ConnectorHealth.Runner.Runs;
+using ConnectorHealth.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ConnectorHealth.Runner.Apis;
 
 public static class ConnectorsApi
 {
-    // The catalog's names (RunnerOptionsValidator.ConnectorName), declared for the OpenAPI document.
-    private const string NamePattern = "^[a-z0-9_][a-z0-9_.-]{0,99}$";
-
     public static IEndpointRouteBuilder MapConnectorsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/connectors").WithTags("Connectors");
@@ -23,14 +22,19 @@ public static class ConnectorsApi
     public static Ok<ConnectorView[]> ListConnectors(ConnectorCatalog catalog, TimeProvider time) =>
         TypedResults.Ok(catalog.Entries.Select(e => View(e, time)).ToArray());
 
-    public static Results<Ok<ConnectorView>, ProblemHttpResult> GetConnector(
-        [RegularExpression(NamePattern), StringLength(100, MinimumLength = 1)] string connector, ConnectorCatalog catalog, TimeProvider time) =>
-        catalog.Find(connector) is { } entry ? TypedResults.Ok(View(entry, time)) : UnknownConnector(connector);
+    public static Results<Ok<ConnectorView>, ValidationProblem, ProblemHttpResult> GetConnector(
+        [RegularExpression(RunDefinition.ConnectorNamePattern), StringLength(RunDefinition.MaxConnectorLength, MinimumLength = 1)] string connector, ConnectorCatalog catalog, TimeProvider time) =>
+        NameProblem(connector) is { } problem ? problem
+        : catalog.Find(connector) is { } entry ? TypedResults.Ok(View(entry, time)) : UnknownConnector(connector);
 
-    public static async Task<Results<Accepted<RunStarted>, ProblemHttpResult>> RunNow(
-        [RegularExpression(NamePattern), StringLength(100, MinimumLength = 1)] string connector, ConnectorCatalog catalog, ConnectorRunner runner,
+    public static async Task<Results<Accepted<RunStarted>, ValidationProblem, ProblemHttpResult>> RunNow(
+        [RegularExpression(RunDefinition.ConnectorNamePattern), StringLength(RunDefinition.MaxConnectorLength, MinimumLength = 1)] string connector, ConnectorCatalog catalog, ConnectorRunner runner,
         CancellationToken cancellationToken)
     {
+        if (NameProblem(connector) is { } problem)
+        {
+            return problem;
+        }
         if (catalog.Find(connector) is not { } entry)
         {
             return UnknownConnector(connector);
@@ -48,6 +52,14 @@ public static class ConnectorsApi
                 : $"'{connector}' is running now; a connector never runs twice at once. Try again when it has finished.",
             statusCode: StatusCodes.Status409Conflict,
             extensions: runId is { } under ? new Dictionary<string, object?> { ["runId"] = under, ["run"] = $"/api/runs/{under}" } : null);
+    }
+
+    // A name no run can carry is a bad request, as on every other service, rather than a connector not in the catalog.
+    private static ValidationProblem? NameProblem(string connector)
+    {
+        var query = new QueryParameters();
+        query.Connector("connector", connector);
+        return query.HasErrors ? TypedResults.ValidationProblem(query.Errors) : null;
     }
 
     private static ProblemHttpResult UnknownConnector(string connector) =>
