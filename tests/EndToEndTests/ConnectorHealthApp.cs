@@ -206,13 +206,38 @@ public sealed class ConnectorHealthApp : IAsyncLifetime
 
 public sealed record LocalPorts(int Postgres, int RabbitMQ, int RabbitMQDist, int Epmd)
 {
+    // Below Linux's ephemeral range (32768-60999 by default): a port the kernel hands out for port 0 is also one it
+    // hands to outgoing connections, so with two systems on the machine another one's client socket could hold it
+    // when this system (re)starts its servers on it.
+    private const int FirstPort = 20_000;
+    private const int LastPort = 32_767;
+
     public static LocalPorts Free()
     {
-        var listeners = Enumerable.Range(0, 4).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToList();
-        listeners.ForEach(l => l.Stop());
+        var ports = new List<int>();
+        while (ports.Count < 4)
+        {
+            var port = Random.Shared.Next(FirstPort, LastPort + 1);
+            if (!ports.Contains(port) && IsFree(port))
+            {
+                ports.Add(port);
+            }
+        }
         return new LocalPorts(ports[0], ports[1], ports[2], ports[3]);
+    }
+
+    public static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 
     public IEnumerable<int> All => [Postgres, RabbitMQ, RabbitMQDist, Epmd];

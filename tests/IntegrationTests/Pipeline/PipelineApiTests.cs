@@ -85,7 +85,9 @@ public sealed class PipelineApiTests(RabbitMQServer rabbit) : IAsyncLifetime
         }
 
         await PollAsync(State, s => s.DeadLetters.Single().Count == 2);
-        var health = await PollAsync(Health, h => h.Status == UIHealthStatus.Degraded);
+        // Health reads the sampled count, which may lag the broker's by a sample: wait until it has seen both.
+        var health = await PollAsync(Health, h => h.Status == UIHealthStatus.Degraded
+            && h.Entries.TryGetValue(DeadLetterGrowthHealthCheck.Name, out var entry) && entry.Description?.Contains("(2 waiting)", StringComparison.Ordinal) == true);
         var growth = health.Entries[DeadLetterGrowthHealthCheck.Name];
         Assert.Equal(
             $"{queue}_error grew by 2 in the last 45 s (2 waiting); re-drive with POST /api/system/{_service}/dead-letters/redrive",
