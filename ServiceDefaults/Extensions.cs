@@ -73,11 +73,13 @@ public static class Extensions
                 .AddSource(DiagnosticHeaders.DefaultListenerName)
                 .AddSource(global::ConnectorHealth.ServiceDefaults.Telemetry.ActivitySourceName)
                 .AddAspNetCoreInstrumentation(options =>
-                    // Health probes would drown the traces that matter.
+                    // Health probes and a service's warm-up requests would drown the traces that matter.
                     options.Filter = context =>
                         !context.Request.Path.StartsWithSegments(HealthEndpointPath)
-                        && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath))
-                .AddHttpClientInstrumentation());
+                        && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath)
+                        && !WarmUpRequests.IsWarmUp(context.Request))
+                .AddHttpClientInstrumentation(options =>
+                    options.FilterHttpRequestMessage = request => !WarmUpRequests.IsWarmUp(request)));
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {

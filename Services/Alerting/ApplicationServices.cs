@@ -38,11 +38,12 @@ internal static class ApplicationServices
         // After the migrator (registered by AddServiceDatabase): both read the alerting schema.
         services.AddHostedService<AlertEvaluator>();
         services.AddHostedService<NotificationDispatcher>();
+        // Only Drift reads a run's payload.
         builder.AddMessaging(ResourceNames.Alerting, bus =>
         {
             bus.AddConsumer<RunCompletedConsumer, RunCompletedConsumerDefinition>();
             bus.AddConsumer<SchemaDriftDetectedConsumer, SchemaDriftDetectedConsumerDefinition>();
-        });
+        }, UnreadMembers.Of<RunCompleted>(nameof(RunCompleted.Payload)));
         services.AddOpenApi();
     }
 }

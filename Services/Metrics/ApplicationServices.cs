@@ -1,3 +1,4 @@
+using ConnectorHealth.Contracts;
 using ConnectorHealth.Metrics.Ingest;
 using ConnectorHealth.Metrics.KpiReports;
 using ConnectorHealth.Metrics.Status;
@@ -5,6 +6,7 @@ using ConnectorHealth.Metrics.Stores;
 using ConnectorHealth.ServiceDefaults;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
 namespace ConnectorHealth.Metrics;
@@ -34,9 +36,18 @@ internal static class ApplicationServices
         services.AddSingleton<DailyKpiReports>();
         services.AddSingleton<DailyKpiTotalReports>();
         services.AddSingleton<FailureReasonReports>();
+        // Ready only once the first KPI answers are as fast as the later ones.
+        services.AddSingleton<KpiWarmUp>();
+        services.AddHostedService(provider => provider.GetRequiredService<KpiWarmUp>());
+        services.AddHealthChecks().Add(new HealthCheckRegistration(
+            KpiWarmUp.Name, provider => provider.GetRequiredService<KpiWarmUp>(), failureStatus: null, tags: ["ready"]));
         // After the migrator (registered by AddServiceDatabase): partitions need the schema.
         services.AddHostedService<PartitionMaintenance>();
-        builder.AddMessaging(ResourceNames.Metrics, bus => bus.AddConsumer<RunCompletedConsumer, RunCompletedConsumerDefinition>());
+        // Only Drift reads a run's payload.
+        builder.AddMessaging(
+            ResourceNames.Metrics,
+            bus => bus.AddConsumer<RunCompletedConsumer, RunCompletedConsumerDefinition>(),
+            UnreadMembers.Of<RunCompleted>(nameof(RunCompleted.Payload)));
         services.AddOpenApi();
     }
 }

@@ -7,10 +7,12 @@ using System.Text;
 using ConnectorHealth.IntegrationTests.Metrics;
 using ConnectorHealth.Metrics;
 using ConnectorHealth.Metrics.Ingest;
+using ConnectorHealth.Metrics.KpiReports;
 using ConnectorHealth.Metrics.Rollups;
 using ConnectorHealth.Metrics.Stores;
 using ConnectorHealth.MetricsBench;
 using ConnectorHealth.ServiceDefaults;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -115,6 +117,13 @@ try
     Environment.CurrentDirectory = workingDirectory;
     using var client = api.CreateClient();
     client.Timeout = TimeSpan.FromMinutes(5);
+    // What the service does before /health calls it ready (its hosted services are not run here): the first timed
+    // request of each query is the first one a user could make.
+    Say("Warming the KPI answers as the service does before it is ready…");
+    step.Restart();
+    var (warmed, warmFailures) = await api.Services.GetRequiredService<KpiWarmUp>().WarmAsync(client.BaseAddress!, CancellationToken.None);
+    var warmUpSeconds = step.Elapsed.TotalSeconds;
+    Say($"  {warmed} requests in {warmUpSeconds:N1} s ({warmFailures} failed)");
     var today = DateOnly.FromDateTime(end.UtcDateTime);
     var from30 = today.AddDays(-29);
     var fromYear = today.AddDays(1 - Math.Min(options.Days, 366));
@@ -207,7 +216,7 @@ try
     report.AppendLine(CultureInfo.InvariantCulture, $"- Load: binary COPY of {options.Runs:N0} runs and {attempts:N0} attempts in {loadSeconds:N0} s ({options.Runs / loadSeconds:N0} runs/s); rollups and connector state rebuilt with the service's fold SQL in {rollupSeconds:N0} s; VACUUM ANALYZE {vacuumSeconds:N0} s");
     report.AppendLine(CultureInfo.InvariantCulture, $"- Check: rollups count {rolledUp:N0} runs, the ledger {stored:N0} ({(rolledUp == stored ? "equal" : "DIFFERENT")})");
     report.AppendLine(CultureInfo.InvariantCulture, $"- Storage: {sizes}");
-    report.AppendLine(CultureInfo.InvariantCulture, $"- Timing: ours = GET over HTTP to the Metrics service's own Program hosted in-process on Kestrel (without its message bus and background work), to the last byte, {options.Iterations} requests after 10 warm-up (\"1st\" is the first request of each, with that range not yet in the service's per-day caches; the very first one also pays .NET start-up JIT); first version = its plain-view SQL through Npgsql, all rows read, {options.BaselineIterations} runs after 1 warm-up. Milliseconds.");
+    report.AppendLine(CultureInfo.InvariantCulture, $"- Timing: ours = GET over HTTP to the Metrics service's own Program hosted in-process on Kestrel (without its message bus and background work), to the last byte, {options.Iterations} requests after 10 warm-up; \"1st\" is the first request of each once the service is ready: after the warm-up it does before /health says so ({warmed} requests of the default ranges in {warmUpSeconds:N1} s, {warmFailures} failed), so it is what the first user of a restarted service waits; first version = its plain-view SQL through Npgsql, all rows read, {options.BaselineIterations} runs after 1 warm-up. Milliseconds.");
     report.AppendLine();
     report.AppendLine("| Query | Ours p50 | p95 | max | 1st (cold) | items | bytes | First version (same data) | p50 | p95 | max | rows | p50 speed-up |");
     report.AppendLine("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|");
@@ -224,6 +233,9 @@ try
     var slowest = kpis.MaxBy(r => r.Ours.P95);
     report.AppendLine(CultureInfo.InvariantCulture,
         $"- Target p95 < 50 ms for every KPI endpoint: {(kpis.All(r => r.Ours.P95 < 50) ? "met" : "NOT met")} (slowest p95: {slowest.Ours.P95:N1} ms, {slowest.Scenario.Name}).");
+    var coldest = results.MaxBy(r => r.Ours.First / r.Ours.P95);
+    report.AppendLine(CultureInfo.InvariantCulture,
+        $"- Target: each query's first answer once the service is ready within 2× its warm p95: {(results.All(r => r.Ours.First <= 2 * r.Ours.P95) ? "met" : "NOT met")} (furthest: {coldest.Scenario.Name}, first {coldest.Ours.First:N1} ms against p95 {coldest.Ours.P95:N1} ms, {coldest.Ours.First / coldest.Ours.P95:N1}×).");
     var headline = results[0];
     report.AppendLine(CultureInfo.InvariantCulture,
         $"- Target ≥ 100× faster than the plain view for the 30-day all-connector query: {headline.Baseline!.P50 / headline.Ours.P50:N0}× at p50, {headline.Baseline.P95 / headline.Ours.P95:N0}× at p95 ({(headline.Baseline.P50 / headline.Ours.P50 >= 100 ? "met" : "NOT met")}).");
