@@ -31,18 +31,25 @@ public static class MessagingExtensions
             {
                 // User, password, port and virtual host all come from the URI.
                 rabbit.Host(broker, _ => { });
-                // MassTransit indents what it writes by default: a fifth more bytes for the broker to carry and every
-                // consumer to read, for no reader.
-                rabbit.ConfigureJsonSerializerOptions(options =>
-                {
-                    options.WriteIndented = false;
-                    return options;
-                });
-                rabbit.AddDeserializer(new OnePassEnvelopeDeserializer(unread ?? UnreadMembers.None), isDefault: true);
+                rabbit.UseMessageJson(unread);
                 rabbit.ConfigureEndpoints(context);
             });
         });
         return builder;
+    }
+
+    /// <summary>
+    /// How messages are written and read: compact JSON (MassTransit indents by default: a fifth more bytes for the broker
+    /// to carry and every consumer to skip, for no reader), read in one pass, leaving <paramref name="unread"/> unread.
+    /// </summary>
+    public static void UseMessageJson(this IBusFactoryConfigurator bus, UnreadMembers? unread = null)
+    {
+        bus.ConfigureJsonSerializerOptions(options =>
+        {
+            options.WriteIndented = false;
+            return options;
+        });
+        bus.AddDeserializer(new OnePassEnvelopeDeserializer(unread ?? UnreadMembers.None), isDefault: true);
     }
 
     /// <summary>The broker's address: the <c>messaging</c> connection string, an amqp:// URI with user, password and virtual host.</summary>

@@ -196,7 +196,7 @@ try
         .Select(r => new IncomingRun(RunGenerator.Message(r), r.TraceId))
         .ToList();
     step.Restart();
-    var batches = fresh.Chunk(RunCompletedConsumerDefinition.MessageLimit).ToList();
+    var batches = fresh.Chunk(MessageBatches.MessageLimit).ToList();
     var next = -1;
     await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
     {
@@ -240,7 +240,7 @@ try
     report.AppendLine(CultureInfo.InvariantCulture,
         $"- Target ≥ 100× faster than the plain view for the 30-day all-connector query: {headline.Baseline!.P50 / headline.Ours.P50:N0}× at p50, {headline.Baseline.P95 / headline.Ours.P95:N0}× at p95 ({(headline.Baseline.P50 / headline.Ours.P50 >= 100 ? "met" : "NOT met")}).");
     report.AppendLine(CultureInfo.InvariantCulture,
-        $"- Ingest through the batch writer (2 concurrent writers, batches of {RunCompletedConsumerDefinition.MessageLimit}, rollups and state in the same transaction, on top of the loaded data): {fresh.Count:N0} runs in {ingestSeconds:N1} s = {fresh.Count / ingestSeconds:N0} runs/s; rollups then count {afterIngest - rolledUp:N0} more runs.");
+        $"- Ingest through the batch writer (2 concurrent writers, batches of {MessageBatches.MessageLimit}, rollups and state in the same transaction, on top of the loaded data): {fresh.Count:N0} runs in {ingestSeconds:N1} s = {fresh.Count / ingestSeconds:N0} runs/s; rollups then count {afterIngest - rolledUp:N0} more runs.");
     report.AppendLine(CultureInfo.InvariantCulture, $"- Total bench time: {total.Elapsed.TotalMinutes:N1} min.");
 
     Console.WriteLine();

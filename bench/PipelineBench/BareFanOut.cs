@@ -1,19 +1,20 @@
 using ConnectorHealth.Contracts;
 using ConnectorHealth.Operations.Broker;
+using ConnectorHealth.ServiceDefaults;
 using MassTransit;
 
 namespace ConnectorHealth.PipelineBench;
 
 // The floor to compare the pipeline with: a bus of its own in this process, on the system's RabbitMQ, publishing the same
-// RunCompleted to three consumers that do nothing, each on its own queue, batched exactly as the services batch (up to 100
-// messages or 50 ms, two batches at a time). Its own exchange name keeps these messages away from the services.
+// RunCompleted (as the runner writes it) to three consumers that do nothing, each on its own queue, batched exactly as the services batch
+// (MessageBatches). Its own exchange name keeps these messages away from the services.
 internal sealed class BareFanOut : IAsyncDisposable
 {
     public static readonly string[] Queues = ["pipeline-bench-noop-a", "pipeline-bench-noop-b", "pipeline-bench-noop-c"];
 
     private const string Exchange = "pipeline-bench-run-completed";
-    private const int BatchSize = 100;
-    private const int BatchesAtOnce = 2;
+    private const int BatchSize = MessageBatches.MessageLimit;
+    private const int BatchesAtOnce = MessageBatches.ConcurrencyLimit;
 
     private readonly IBusControl _bus;
     private readonly long[] _consumed = new long[Queues.Length];
@@ -23,6 +24,12 @@ internal sealed class BareFanOut : IAsyncDisposable
         _bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
         {
             rabbit.Host(broker, _ => { });
+            // The message as the runner writes it (compact JSON); read by MassTransit's own deserializer.
+            rabbit.ConfigureJsonSerializerOptions(options =>
+            {
+                options.WriteIndented = false;
+                return options;
+            });
             rabbit.Message<RunCompleted>(message => message.SetEntityName(Exchange));
             for (var i = 0; i < Queues.Length; i++)
             {
@@ -35,8 +42,7 @@ internal sealed class BareFanOut : IAsyncDisposable
                     endpoint.ConcurrentMessageLimit = BatchSize * BatchesAtOnce;
                     endpoint.Consumer(
                         () => new NoOpConsumer(count => Interlocked.Add(ref _consumed[counter], count)),
-                        consumer => consumer.Options<BatchOptions>(batch => batch
-                            .SetMessageLimit(BatchSize).SetTimeLimit(TimeSpan.FromMilliseconds(50)).SetConcurrencyLimit(BatchesAtOnce)));
+                        consumer => consumer.Options<BatchOptions>(MessageBatches.Configure));
                 });
             }
         });

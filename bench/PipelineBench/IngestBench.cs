@@ -1,6 +1,7 @@
 using ConnectorHealth.ServiceDefaults;
 using ConnectorHealth.Operations.PipelineHealth;
 using MassTransit;
+using Microsoft.Extensions.Hosting;
 
 namespace ConnectorHealth.PipelineBench;
 
@@ -30,7 +31,12 @@ internal sealed class IngestBench : IAsyncDisposable
     {
         var state = await session.StateAsync();
         string[] sinkQueues = [.. Services.Select(s => state[s].Queues.Single(q => q.Name.EndsWith("-run-completed", StringComparison.Ordinal)).Name)];
-        var bus = Bus.Factory.CreateUsingRabbitMq(rabbit => rabbit.Host(session.Broker, _ => { }));
+        // Written as the runner writes it (compact JSON).
+        var bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
+        {
+            rabbit.Host(session.Broker, _ => { });
+            rabbit.UseMessageJson();
+        });
         await bus.StartAsync();
         return new IngestBench(options, session, sinkQueues, bus, say);
     }

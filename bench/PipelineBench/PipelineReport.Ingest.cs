@@ -1,7 +1,7 @@
 using System.Globalization;
 using ConnectorHealth.DriftBench;
-using ConnectorHealth.ServiceDefaults;
 using ConnectorHealth.Operations.SystemStatus;
+using ConnectorHealth.ServiceDefaults;
 
 namespace ConnectorHealth.PipelineBench;
 
@@ -72,8 +72,8 @@ internal static partial class PipelineReport
         yield return "## 2. Bare MassTransit fan-out on the same broker";
         yield return "";
         yield return "A second bus in the bench process, on the system's RabbitMQ: the same RunCompleted published (under an exchange of its own, so the "
-            + "services never see it) to three consumers that do nothing, each on its own queue and batched as the services batch (100 messages or "
-            + "50 ms, two batches at a time); driven exactly as the pipeline is. Messages/s is the slowest consumer's.";
+            + "services never see it) to three consumers that do nothing, each on its own queue and batched as the services batch ("
+            + $"{MessageBatches.MessageLimit} messages or {MessageBatches.TimeLimit.TotalMilliseconds:N0} ms, {MessageBatches.ConcurrencyLimit} batches at a time); driven exactly as the pipeline is. Messages/s is the slowest consumer's.";
         yield return "";
         yield return "| Window | Published | Published/s | Consumer a/s | Consumer b/s | Consumer c/s | Messages/s | Held back | CPU machine | messaging | bench |";
         yield return "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";

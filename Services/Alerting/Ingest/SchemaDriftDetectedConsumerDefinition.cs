@@ -1,12 +1,13 @@
+using ConnectorHealth.ServiceDefaults;
 using MassTransit;
 
 namespace ConnectorHealth.Alerting.Ingest;
 
-/// <summary>Drift events in batches as runs are: up to 100, or whatever arrived within 50 ms of the first.</summary>
+/// <summary>Drift events in batches as runs are (<see cref="MessageBatches"/>).</summary>
 public sealed class SchemaDriftDetectedConsumerDefinition : ConsumerDefinition<SchemaDriftDetectedConsumer>
 {
     protected override void ConfigureConsumer(
         IReceiveEndpointConfigurator endpointConfigurator, IConsumerConfigurator<SchemaDriftDetectedConsumer> consumerConfigurator,
         IRegistrationContext context) =>
-        consumerConfigurator.Options<BatchOptions>(batch => batch.SetMessageLimit(100).SetTimeLimit(TimeSpan.FromMilliseconds(50)).SetConcurrencyLimit(2));
+        MessageBatches.Configure(consumerConfigurator);
 }

@@ -29,6 +29,9 @@ public class OnePassEnvelopeDeserializerTests
                 Assert.True(expected.TryGetMessage<RunCompleted>(out var stockRun));
                 Assert.True(actual.TryGetMessage<RunCompleted>(out var run));
                 Assert.Equal(Json(stockRun), Json(run));
+                Assert.True(actual.TryGetMessage(typeof(RunCompleted), out var untyped));
+                Assert.Equal(Json(stockRun), Json((RunCompleted)untyped));
+                Assert.False(actual.TryGetMessage<SchemaDriftDetected>(out _));
             }
         }, iter: 300);
     }
