@@ -40,6 +40,9 @@ public sealed class ReportStore(NpgsqlDataSource dataSource)
             insert.Parameters.Add(Column(firsts.Select(r => r.Run.RunId).ToArray(), NpgsqlDbType.Uuid));
             insert.Parameters.Add(Column(firsts.Select(r => r.Run.Connector).ToArray(), NpgsqlDbType.Text));
             insert.Parameters.Add(Column(firsts.Select(r => r.Fingerprint).ToArray(), NpgsqlDbType.Bytea));
+            // Prepared explicitly, not automatically: a connector name PostgreSQL refuses at Bind (a NUL) must not leave
+            // the statement half-prepared for the next report on this connection (npgsql/npgsql#6391).
+            await insert.PrepareAsync(cancellationToken);
             await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {

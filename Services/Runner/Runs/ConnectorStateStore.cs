@@ -44,6 +44,8 @@ public sealed class ConnectorStateStore(NpgsqlDataSource dataSource)
             claim.Parameters.AddWithValue(runId);
             claim.Parameters.Add(new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
             claim.Parameters.Add(new NpgsqlParameter { Value = heldUntil, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            // Returns rows and takes a name: prepared explicitly, never half-prepared by a refused Bind (see AddServiceDatabase).
+            await claim.PrepareAsync(cancellationToken);
             if (await claim.ExecuteScalarAsync(cancellationToken) is Guid won)
             {
                 return won;

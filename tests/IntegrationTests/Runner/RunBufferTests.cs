@@ -249,6 +249,30 @@ public sealed class RunBufferTests(RabbitMQServer rabbit, PostgresServer postgre
     }
 
     [Fact]
+    public async Task AReportRefusedWhileItsStatementIsBeingPreparedLeavesTheConnectionWhole()
+    {
+        // One connection, so every report goes over the same one. Npgsql prepares a statement automatically on its fifth
+        // use; had that use been refused at Bind (a NUL), the statement would stay half-prepared and the next report on
+        // the connection would fail with "unexpected backend message DataRow" (npgsql/npgsql#6391).
+        var database = await postgres.CreateDatabaseConnectionStringAsync("report_prepare") + ";Maximum Pool Size=1";
+        using var host = BuildRunnerHost(database, new Received());
+        await host.StartAsync();
+        var store = host.Services.GetRequiredService<ReportStore>();
+        for (var use = 1; use <= 12; use++)
+        {
+            if (use % 5 == 0)
+            {
+                var refusal = await Assert.ThrowsAsync<PostgresException>(() =>
+                    store.AcceptReportAsync(Run() with { Source = RunSource.Reported, Connector = "nul\0connector" }, [1], null, CancellationToken.None));
+                Assert.Equal(PostgresErrorCodes.CharacterNotInRepertoire, refusal.SqlState);
+                continue;
+            }
+            Assert.Equal(ReportOutcome.Accepted, await store.AcceptReportAsync(Run() with { Source = RunSource.Reported }, [4, 2], null, CancellationToken.None));
+        }
+        await host.StopAsync();
+    }
+
+    [Fact]
     public async Task ReportsTheDatabaseDoesNotFinishStoringMakeTheIntakeDegradedUntilTheyAreStored()
     {
         var received = new Received();
