@@ -59,7 +59,7 @@ internal static partial class PipelineReport
                     + string.Join("; ", results.Profile.Processes.Select(p => $"{p.Process}: "
                         + string.Join(", ", p.Areas.Take(3).Select(a => $"{a.Name} {a.Percent:N0} %"))))
                     + ". In the .NET services the C library's share is mostly memset, the runtime clearing memory for new objects: "
-                    + "allocation, with reading each message's JSON (1–5 KB of payload, parsed by every service), is what a run costs them.";
+                    + "allocation, with reading each message's JSON (its 1–5 KB payload is parsed by drift only; metrics and alerting skip it), is what a run costs them.";
             }
             yield return $"Idle (no load), the system already keeps {results.IdleCpuPercent.GetValueOrDefault("machine"):N0} % of the machine busy: "
                 + string.Join(", ", Groups.Where(g => g != ProcessWatch.Bench && results.IdleCpuPercent.GetValueOrDefault(g) >= 1).OrderByDescending(g => results.IdleCpuPercent[g])
