@@ -32,14 +32,15 @@ public sealed class ConnectorStateStore(NpgsqlDataSource dataSource)
         // A claim released between our upsert and our read is tried again; a run is rarely that short, so twice is enough.
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            await using var claim = dataSource.CreateCommand(
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            await using var claim = new NpgsqlCommand(
                 """
                 INSERT INTO runner.runs_under_way AS u (connector, run_id, started_at, held_until) VALUES ($1, $2, $3, $4)
                 ON CONFLICT (connector) DO UPDATE
                    SET run_id = excluded.run_id, started_at = excluded.started_at, held_until = excluded.held_until
                  WHERE u.held_until < excluded.started_at
                 RETURNING run_id
-                """);
+                """, connection);
             claim.Parameters.AddWithValue(connector);
             claim.Parameters.AddWithValue(runId);
             claim.Parameters.Add(new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
@@ -50,7 +51,7 @@ public sealed class ConnectorStateStore(NpgsqlDataSource dataSource)
             {
                 return won;
             }
-            await using var read = dataSource.CreateCommand("SELECT run_id FROM runner.runs_under_way WHERE connector = $1");
+            await using var read = new NpgsqlCommand("SELECT run_id FROM runner.runs_under_way WHERE connector = $1", connection);
             read.Parameters.AddWithValue(connector);
             if (await read.ExecuteScalarAsync(cancellationToken) is Guid holder)
             {

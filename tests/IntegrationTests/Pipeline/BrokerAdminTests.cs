@@ -16,6 +16,9 @@ public sealed class BrokerAdminTests(RabbitMQServer rabbit) : IAsyncLifetime
     private readonly string _queue = $"pipeline-test-{Guid.NewGuid():N}";
     private RabbitMqBrokerAdmin _admin = null!;
     private IConnection _connection = null!;
+    // A publish returns once the broker has the message, so a depth read right after it counts it.
+    private static readonly CreateChannelOptions Confirmed = new(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true);
+
     private IChannel _channel = null!;
 
     private string ErrorQueue => _queue + ErrorQueueDeadLetterStore.ErrorSuffix;
@@ -24,7 +27,7 @@ public sealed class BrokerAdminTests(RabbitMQServer rabbit) : IAsyncLifetime
     {
         _admin = new RabbitMqBrokerAdmin(rabbit.Uri, NullLogger<RabbitMqBrokerAdmin>.Instance);
         _connection = await new ConnectionFactory { Uri = rabbit.Uri }.CreateConnectionAsync();
-        _channel = await _connection.CreateChannelAsync();
+        _channel = await _connection.CreateChannelAsync(Confirmed);
         await _channel.QueueDeclareAsync(_queue, durable: true, exclusive: false, autoDelete: false);
         await _channel.QueueDeclareAsync(ErrorQueue, durable: true, exclusive: false, autoDelete: false);
     }
@@ -148,7 +151,7 @@ public sealed class BrokerAdminTests(RabbitMQServer rabbit) : IAsyncLifetime
         Assert.Equal(2, depth!.Messages);
         // The test's own connection died with the broker; the admin reconnected by itself.
         _connection = await new ConnectionFactory { Uri = rabbit.Uri }.CreateConnectionAsync();
-        _channel = await _connection.CreateChannelAsync();
+        _channel = await _connection.CreateChannelAsync(Confirmed);
     }
 
     private async Task FaultAsync(int count)
