@@ -44,13 +44,17 @@ public static class MessagingExtensions
     /// </summary>
     public static void UseMessageJson(this IBusFactoryConfigurator bus, UnreadMembers? unread = null)
     {
+        bus.UseCompactJson();
+        bus.AddDeserializer(new OnePassEnvelopeDeserializer(unread ?? UnreadMembers.None), isDefault: true);
+    }
+
+    /// <summary>Messages written without indentation (MassTransit's options are the process's: every bus in it).</summary>
+    public static void UseCompactJson(this IBusFactoryConfigurator bus) =>
         bus.ConfigureJsonSerializerOptions(options =>
         {
             options.WriteIndented = false;
             return options;
         });
-        bus.AddDeserializer(new OnePassEnvelopeDeserializer(unread ?? UnreadMembers.None), isDefault: true);
-    }
 
     /// <summary>The broker's address: the <c>messaging</c> connection string, an amqp:// URI with user, password and virtual host.</summary>
     public static Uri GetBrokerUri(this IConfiguration configuration)

@@ -41,8 +41,8 @@ internal static class ApplicationServices
         // Only Drift reads a run's payload.
         builder.AddMessaging(ResourceNames.Alerting, bus =>
         {
-            bus.AddConsumer<RunCompletedConsumer, RunCompletedConsumerDefinition>();
-            bus.AddConsumer<SchemaDriftDetectedConsumer, SchemaDriftDetectedConsumerDefinition>();
+            bus.AddConsumer<RunCompletedConsumer, BatchConsumerDefinition<RunCompletedConsumer>>();
+            bus.AddConsumer<SchemaDriftDetectedConsumer, BatchConsumerDefinition<SchemaDriftDetectedConsumer>>();
         }, UnreadMembers.Of<RunCompleted>(nameof(RunCompleted.Payload)));
         services.AddOpenApi();
     }

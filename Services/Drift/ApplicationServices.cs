@@ -33,7 +33,7 @@ internal static class ApplicationServices
         services.AddSingleton<IPublishBacklogSource>(provider => provider.GetRequiredService<DriftEventPublisher>());
         // After the migrator (registered by AddServiceDatabase): the sweep reads the drift schema.
         services.AddHostedService(provider => provider.GetRequiredService<DriftEventPublisher>());
-        builder.AddMessaging(ResourceNames.Drift, bus => bus.AddConsumer<RunCompletedConsumer, RunCompletedConsumerDefinition>());
+        builder.AddMessaging(ResourceNames.Drift, bus => bus.AddConsumer<RunCompletedConsumer, BatchConsumerDefinition<RunCompletedConsumer>>());
         services.AddOpenApi();
     }
 }

@@ -46,7 +46,7 @@ internal static class ApplicationServices
         // Only Drift reads a run's payload.
         builder.AddMessaging(
             ResourceNames.Metrics,
-            bus => bus.AddConsumer<RunCompletedConsumer, RunCompletedConsumerDefinition>(),
+            bus => bus.AddConsumer<RunCompletedConsumer, BatchConsumerDefinition<RunCompletedConsumer>>(),
             UnreadMembers.Of<RunCompleted>(nameof(RunCompleted.Payload)));
         services.AddOpenApi();
     }

@@ -2,6 +2,7 @@ using ConnectorHealth.Contracts;
 using ConnectorHealth.Operations.Broker;
 using ConnectorHealth.ServiceDefaults;
 using MassTransit;
+using Microsoft.Extensions.Hosting;
 
 namespace ConnectorHealth.PipelineBench;
 
@@ -25,11 +26,7 @@ internal sealed class BareFanOut : IAsyncDisposable
         {
             rabbit.Host(broker, _ => { });
             // The message as the runner writes it (compact JSON); read by MassTransit's own deserializer.
-            rabbit.ConfigureJsonSerializerOptions(options =>
-            {
-                options.WriteIndented = false;
-                return options;
-            });
+            rabbit.UseCompactJson();
             rabbit.Message<RunCompleted>(message => message.SetEntityName(Exchange));
             for (var i = 0; i < Queues.Length; i++)
             {

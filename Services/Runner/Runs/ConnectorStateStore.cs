@@ -30,9 +30,9 @@ public sealed class ConnectorStateStore(NpgsqlDataSource dataSource)
     public async Task<Guid?> ClaimRunAsync(string connector, Guid runId, DateTimeOffset now, DateTimeOffset heldUntil, CancellationToken cancellationToken)
     {
         // A claim released between our upsert and our read is tried again; a run is rarely that short, so twice is enough.
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
             await using var claim = new NpgsqlCommand(
                 """
                 INSERT INTO runner.runs_under_way AS u (connector, run_id, started_at, held_until) VALUES ($1, $2, $3, $4)

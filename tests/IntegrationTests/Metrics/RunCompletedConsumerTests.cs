@@ -34,7 +34,7 @@ public sealed class RunCompletedConsumerTests(PostgresServer postgres)
             .AddLogging()
             .AddSingleton(TimeProvider.System)
             .AddSingleton<BatchIsolation>()
-            .AddMassTransitTestHarness(bus => bus.AddConsumer<RunCompletedConsumer, RunCompletedConsumerDefinition>())
+            .AddMassTransitTestHarness(bus => bus.AddConsumer<RunCompletedConsumer, BatchConsumerDefinition<RunCompletedConsumer>>())
             .BuildServiceProvider(true);
         var harness = provider.GetRequiredService<ITestHarness>();
         await harness.Start();
