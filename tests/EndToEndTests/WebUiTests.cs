@@ -234,7 +234,7 @@ public sealed class WebUiTests(ConnectorHealthApp system) : IAsyncLifetime
         var connector = $"ui_schema_{Guid.NewGuid():N}"[..18];
         await ReportRunAsync(connector, "succeeded", new { id = 1, email = "a@example.com" });
         await Task.Delay(50);
-        // id turns from a number into text: breaking under the default (backward) mode.
+        // id turns from a number into text: breaking under the default (forward) mode, as under every other.
         await ReportRunAsync(connector, "succeeded", new { id = "A-1", email = "a@example.com" });
 
         var page = await NewPageAsync();

@@ -7,7 +7,8 @@ namespace ConnectorHealth.Alerting.Rules;
 /// <summary>
 /// Multiwindow, multi-burn-rate alerts on the success-rate objective (Google SRE workbook, "Alerting on SLOs"). The long
 /// window shows the budget is really being spent; the short one that it still is, so an alert clears soon after a
-/// recovery instead of waiting for the long window to drain.
+/// recovery instead of waiting for the long window to drain. A long window with fewer than
+/// <see cref="RuleThresholds.SloMinRuns"/> runs says too little to judge: it never fires.
 /// </summary>
 public static class SloBurn
 {
@@ -40,6 +41,9 @@ public static class SloBurn
     public static Finding? Evaluate(string connector, SloWindows windows, RuleThresholds thresholds)
     {
         var target = thresholds.SloTarget;
+        var minRuns = thresholds.SloMinRuns;
+        bool Burning(WindowCounts longWindow, double longBurn, double shortBurn, double threshold) =>
+            longWindow.Total >= minRuns && longBurn >= threshold && shortBurn >= threshold;
         var burn5m = Burn(windows.FiveMinutes, target);
         var burn30m = Burn(windows.ThirtyMinutes, target);
         var burn1h = Burn(windows.OneHour, target);
@@ -47,9 +51,9 @@ public static class SloBurn
         var burn3d = Burn(windows.ThreeDays, target);
 
         Alarm? alarm =
-            burn1h >= FastBurn && burn5m >= FastBurn ? new(PageKey, FastBurn, windows.OneHour, burn1h, "1 h", "5 min")
-            : burn6h >= SlowBurn && burn30m >= SlowBurn ? new(PageKey, SlowBurn, windows.SixHours, burn6h, "6 h", "30 min")
-            : burn3d >= TicketBurn && burn6h >= TicketBurn ? new(TicketKey, TicketBurn, windows.ThreeDays, burn3d, "3 d", "6 h")
+            Burning(windows.OneHour, burn1h, burn5m, FastBurn) ? new(PageKey, FastBurn, windows.OneHour, burn1h, "1 h", "5 min")
+            : Burning(windows.SixHours, burn6h, burn30m, SlowBurn) ? new(PageKey, SlowBurn, windows.SixHours, burn6h, "6 h", "30 min")
+            : Burning(windows.ThreeDays, burn3d, burn6h, TicketBurn) ? new(TicketKey, TicketBurn, windows.ThreeDays, burn3d, "3 d", "6 h")
             : null;
         if (alarm is not { } burning)
         {

@@ -16,6 +16,9 @@ public sealed class RuleOverrides
     [Range(0.5, 0.99999)]
     public double? SloTarget { get; set; }
 
+    [Range(1, 100_000)]
+    public int? SloMinRuns { get; set; }
+
     [Range(0.0, 1.0, MinimumIsExclusive = true)]
     public double? RateLimitedShare { get; set; }
 

@@ -21,6 +21,13 @@ public sealed class RuleThresholds : IValidatableObject
     [Range(0.5, 0.99999)]
     public double SloTarget { get; set; } = 0.99;
 
+    /// <summary>
+    /// Runs a burn-rate alarm's long window must hold before it can fire: one failed run of a connector that has barely
+    /// run is a 100 % error rate, not a budget being spent.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int SloMinRuns { get; set; } = 10;
+
     /// <summary>Share of rate-limited runs within <see cref="RateLimitWindow"/> above which rate_limited fires.</summary>
     [Range(0.0, 1.0, MinimumIsExclusive = true)]
     public double RateLimitedShare { get; set; } = 0.2;
@@ -61,6 +68,7 @@ public sealed class RuleThresholds : IValidatableObject
     {
         ConsecutiveFailures = overrides.ConsecutiveFailures ?? ConsecutiveFailures,
         SloTarget = overrides.SloTarget ?? SloTarget,
+        SloMinRuns = overrides.SloMinRuns ?? SloMinRuns,
         RateLimitedShare = overrides.RateLimitedShare ?? RateLimitedShare,
         RateLimitWindow = overrides.RateLimitWindow ?? RateLimitWindow,
         RateLimitMinRuns = overrides.RateLimitMinRuns ?? RateLimitMinRuns,

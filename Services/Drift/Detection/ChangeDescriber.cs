@@ -28,13 +28,20 @@ internal sealed class ChangeDescriber(VersionFieldsCache versionFields)
         IReadOnlyList<FieldSchema> FieldsOf(string connector, int version) =>
             created.TryGetValue((connector, version), out var fields) ? fields : loaded[(connector, version)];
 
-        foreach (var row in writes.Events)
+        for (var i = 0; i < writes.Events.Count; i++)
         {
+            var row = writes.Events[i];
             var connector = row.Connector;
             IReadOnlyList<FieldSchema> toFields = row.ToVersion is { } toVersion ? FieldsOf(connector, toVersion) : row.Schema?.Fields ?? [];
             row.Changes = row.FromVersion is { } fromVersion && (row.ToVersion != fromVersion || row.Kind != DriftKind.ContractViolation)
                 ? SchemaDiff.Compare(FieldsOf(connector, fromVersion), toFields, row.Compatibility)
                 : [];
+            // A new fingerprint with nothing a consumer would notice (a field seen only as null got its first type) is kept
+            // in the history but tells nobody.
+            if (row.Notify && row.Kind is DriftKind.NewVersion or DriftKind.Reverted && row.Changes.Count == 0 && row.Violations.Count == 0)
+            {
+                writes.Events[i] = row with { Notify = false };
+            }
         }
     }
 }

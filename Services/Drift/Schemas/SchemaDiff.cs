@@ -81,8 +81,17 @@ public static class SchemaDiff
     {
         void Add(SchemaChangeKind kind) => changes.Add(new SchemaChange(now.Path, kind, Text(old), Text(now), Breaks(kind, mode)));
 
-        // Only-null-seen has no type to compare: going to or from it is a nullability change alone.
-        if (old.Types != JsonTypes.None && now.Types != JsonTypes.None && old.Types != now.Types)
+        // A field seen only as null has no type yet: its first real type is not a change (and it was seen null, so nor
+        // is its nullability). Going the other way, a typed field that turns null did change: it became nullable.
+        if (old.Types == JsonTypes.None && now.Types != JsonTypes.None)
+        {
+            if (old.Optional != now.Optional)
+            {
+                Add(now.Optional ? SchemaChangeKind.BecameOptional : SchemaChangeKind.BecameRequired);
+            }
+            return;
+        }
+        if (now.Types != JsonTypes.None && old.Types != now.Types)
         {
             Add(Covers(now.Types, old.Types) ? SchemaChangeKind.TypeWidened
                 : Covers(old.Types, now.Types) ? SchemaChangeKind.TypeNarrowed

@@ -63,10 +63,10 @@ public sealed class AlertEngineTests(PostgresServer postgres)
         var alerts = (await db.RowsAsync("SELECT connector, rule, state, occurrences FROM alerting.alerts ORDER BY connector, rule"))
             .Select(r => ((string)r[0]!, (string)r[1]!, (string)r[2]!, (int)r[3]!)).ToList();
         Assert.Equal(
-            [("bulk_a", RuleNames.ConsecutiveFailures, "firing", 6), ("bulk_a", RuleNames.SloBurn, "firing", 6),
-             ("bulk_b", RuleNames.ConsecutiveFailures, "firing", 4), ("bulk_b", RuleNames.SloBurn, "firing", 4)],
+            [("bulk_a", RuleNames.ConsecutiveFailures, "firing", 6), ("bulk_b", RuleNames.ConsecutiveFailures, "firing", 4)],
             alerts);
-        Assert.Equal(["bulk_a", "bulk_a", "bulk_b", "bulk_b"], raised.Raised.Select(r => r.Connector).Order());
+        // Six and four runs are too few for the success-rate burn (SloMinRuns, 10) to judge.
+        Assert.Equal(["bulk_a", "bulk_b"], raised.Raised.Select(r => r.Connector).Order());
         // Each occurrence points at its own connector's runs.
         var misplaced = await db.RowsAsync(
             """

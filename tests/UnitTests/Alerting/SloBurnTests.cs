@@ -100,6 +100,19 @@ public sealed class SloBurnTests
         Assert.Null(SloBurn.Evaluate("crm", Windows((0, 0), (0, 0), (0, 0), (0, 0), (0, 0)), Defaults));
     }
 
+    [Theory]
+    [InlineData(1, 1, null)]
+    [InlineData(9, 9, null)]
+    [InlineData(10, 10, "page")]
+    public void ALongWindowWithTooFewRunsCannotFire(long runs, long failed, string? expected)
+    {
+        // A connector that has barely run: every run failed, in every window.
+        var windows = Windows((Math.Min(runs, 5), Math.Min(failed, 5)), (runs, failed), (runs, failed), (runs, failed), (runs, failed));
+
+        Assert.Equal(expected, SloBurn.Evaluate("new", windows, Defaults)?.Key);
+        Assert.Equal("page", SloBurn.Evaluate("new", windows, Defaults.WithOverrides(new RuleOverrides { SloMinRuns = 1 }))?.Key);
+    }
+
     [Fact]
     public void ABurnExactlyAtTheThresholdPages()
     {
