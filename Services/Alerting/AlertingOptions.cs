@@ -1,6 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 using ConnectorHealth.Alerting.Channels;
+using ConnectorHealth.Alerting.Routes;
 using ConnectorHealth.Alerting.Thresholds;
+using ConnectorHealth.Alerting.Windows;
 using Microsoft.Extensions.Options;
 
 namespace ConnectorHealth.Alerting;
@@ -22,6 +24,13 @@ public sealed class AlertingOptions
     // (Alerting__Channels__ops__Url), never in a committed file.
     public Dictionary<string, ChannelOptions> Channels { get; set; } = new(StringComparer.Ordinal);
 
+    // The routing tree: which channels each alert goes to, grouped how, muted when. Unset, every channel gets every alert
+    // its own filters let through, each alert alone and at once.
+    public RouteOptions? Route { get; set; }
+
+    // Maintenance windows by name, each a list of recurring time intervals (active when any is); routes refer to them.
+    public Dictionary<string, List<TimeIntervalOptions>> TimeIntervals { get; set; } = new(StringComparer.Ordinal);
+
     // How long a rule's condition must hold clear before its alert resolves by itself.
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan ResolveAfter { get; set; } = TimeSpan.FromMinutes(5);
@@ -33,7 +42,7 @@ public sealed class AlertingOptions
     [Range(2, 100)]
     public int FlapThreshold { get; set; } = 3;
 
-    // A firing alert nobody acknowledged is notified again after this long.
+    // A firing alert nobody acknowledged is notified again after this long (a route's own RepeatInterval overrides it).
     [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
     public TimeSpan RepeatInterval { get; set; } = TimeSpan.FromHours(4);
 

@@ -2,6 +2,7 @@ using ConnectorHealth.Alerting.Alerts;
 using ConnectorHealth.Alerting.Evaluation;
 using ConnectorHealth.Alerting.Ingest;
 using ConnectorHealth.Alerting.Notifications;
+using ConnectorHealth.Alerting.Routes;
 using ConnectorHealth.Alerting.Silences;
 using ConnectorHealth.Alerting.Thresholds;
 using ConnectorHealth.Contracts;
@@ -23,7 +24,9 @@ internal static class ApplicationServices
         services.AddSingleton<IValidateOptions<AlertingOptions>, AlertingEntriesValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<RunLedger>();
+        services.AddSingleton<RouteTrees>();
         services.AddSingleton<NotificationQueue>();
+        services.AddSingleton<GroupFlusher>();
         services.AddSingleton<AlertWriter>();
         services.AddSingleton<AlertEngine>();
         services.AddSingleton<AlertStore>();

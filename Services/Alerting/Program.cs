@@ -16,6 +16,7 @@ app.MapOperations();
 app.MapAlertsApi();
 app.MapSilencesApi();
 app.MapChannelsApi();
+app.MapRoutesApi();
 app.MapRulesApi();
 app.MapReceivedRunsApi();
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace ConnectorHealth.Contracts;
 
@@ -64,4 +65,16 @@ public sealed record RunCompleted
 
     /// <summary>The connector's schedule interval, so consumers can judge freshness; optional for reported runs.</summary>
     public TimeSpan? ExpectedInterval { get; init; }
+
+    /// <summary>
+    /// Who owns the connector (a team or a person) as its catalog or its report says; alerts are routed by it. Null says
+    /// nothing: consumers keep the owner they know. Left out of the JSON when null, so a run without one reads and hashes
+    /// as before owners existed.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Owner { get; init; }
+
+    /// <summary>The connector's tags (<see cref="RunDefinition.TagRule"/>); null says nothing, as for <see cref="Owner"/>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<string>? Tags { get; init; }
 }

@@ -24,6 +24,16 @@ public static partial class RunDefinition
 
     public const int MaxAttempts = 100;
 
+    /// <summary>An owner: a team's or a person's name or address, storable text of 1 to 200 characters.</summary>
+    public const int MaxOwnerLength = 200;
+
+    public const int MaxTags = 20;
+
+    public const string TagRule =
+        "lower-case letters, digits and '_', '-', '.', ':', '/' or '=', starting with a letter or digit, at most 63 characters";
+
+    private const string TagCharacters = "[a-z0-9][a-z0-9_.:/=-]{0,62}";
+
     public static readonly TimeSpan MinExpectedInterval = TimeSpan.FromSeconds(1);
 
     public static readonly TimeSpan MaxExpectedInterval = TimeSpan.FromDays(366);
@@ -42,6 +52,31 @@ public static partial class RunDefinition
     private static partial Regex ConnectorName();
 
     public static bool IsConnectorName(string? name) => name is not null && ConnectorName().IsMatch(name);
+
+    [GeneratedRegex(@"\A" + TagCharacters + @"\z", RegexOptions.CultureInvariant)]
+    private static partial Regex Tag();
+
+    /// <summary>What keeps <paramref name="owner"/> from being a connector's owner, or null.</summary>
+    public static string? OwnerProblem(string owner, string field = "owner") =>
+        owner.Length == 0 || string.IsNullOrWhiteSpace(owner) ? $"{field} must not be empty; leave it out to say nothing."
+        : TextProblem(owner, field, MaxOwnerLength);
+
+    /// <summary>What keeps <paramref name="tags"/> from being a connector's tags, or null.</summary>
+    public static string? TagsProblem(IReadOnlyList<string?> tags, string field = "tags")
+    {
+        if (tags.Count > MaxTags)
+        {
+            return $"{field}: at most {MaxTags} tags (got {tags.Count}).";
+        }
+        for (var i = 0; i < tags.Count; i++)
+        {
+            if (tags[i] is not { } tag || !Tag().IsMatch(tag))
+            {
+                return $"{field}[{i}]: {(tags[i] is null ? "null" : $"'{tags[i]}'")} is not a tag: {TagRule}.";
+            }
+        }
+        return tags.Distinct(StringComparer.Ordinal).Count() != tags.Count ? $"{field}: a tag appears twice." : null;
+    }
 
     /// <summary>An instant as the stores keep it: UTC, truncated to the microsecond (PostgreSQL's precision).</summary>
     public static DateTimeOffset Time(DateTimeOffset instant)
@@ -112,6 +147,14 @@ public static partial class RunDefinition
         if (run.ExpectedInterval is { } interval && IntervalProblem(interval) is { } intervalProblem)
         {
             Add("expectedInterval", intervalProblem);
+        }
+        if (run.Owner is { } owner && OwnerProblem(owner) is { } ownerProblem)
+        {
+            Add("owner", ownerProblem);
+        }
+        if (run.Tags is { } tags && TagsProblem(tags) is { } tagsProblem)
+        {
+            Add("tags", tagsProblem);
         }
         Attempts(run.Attempts, Add);
         return problems;

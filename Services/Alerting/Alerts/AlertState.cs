@@ -6,3 +6,11 @@ public enum AlertState
     Acknowledged,
     Resolved,
 }
+
+/// <summary>An <see cref="AlertState"/> as <c>alerting.alerts.state</c> stores it.</summary>
+public static class AlertStates
+{
+    public const string Firing = "firing";
+    public const string Acknowledged = "acknowledged";
+    public const string Resolved = "resolved";
+}

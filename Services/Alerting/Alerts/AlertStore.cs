@@ -12,7 +12,13 @@ public sealed class AlertStore(NpgsqlDataSource dataSource, TimeProvider time)
 {
     private const string Columns =
         "alert_id, connector, rule, severity, state, message, recommended_action, occurrences, first_seen, last_seen, created_at, "
-        + "acknowledged_at, acknowledged_by, resolved_at, resolved_by, resolution, previous_alert_id, flapping, details::text";
+        + "acknowledged_at, acknowledged_by, resolved_at, resolved_by, resolution, previous_alert_id, flapping, details::text, "
+        // The maintenance window keeping its groups quiet, if one is.
+        + "(SELECT min(g.muted_by) FROM alerting.group_alerts m JOIN alerting.alert_groups g USING (group_id) "
+        + "WHERE m.alert_id = alerts.alert_id) AS muted_by, "
+        + "feedback, feedback_by, feedback_note, feedback_at, "
+        + "(SELECT c.owner FROM alerting.connectors c WHERE c.connector = alerts.connector) AS owner, "
+        + "(SELECT c.tags FROM alerting.connectors c WHERE c.connector = alerts.connector) AS tags";
 
     public async Task<AlertPage> ListAsync(AlertFilter filter, CancellationToken cancellationToken)
     {
@@ -30,6 +36,17 @@ public sealed class AlertStore(NpgsqlDataSource dataSource, TimeProvider time)
         Equal("connector", filter.Connector);
         Equal("rule", filter.Rule);
         Equal("severity", filter.Severity);
+        Equal("feedback", filter.Feedback);
+        if (filter.Owner is not null)
+        {
+            command.Parameters.AddWithValue(filter.Owner);
+            where.Add($"connector IN (SELECT connector FROM alerting.connectors WHERE owner = ${command.Parameters.Count})");
+        }
+        if (filter.Tag is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = new[] { filter.Tag }, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+            where.Add($"connector IN (SELECT connector FROM alerting.connectors WHERE tags @> ${command.Parameters.Count})");
+        }
         if (filter.After is { } cursor)
         {
             command.Parameters.Add(new NpgsqlParameter { Value = cursor.At, NpgsqlDbType = NpgsqlDbType.TimestampTz });
@@ -64,7 +81,7 @@ public sealed class AlertStore(NpgsqlDataSource dataSource, TimeProvider time)
             """
             SELECT notification_id, channel, kind, status, reason, attempts, last_status_code, last_error, created_at, delivered_at,
                    CASE WHEN status = 'pending' THEN next_attempt_at END
-            FROM alerting.notifications WHERE alert_id = $1 ORDER BY notification_id
+            FROM alerting.notifications WHERE alert_ids @> ARRAY[$1] ORDER BY notification_id
             """, alertId));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
@@ -98,9 +115,18 @@ public sealed class AlertStore(NpgsqlDataSource dataSource, TimeProvider time)
     {
         await using var command = dataSource.CreateCommand(
             """
-            UPDATE alerting.alerts SET state = 'acknowledged', acknowledged_at = $2, acknowledged_by = $3
-            WHERE alert_id = $1 AND state = 'firing'
-            RETURNING alert_id
+            WITH acknowledged AS (
+                UPDATE alerting.alerts SET state = 'acknowledged', acknowledged_at = $2, acknowledged_by = $3
+                WHERE alert_id = $1 AND state = 'firing'
+                RETURNING alert_id
+            ), scheduled AS (
+                -- Its groups stop repeating it, and a receiver with incidents of its own (PagerDuty) is told.
+                UPDATE alerting.alert_groups g
+                SET flush_at = least(coalesce(g.flush_at, 'infinity'), greatest($2, g.last_sent_at + g.group_interval))
+                FROM acknowledged JOIN alerting.group_alerts m USING (alert_id) WHERE m.group_id = g.group_id
+                RETURNING 1
+            )
+            SELECT alert_id FROM acknowledged
             """);
         command.Parameters.AddWithValue(alertId);
         command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
@@ -129,6 +155,41 @@ public sealed class AlertStore(NpgsqlDataSource dataSource, TimeProvider time)
         }
     }
 
+    /// <summary>Records how someone judged an alert (replacing an earlier judgement); false when there is no such alert.</summary>
+    public async Task<bool> JudgeAsync(long alertId, string verdict, string by, string? note, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            UPDATE alerting.alerts SET feedback = $2, feedback_by = $3, feedback_note = $4, feedback_at = $5
+            WHERE alert_id = $1
+            """);
+        command.Parameters.AddWithValue(alertId);
+        command.Parameters.AddWithValue(verdict);
+        command.Parameters.AddWithValue(by);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)note ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = time.GetUtcNow(), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+    }
+
+    /// <summary>How a connector's alerts (or every connector's) were judged: per rule, how many of each verdict and how many not yet.</summary>
+    public async Task<IReadOnlyList<JudgementCount>> JudgementsAsync(string? connector, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT rule, coalesce(feedback, 'unjudged'), count(*) FROM alerting.alerts
+            WHERE $1::text IS NULL OR connector = $1
+            GROUP BY 1, 2 ORDER BY 1, 2
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)connector ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        var counts = new List<JudgementCount>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            counts.Add(new JudgementCount(reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
+        }
+        return counts;
+    }
+
     // Why a conditional update changed nothing: the alert is missing, or another call moved it first.
     private async Task<LifecycleOutcome> NotChangedAsync(long alertId, CancellationToken cancellationToken)
     {
@@ -147,7 +208,9 @@ public sealed class AlertStore(NpgsqlDataSource dataSource, TimeProvider time)
         reader.GetString(6), reader.GetInt32(7), reader.GetFieldValue<DateTimeOffset>(8), reader.GetFieldValue<DateTimeOffset>(9),
         reader.GetFieldValue<DateTimeOffset>(10), NullableInstant(reader, 11), NullableText(reader, 12), NullableInstant(reader, 13),
         NullableText(reader, 14), NullableText(reader, 15), reader.IsDBNull(16) ? null : reader.GetInt64(16), reader.GetBoolean(17),
-        JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(18))!);
+        JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(18))!, NullableText(reader, 19),
+        reader.IsDBNull(20) ? null : new AlertFeedback(reader.GetString(20), reader.GetString(21), NullableText(reader, 22), reader.GetFieldValue<DateTimeOffset>(23)),
+        NullableText(reader, 24), reader.IsDBNull(25) ? [] : reader.GetFieldValue<string[]>(25));
 
     private static NpgsqlBatchCommand Command(string sql, long alertId)
     {

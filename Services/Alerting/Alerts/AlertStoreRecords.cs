@@ -6,7 +6,15 @@ public sealed record AlertSummary(
     long AlertId, string Connector, string Rule, string Severity, string State, string Message, string RecommendedAction,
     int Occurrences, DateTimeOffset FirstSeen, DateTimeOffset LastSeen, DateTimeOffset CreatedAt, DateTimeOffset? AcknowledgedAt,
     string? AcknowledgedBy, DateTimeOffset? ResolvedAt, string? ResolvedBy, string? Resolution, long? PreviousAlertId, bool Flapping,
-    IReadOnlyDictionary<string, string> Details);
+    IReadOnlyDictionary<string, string> Details, string? MutedBy, AlertFeedback? Feedback, string? Owner, IReadOnlyList<string> Tags);
+
+/// <summary>How someone judged an alert: <see cref="Verdicts"/>.</summary>
+public sealed record AlertFeedback(string Verdict, string By, string? Note, DateTimeOffset At)
+{
+    public static readonly IReadOnlyList<string> Verdicts = ["expected", "false_positive", "fixed"];
+}
+
+public sealed record JudgementCount(string Rule, string Verdict, long Alerts);
 
 public sealed record AlertPage(IReadOnlyList<AlertSummary> Items, string? Cursor);
 
@@ -18,4 +26,6 @@ public sealed record NotificationView(
 
 public sealed record AlertDetail(AlertSummary Alert, IReadOnlyList<OccurrenceView> Occurrences, IReadOnlyList<NotificationView> Notifications);
 
-public sealed record AlertFilter(string? State, string? Connector, string? Rule, string? Severity, int Limit, PageCursor? After);
+public sealed record AlertFilter(
+    string? State, string? Connector, string? Rule, string? Severity, int Limit, PageCursor? After, string? Owner = null, string? Tag = null,
+    string? Feedback = null);

@@ -18,10 +18,15 @@ public static class AlertsApi
         alerts.MapGet("/", List).WithName("ListAlerts")
             .WithSummary("Alerts, newest first, each with its occurrence count, what to do next and its lifecycle")
             .WithDescription($"Filters: state (firing|acknowledged|resolved), connector, rule ({string.Join("|", RuleNames.All)}), "
-                + $"severity (info|warning|critical); " + Paging.Description);
+                + "severity (info|warning|critical), owner and tag (the connector's), feedback (expected|false_positive|fixed); "
+                + Paging.Description);
         alerts.MapGet("/{id:long}", Get).WithName("GetAlert").WithSummary("One alert with its occurrences and notifications");
         alerts.MapPost("/{id:long}/ack", Acknowledge).WithName("AcknowledgeAlert")
             .WithSummary("Acknowledges a firing alert: it stays open but is no longer notified again (409 when acknowledged or resolved already)");
+        alerts.MapPost("/{id:long}/feedback", Judge).WithName("JudgeAlert")
+            .WithSummary("Records how an alert was judged: expected, false_positive or fixed, with who and a note (replaces an earlier judgement)");
+        alerts.MapGet("/judgements", Judgements).WithName("AlertJudgements")
+            .WithSummary("How alerts were judged, per rule and verdict (unjudged included), for one connector or all");
         alerts.MapPost("/{id:long}/resolve", Resolve).WithName("ResolveAlert")
             .WithSummary("Resolves an open alert; if its condition fires again, a new alert linked to this one opens (409 when resolved already)");
         return app;
@@ -35,7 +40,10 @@ public static class AlertsApi
         [StringLength(64, MinimumLength = 1)] string? rule = null,
         [AllowedValues("info", "warning", "critical")] string? severity = null,
         [ParsedAs(typeof(int)), Range(1, Paging.MaxLimit)] string? limit = null,
-        [StringLength(Paging.CursorMaxLength, MinimumLength = 1)] string? cursor = null)
+        [StringLength(Paging.CursorMaxLength, MinimumLength = 1)] string? cursor = null,
+        [StringLength(RunDefinition.MaxOwnerLength, MinimumLength = 1)] string? owner = null,
+        [StringLength(64, MinimumLength = 1)] string? tag = null,
+        [AllowedValues("expected", "false_positive", "fixed")] string? feedback = null)
     {
         var query = new QueryParameters();
         if (state is not null and not ("firing" or "acknowledged" or "resolved"))
@@ -51,17 +59,67 @@ public static class AlertsApi
         {
             query.Fail("severity", "Unknown severity. Use one of: info, warning, critical.");
         }
+        owner = query.Text("owner", owner, RunDefinition.MaxOwnerLength);
+        if (tag is not null && RunDefinition.TagsProblem([tag], "tag") is { } tagProblem)
+        {
+            query.Fail("tag", tagProblem);
+        }
+        if (feedback is not null && !AlertFeedback.Verdicts.Contains(feedback))
+        {
+            query.Fail("feedback", $"Unknown verdict. Use one of: {string.Join(", ", AlertFeedback.Verdicts)}.");
+        }
         var pageSize = query.PageSize(limit);
         var after = query.After(cursor);
         if (query.HasErrors)
         {
             return TypedResults.ValidationProblem(query.Errors);
         }
-        return TypedResults.Ok(await store.ListAsync(new AlertFilter(state, connector, rule, severity, pageSize, after), cancellationToken));
+        return TypedResults.Ok(await store.ListAsync(
+            new AlertFilter(state, connector, rule, severity, pageSize, after, owner, tag, feedback), cancellationToken));
     }
 
     public static async Task<Results<Ok<AlertDetail>, ProblemHttpResult>> Get(long id, AlertStore store, CancellationToken cancellationToken) =>
         await store.GetAsync(id, cancellationToken) is { } alert ? TypedResults.Ok(alert) : NoSuchAlert(id);
+
+    /// <summary>The body of <c>POST /api/alerts/{id}/feedback</c>: the verdict, who judged, and an optional note.</summary>
+    public sealed record FeedbackRequest(string? Verdict, string? By, string? Note);
+
+    public static async Task<Results<Ok<AlertDetail>, ProblemHttpResult, ValidationProblem>> Judge(
+        long id, FeedbackRequest request, AlertStore store, CancellationToken cancellationToken)
+    {
+        var query = new QueryParameters();
+        if (request.Verdict is null || !AlertFeedback.Verdicts.Contains(request.Verdict))
+        {
+            query.Fail("verdict", $"verdict is required, one of: {string.Join(", ", AlertFeedback.Verdicts)}.");
+        }
+        if (request.By is null)
+        {
+            query.Fail("by", "by is required: who judged the alert.");
+        }
+        var by = query.Text("by", request.By, InputLimits.AuthorMaxLength);
+        var note = query.Text("note", request.Note, InputLimits.CommentMaxLength);
+        if (query.HasErrors)
+        {
+            return TypedResults.ValidationProblem(query.Errors);
+        }
+        return await store.JudgeAsync(id, request.Verdict!, by!, note, cancellationToken)
+            ? TypedResults.Ok((await store.GetAsync(id, cancellationToken))!)
+            : NoSuchAlert(id);
+    }
+
+    public sealed record JudgementList(IReadOnlyList<JudgementCount> Items);
+
+    public static async Task<Results<Ok<JudgementList>, ValidationProblem>> Judgements(
+        AlertStore store, CancellationToken cancellationToken, [StringLength(RunDefinition.MaxConnectorLength, MinimumLength = 1)] string? connector = null)
+    {
+        var query = new QueryParameters();
+        connector = query.Connector("connector", connector);
+        if (query.HasErrors)
+        {
+            return TypedResults.ValidationProblem(query.Errors);
+        }
+        return TypedResults.Ok(new JudgementList(await store.JudgementsAsync(connector, cancellationToken)));
+    }
 
     /// <summary>Who acknowledges or resolves (optional; "api" when left out).</summary>
     public sealed record LifecycleRequest(string? By);

@@ -15,7 +15,7 @@ namespace ConnectorHealth.Alerting.Evaluation;
 /// </summary>
 public sealed class AlertEngine(
     NpgsqlDataSource dataSource, IOptionsMonitor<AlertingOptions> options, TimeProvider time,
-    RunLedger ledger, AlertWriter alerts, NotificationQueue notifications)
+    RunLedger ledger, AlertWriter alerts, GroupFlusher groups)
 {
     private const int ConnectorsPerTransaction = 100;
 
@@ -81,7 +81,7 @@ public sealed class AlertEngine(
 
     /// <summary>
     /// Evaluates every connector that has an expected interval or an open alert: freshness fires although no message
-    /// arrives, alerts whose condition held clear long enough resolve, and long-firing alerts are notified again.
+    /// arrives, alerts whose condition held clear long enough resolve, and alerts nobody acknowledged escalate.
     /// </summary>
     public async Task<AlertChanges> EvaluateAllAsync(CancellationToken cancellationToken)
     {
@@ -110,7 +110,7 @@ public sealed class AlertEngine(
             await EvaluateAsync(connection, transaction, chunk, NoFreshRuns, now, changes, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
-        await notifications.RenotifyDueAsync(now, cancellationToken);
+        await groups.EscalateDueAsync(cancellationToken);
         await ledger.ForgetOldRunsAsync(now, cancellationToken);
         return changes;
     }

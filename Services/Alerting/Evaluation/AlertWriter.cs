@@ -64,7 +64,7 @@ public sealed partial class AlertWriter(IOptionsMonitor<AlertingOptions> options
         changes.Resolved.Add(new AlertResolved(alert.AlertId, alert.Connector, alert.Rule, "auto", now));
     }
 
-    /// <summary>Resolves an open alert and queues its resolution for every channel its firing was sent to.</summary>
+    /// <summary>Resolves an open alert; each of its groups sends the resolution once its interval allows.</summary>
     public static async Task<bool> ResolveAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, long alertId, string resolution, string by, DateTimeOffset now,
         CancellationToken cancellationToken)
@@ -75,11 +75,10 @@ public sealed partial class AlertWriter(IOptionsMonitor<AlertingOptions> options
                 UPDATE alerting.alerts SET state = 'resolved', resolved_at = $2, resolution = $3, resolved_by = $4, clear_since = NULL
                 WHERE alert_id = $1 AND state <> 'resolved'
                 RETURNING alert_id
-            ), queued AS (
-                INSERT INTO alerting.notifications (alert_id, channel, kind, status, next_attempt_at)
-                SELECT DISTINCT r.alert_id, n.channel, 'resolved', 'pending', $2::timestamptz
-                FROM resolved r JOIN alerting.notifications n ON n.alert_id = r.alert_id
-                WHERE n.kind = 'firing' AND n.status IN ('pending', 'delivered')
+            ), scheduled AS (
+                UPDATE alerting.alert_groups g
+                SET flush_at = least(coalesce(g.flush_at, 'infinity'), greatest($2, g.last_sent_at + g.group_interval))
+                FROM resolved r JOIN alerting.group_alerts m USING (alert_id) WHERE m.group_id = g.group_id
                 RETURNING 1
             )
             SELECT count(*) FROM resolved

@@ -1,4 +1,5 @@
 using ConnectorHealth.Alerting.Alerts;
+using ConnectorHealth.Alerting.Routes;
 using ConnectorHealth.Alerting.Silences;
 using Npgsql;
 using NpgsqlTypes;
@@ -15,6 +16,14 @@ internal sealed class EvaluationContext
 {
     public List<OpenAlert> OpenAlerts { get; } = [];
     public List<Silence> Silences { get; } = [];
+    public Dictionary<string, (string? Owner, string[]? Tags)> Owners { get; private set; } = new(StringComparer.Ordinal);
+
+    /// <summary>What routes match the alert on.</summary>
+    public AlertLabels LabelsOf(OpenAlert alert)
+    {
+        var (owner, tags) = Owners.GetValueOrDefault(alert.Connector);
+        return new AlertLabels(alert.Connector, alert.Rule, alert.Severity, owner, tags ?? [], alert.Fingerprint);
+    }
 
     public static async Task<EvaluationContext> LoadAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, string[] connectors, DateTimeOffset now, CancellationToken cancellationToken)
@@ -29,6 +38,8 @@ internal sealed class EvaluationContext
         batch.BatchCommands.Add(Command(
             $"SELECT {SilenceRows.Columns} FROM alerting.silences WHERE starts_at <= $1 AND ends_at > $1",
             Instant(now)));
+        batch.BatchCommands.Add(Command(
+            "SELECT connector, owner, tags FROM alerting.connectors WHERE connector = ANY($1)", Column(connectors, NpgsqlDbType.Text)));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -38,6 +49,11 @@ internal sealed class EvaluationContext
         while (await reader.ReadAsync(cancellationToken))
         {
             context.Silences.Add(SilenceRows.Read(reader));
+        }
+        await reader.NextResultAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            context.Owners[reader.GetString(0)] = (reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<string[]>(2));
         }
         return context;
     }

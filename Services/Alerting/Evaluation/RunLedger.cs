@@ -101,7 +101,11 @@ public sealed class RunLedger(NpgsqlDataSource dataSource, IOptionsMonitor<Alert
             .Select(g => (Connector: g.Key, FirstRunAt: g.Min(r => r.FinishedAt), LastRunAt: g.Max(r => r.FinishedAt),
                 LastSuccessAt: g.Where(r => r.Status == RunStatus.Succeeded).Select(r => (DateTimeOffset?)r.FinishedAt).Max(),
                 // The latest run that states a schedule says what it is now.
-                ExpectedInterval: g.OrderBy(r => r.FinishedAt).Select(r => r.ExpectedInterval).LastOrDefault(i => i is not null)))
+                ExpectedInterval: g.OrderBy(r => r.FinishedAt).Select(r => r.ExpectedInterval).LastOrDefault(i => i is not null),
+                // Likewise the owner and the tags: a run that states none leaves them as they were.
+                Owner: g.OrderBy(r => r.FinishedAt).Select(r => r.Owner).LastOrDefault(o => o is not null),
+                Tags: g.OrderBy(r => r.FinishedAt).Select(r => r.Tags).LastOrDefault(t => t is not null) is { } tags
+                    ? string.Join('\n', tags) : null))
             .ToArray();
         await using var batch = new NpgsqlBatch(connection, transaction);
         batch.BatchCommands.Add(Command(
@@ -118,9 +122,13 @@ public sealed class RunLedger(NpgsqlDataSource dataSource, IOptionsMonitor<Alert
             Column(minutes.Select(m => m.RateLimited).ToArray(), NpgsqlDbType.Integer)));
         batch.BatchCommands.Add(Command(
             """
-            INSERT INTO alerting.connectors (connector, first_seen_at, last_run_at, last_success_at, expected_interval)
-            SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[], $5::interval[])
+            INSERT INTO alerting.connectors (connector, first_seen_at, last_run_at, last_success_at, expected_interval, owner, tags)
+            SELECT c, f, l, s, i, o, string_to_array(t, E'\n')
+            FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[], $5::interval[], $6::text[], $7::text[])
+                AS u(c, f, l, s, i, o, t)
             ON CONFLICT (connector) DO UPDATE SET
+                owner = coalesce(excluded.owner, connectors.owner),
+                tags = coalesce(excluded.tags, connectors.tags),
                 first_seen_at = least(connectors.first_seen_at, excluded.first_seen_at),
                 last_run_at = greatest(connectors.last_run_at, excluded.last_run_at),
                 last_success_at = greatest(connectors.last_success_at, excluded.last_success_at),
@@ -131,7 +139,9 @@ public sealed class RunLedger(NpgsqlDataSource dataSource, IOptionsMonitor<Alert
             Column(connectors.Select(c => c.FirstRunAt).ToArray(), NpgsqlDbType.TimestampTz),
             Column(connectors.Select(c => c.LastRunAt).ToArray(), NpgsqlDbType.TimestampTz),
             Column(connectors.Select(c => c.LastSuccessAt).ToArray(), NpgsqlDbType.TimestampTz),
-            Column(connectors.Select(c => c.ExpectedInterval).ToArray(), NpgsqlDbType.Interval)));
+            Column(connectors.Select(c => c.ExpectedInterval).ToArray(), NpgsqlDbType.Interval),
+            Column(connectors.Select(c => c.Owner).ToArray(), NpgsqlDbType.Text),
+            Column(connectors.Select(c => c.Tags).ToArray(), NpgsqlDbType.Text)));
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -1,4 +1,5 @@
-using System.Net.Http.Json;
+using System.Text.Json;
+using ConnectorHealth.Alerting.Receivers;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
@@ -6,14 +7,14 @@ using NpgsqlTypes;
 namespace ConnectorHealth.Alerting.Notifications;
 
 /// <summary>
-/// Delivers queued notifications to their webhook channels. Each is claimed with a lease (so replicas share the work
-/// and a crash mid-delivery only delays it), posted with a timeout, and on failure retried with backoff until
+/// Delivers queued notifications to their channels (webhook, Slack, PagerDuty, Teams, e-mail). Each is claimed with a lease (so replicas share the work
+/// and a crash mid-delivery only delays it), sent with a timeout, and on failure retried with backoff until
 /// <see cref="AlertingOptions.MaxDeliveryAttempts"/>; every attempt's outcome is kept on the row. Deliveries run in
 /// parallel and apart from alert processing, so a dead or slow channel holds up nothing but itself.
 /// </summary>
 public sealed partial class NotificationDelivery(
     NpgsqlDataSource dataSource,
-    IHttpClientFactory http,
+    ReceiverSenders senders,
     IOptionsMonitor<AlertingOptions> options,
     TimeProvider time,
     ILogger<NotificationDelivery> logger)
@@ -36,7 +37,7 @@ public sealed partial class NotificationDelivery(
             )
             UPDATE alerting.notifications n SET next_attempt_at = $2, attempts = n.attempts + 1
             FROM due WHERE n.notification_id = due.notification_id
-            RETURNING n.notification_id, n.channel, n.kind, n.attempts, n.alert_id
+            RETURNING n.notification_id, n.channel, n.kind, n.attempts, n.alert_id, n.body::text
             """))
         {
             claim.Parameters.Add(new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
@@ -45,15 +46,18 @@ public sealed partial class NotificationDelivery(
             while (await reader.ReadAsync(cancellationToken))
             {
                 claimed.Add(new ClaimedNotification(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3),
-                    reader.IsDBNull(4) ? null : reader.GetInt64(4)));
+                    reader.IsDBNull(4) ? null : reader.GetInt64(4),
+                    reader.IsDBNull(5) ? null : JsonSerializer.Deserialize<Notice>(reader.GetString(5), NoticeJson.Options)));
             }
         }
         if (claimed.Count == 0)
         {
             return 0;
         }
-        var alerts = await ReadAlertBodiesAsync(claimed.Select(c => c.AlertId).OfType<long>().Distinct().ToArray(), cancellationToken);
-        var outcomes = await Task.WhenAll(claimed.Select(c => DeliverAsync(c, c.AlertId is { } id ? alerts.GetValueOrDefault(id) : null, cancellationToken)));
+        // A message queued before groups existed carries no body: it is its one alert, as it is now.
+        var alerts = await ReadAlertBodiesAsync(
+            claimed.Where(c => c.Notice is null).Select(c => c.AlertId).OfType<long>().Distinct().ToArray(), cancellationToken);
+        var outcomes = await Task.WhenAll(claimed.Select(c => DeliverAsync(c, c.Notice ?? Single(c, alerts), cancellationToken)));
         await RecordOutcomesAsync(claimed.Zip(outcomes).ToList(), cancellationToken);
         return claimed.Count;
     }
@@ -68,21 +72,27 @@ public sealed partial class NotificationDelivery(
             insert.Parameters.AddWithValue(channel);
             id = (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
         }
-        var claimed = new ClaimedNotification(id, channel, NotificationKinds.Test, 1, null);
-        var outcome = await DeliverAsync(claimed, null, cancellationToken);
+        var notice = new Notice(NotificationKinds.Test, channel, $"test|{channel}", new Dictionary<string, string>(), "firing", []);
+        var claimed = new ClaimedNotification(id, channel, NotificationKinds.Test, 1, null, notice);
+        var outcome = await DeliverAsync(claimed, notice, cancellationToken);
         // A test is tried once: its outcome is final.
         await RecordOutcomesAsync([(claimed with { Attempts = options.CurrentValue.MaxDeliveryAttempts }, outcome)], cancellationToken);
         return outcome;
     }
 
-    private async Task<DeliveryOutcome> DeliverAsync(ClaimedNotification notification, AlertBody? alert, CancellationToken cancellationToken)
+    private static Notice? Single(ClaimedNotification notification, Dictionary<long, AlertBody> alerts) =>
+        notification.AlertId is { } id && alerts.TryGetValue(id, out var alert)
+            ? new Notice(notification.Kind, notification.Channel, $"alert:{id}", new Dictionary<string, string>(), alert.State, [alert])
+            : null;
+
+    private async Task<DeliveryOutcome> DeliverAsync(ClaimedNotification notification, Notice? notice, CancellationToken cancellationToken)
     {
         var settings = options.CurrentValue;
         if (!settings.Channels.TryGetValue(notification.Channel, out var channel) || !channel.Enabled)
         {
             return new DeliveryOutcome(false, null, "the channel is no longer configured or is disabled", Final: true);
         }
-        if (notification.Kind != NotificationKinds.Test && alert is null)
+        if (notice is null)
         {
             return new DeliveryOutcome(false, null, "the alert no longer exists", Final: true);
         }
@@ -90,19 +100,11 @@ public sealed partial class NotificationDelivery(
         timeout.CancelAfter(settings.DeliveryTimeout);
         try
         {
-            var client = http.CreateClient(HttpClientName);
-            using var response = await client.PostAsJsonAsync(channel.Url, WebhookBodies.For(channel.Format, notification.Kind, alert), timeout.Token);
-            return response.IsSuccessStatusCode
-                ? new DeliveryOutcome(true, (int)response.StatusCode, null)
-                : new DeliveryOutcome(false, (int)response.StatusCode, $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
+            return await senders.SendAsync(notification.Channel, channel, notice, timeout.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             return new DeliveryOutcome(false, null, $"no answer within {settings.DeliveryTimeout.TotalSeconds:0.#} s");
-        }
-        catch (HttpRequestException ex)
-        {
-            return new DeliveryOutcome(false, null, ex.Message);
         }
     }
 
@@ -142,25 +144,18 @@ public sealed partial class NotificationDelivery(
         {
             return alerts;
         }
-        await using var command = dataSource.CreateCommand(
-            """
-            SELECT alert_id, connector, rule, severity, state, message, recommended_action, occurrences, first_seen, last_seen,
-                   previous_alert_id, resolved_at
-            FROM alerting.alerts WHERE alert_id = ANY($1)
-            """);
+        await using var command = dataSource.CreateCommand($"SELECT {AlertBodies.Columns} FROM alerting.alerts a WHERE a.alert_id = ANY($1)");
         command.Parameters.Add(new NpgsqlParameter { Value = alertIds, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            alerts[reader.GetInt64(0)] = new AlertBody(
-                reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5),
-                reader.GetString(6), reader.GetInt32(7), reader.GetFieldValue<DateTimeOffset>(8), reader.GetFieldValue<DateTimeOffset>(9),
-                reader.IsDBNull(10) ? null : reader.GetInt64(10), reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11));
+            var alert = AlertBodies.Read(reader, 0);
+            alerts[alert.AlertId] = alert;
         }
         return alerts;
     }
 
-    private sealed record ClaimedNotification(long NotificationId, string Channel, string Kind, int Attempts, long? AlertId);
+    private sealed record ClaimedNotification(long NotificationId, string Channel, string Kind, int Attempts, long? AlertId, Notice? Notice);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Delivering a {Kind} notification to {Channel} failed (attempt {Attempt}): {Error}; now {Status}")]
     private static partial void LogDeliveryFailed(ILogger logger, string kind, string channel, int attempt, string? error, string status);

@@ -1,84 +1,106 @@
-using ConnectorHealth.Alerting.Channels;
+using System.Text.Json;
 using ConnectorHealth.Alerting.Evaluation;
-using Microsoft.Extensions.Options;
+using ConnectorHealth.Alerting.Routes;
 using Npgsql;
 using NpgsqlTypes;
-using static ConnectorHealth.ServiceDefaults.Sql;
 
 namespace ConnectorHealth.Alerting.Notifications;
 
 /// <summary>
-/// Queues notifications for the dispatcher: one per channel the alert is routed to, pending, or held (silenced,
-/// inhibited, flapping) with the reason, so the alert's page says why nobody was told.
+/// Puts a raised alert in the groups of the routes it reaches (the group's message then goes out after its wait), or
+/// records it as held (silenced, inhibited, flapping) with the reason, so the alert's page says why nobody was told.
 /// </summary>
-public sealed class NotificationQueue(NpgsqlDataSource dataSource, IOptionsMonitor<AlertingOptions> options)
+public sealed class NotificationQueue(RouteTrees routes)
 {
-    private const int RepeatsPerRound = 500;
-
-    /// <summary>Queues the alert's notification for each routed channel; returns how many will be sent (not held).</summary>
+    /// <summary>Adds the alert to a group per route it reaches; returns how many groups will tell someone (not held).</summary>
     internal async Task<int> QueueAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, EvaluationContext context, OpenAlert alert, string kind,
         DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var channels = Routing.ChannelsFor(options.CurrentValue.Channels, alert.Rule, alert.Severity).ToArray();
-        if (channels.Length == 0)
+        var labels = context.LabelsOf(alert);
+        var reached = routes.Current.Match(labels);
+        if (reached.Count == 0)
         {
             return 0;
         }
-        var heldBecause = HoldReason(context, alert, now);
-        await using var insert = new NpgsqlCommand(
-            """
-            INSERT INTO alerting.notifications (alert_id, channel, kind, status, reason, next_attempt_at)
-            SELECT $1, c, $3, $4, $5, $6 FROM unnest($2::text[]) AS c
-            """, connection, transaction);
-        insert.Parameters.Add(new NpgsqlParameter { Value = alert.AlertId, NpgsqlDbType = NpgsqlDbType.Bigint });
-        insert.Parameters.Add(Column(channels, NpgsqlDbType.Text));
-        insert.Parameters.AddWithValue(kind);
-        insert.Parameters.AddWithValue(heldBecause is null ? "pending" : "held");
-        insert.Parameters.Add(new NpgsqlParameter { Value = (object?)heldBecause ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        insert.Parameters.Add(new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        await insert.ExecuteNonQueryAsync(cancellationToken);
-        return heldBecause is null ? channels.Length : 0;
+        if (HoldReason(context, alert, now) is { } heldBecause)
+        {
+            await using var held = new NpgsqlCommand(
+                """
+                INSERT INTO alerting.notifications (alert_id, alert_ids, channel, kind, status, reason, next_attempt_at)
+                SELECT $1, ARRAY[$1], c, $3, 'held', $4, $5 FROM unnest($2::text[]) AS c
+                """, connection, transaction);
+            held.Parameters.Add(new NpgsqlParameter { Value = alert.AlertId, NpgsqlDbType = NpgsqlDbType.Bigint });
+            held.Parameters.Add(new NpgsqlParameter
+            {
+                Value = reached.Select(route => route.Receiver).Distinct().ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text,
+            });
+            held.Parameters.AddWithValue(kind);
+            held.Parameters.AddWithValue(heldBecause);
+            held.Parameters.Add(new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            await held.ExecuteNonQueryAsync(cancellationToken);
+            return 0;
+        }
+        foreach (var route in reached)
+        {
+            await JoinGroupAsync(connection, transaction, route.GroupKey(labels), route.Path, route.Receiver, route.GroupLabels(labels),
+                route.GroupWait, route.GroupInterval, route.RepeatInterval, alert.AlertId, now, cancellationToken);
+        }
+        return reached.Count;
     }
 
-    /// <summary>Notifies again the firing alerts nobody acknowledged, every <see cref="AlertingOptions.RepeatInterval"/>.</summary>
-    public async Task RenotifyDueAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Adds an alert to a group, making the group if it is new (its first message after the group's wait); a group that
+    /// has sent before sends the change once its interval since the last message has passed.
+    /// </summary>
+    internal static async Task JoinGroupAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string groupKey, string route, string receiver,
+        IReadOnlyDictionary<string, string> groupLabels, TimeSpan groupWait, TimeSpan groupInterval, TimeSpan repeatInterval, long alertId,
+        DateTimeOffset now, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var due = new List<OpenAlert>();
-        await using (var command = new NpgsqlCommand(
-            $"""
-            SELECT {OpenAlertRows.Columns} FROM alerting.alerts
-            WHERE state = 'firing' AND last_notified_at < $1
-            ORDER BY alert_id LIMIT {RepeatsPerRound} FOR UPDATE SKIP LOCKED
-            """, connection, transaction))
-        {
-            command.Parameters.Add(new NpgsqlParameter
-            {
-                Value = now - options.CurrentValue.RepeatInterval, NpgsqlDbType = NpgsqlDbType.TimestampTz,
-            });
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                due.Add(OpenAlertRows.Read(reader));
-            }
-        }
-        if (due.Count == 0)
-        {
-            return;
-        }
-        var context = await EvaluationContext.LoadAsync(
-            connection, transaction, due.Select(alert => alert.Connector).Distinct().ToArray(), now, cancellationToken);
-        foreach (var alert in due)
-        {
-            await QueueAsync(connection, transaction, context, alert, NotificationKinds.Repeat, now, cancellationToken);
-            await using var mark = new NpgsqlCommand("UPDATE alerting.alerts SET last_notified_at = $2 WHERE alert_id = $1", connection, transaction);
-            mark.Parameters.Add(new NpgsqlParameter { Value = alert.AlertId, NpgsqlDbType = NpgsqlDbType.Bigint });
-            mark.Parameters.Add(new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-            await mark.ExecuteNonQueryAsync(cancellationToken);
-        }
-        await transaction.CommitAsync(cancellationToken);
+        await using var join = new NpgsqlCommand(
+            """
+            WITH g AS (
+                INSERT INTO alerting.alert_groups (group_key, route, receiver, labels, group_interval, repeat_interval, created_at, flush_at)
+                VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $7 + $8)
+                ON CONFLICT (group_key) DO UPDATE SET
+                    group_interval = excluded.group_interval, repeat_interval = excluded.repeat_interval,
+                    flush_at = least(coalesce(alert_groups.flush_at, 'infinity'),
+                                     greatest($7, alert_groups.last_sent_at + excluded.group_interval))
+                RETURNING group_id
+            )
+            INSERT INTO alerting.group_alerts (group_id, alert_id, added_at)
+            SELECT group_id, $9, $7 FROM g
+            ON CONFLICT (group_id, alert_id) DO UPDATE SET notified_state = NULL
+            """, connection, transaction);
+        join.Parameters.AddWithValue(groupKey);
+        join.Parameters.AddWithValue(route);
+        join.Parameters.AddWithValue(receiver);
+        join.Parameters.AddWithValue(JsonSerializer.Serialize(groupLabels));
+        join.Parameters.Add(new NpgsqlParameter { Value = groupInterval, NpgsqlDbType = NpgsqlDbType.Interval });
+        join.Parameters.Add(new NpgsqlParameter { Value = repeatInterval, NpgsqlDbType = NpgsqlDbType.Interval });
+        join.Parameters.Add(new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        join.Parameters.Add(new NpgsqlParameter { Value = groupWait, NpgsqlDbType = NpgsqlDbType.Interval });
+        join.Parameters.Add(new NpgsqlParameter { Value = alertId, NpgsqlDbType = NpgsqlDbType.Bigint });
+        await join.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The alert's groups that have told someone about it send its new state (resolved, acknowledged) once their
+    /// interval allows.
+    /// </summary>
+    internal static async Task ScheduleChangeAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, long alertId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var schedule = new NpgsqlCommand(
+            """
+            UPDATE alerting.alert_groups g
+            SET flush_at = least(coalesce(g.flush_at, 'infinity'), greatest($2, g.last_sent_at + g.group_interval))
+            FROM alerting.group_alerts m WHERE m.alert_id = $1 AND m.group_id = g.group_id
+            """, connection, transaction);
+        schedule.Parameters.Add(new NpgsqlParameter { Value = alertId, NpgsqlDbType = NpgsqlDbType.Bigint });
+        schedule.Parameters.Add(new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        await schedule.ExecuteNonQueryAsync(cancellationToken);
     }
 
     // Silenced first, then inhibited (the connector's failure or freshness alert says it already), then flapping.

@@ -63,6 +63,15 @@ internal sealed class ConnectorCatalogValidator : IValidateOptions<RunnerOptions
             {
                 ValidateHttp(at, c.Http, failures);
             }
+            // Checked by the run's own rules, which every consumer applies to the runs that carry them.
+            if (c.Owner is { } owner && RunDefinition.OwnerProblem(owner, "Owner") is { } ownerProblem)
+            {
+                failures.Add($"{at}:{ownerProblem}");
+            }
+            if (c.Tags is { } tags && RunDefinition.TagsProblem(tags, "Tags") is { } tagsProblem)
+            {
+                failures.Add($"{at}:{tagsProblem}");
+            }
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -18,6 +18,12 @@ public sealed class ConnectorOptions
 
     public bool Enabled { get; set; } = true;
 
+    /// <summary>Who owns the connector (a team or a person): travels with each run, and alerts are routed by it.</summary>
+    public string? Owner { get; set; }
+
+    /// <summary>The connector's tags (e.g. <c>pii</c>, <c>tier:1</c>): travel with each run, and routes match on them.</summary>
+    public List<string>? Tags { get; set; }
+
     /// <summary>For <c>http</c> connectors: what to call.</summary>
     public HttpConnectorOptions? Http { get; set; }
 }

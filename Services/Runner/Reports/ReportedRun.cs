@@ -41,6 +41,8 @@ public static class ReportedRun
             Payload = report.Payload is { ValueKind: not JsonValueKind.Undefined } payload ? payload : null,
             PayloadBytes = payloadBytes,
             ExpectedInterval = report.ExpectedInterval,
+            Owner = report.Owner,
+            Tags = report.Tags is { Count: > 0 } tags ? [.. tags.Select(tag => tag!)] : null,
         };
     }
 

@@ -24,7 +24,9 @@ public sealed record RunReport(
     string? ErrorType,
     string? ErrorMessage,
     JsonElement? Payload,
-    TimeSpan? ExpectedInterval);
+    TimeSpan? ExpectedInterval,
+    string? Owner = null,
+    IReadOnlyList<string?>? Tags = null);
 
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 public sealed record ReportedAttempt(

@@ -44,6 +44,14 @@ public static class RunReportValidator
         {
             Add("expectedInterval", intervalProblem);
         }
+        if (report.Owner is { } owner && RunDefinition.OwnerProblem(owner) is { } ownerProblem)
+        {
+            Add("owner", ownerProblem);
+        }
+        if (report.Tags is { } tags && RunDefinition.TagsProblem(tags) is { } tagsProblem)
+        {
+            Add("tags", tagsProblem);
+        }
         if (report.Attempts is { } attempts)
         {
             ValidateAttempts(report, attempts, limits, Add);

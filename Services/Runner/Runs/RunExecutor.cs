@@ -86,6 +86,8 @@ public static class RunExecutor
             PayloadBytes = sample?.OriginalBytes ?? 0,
             PayloadTruncationReasons = sample?.Reasons ?? [],
             ExpectedInterval = expectedInterval > RunDefinition.MaxExpectedInterval ? RunDefinition.MaxExpectedInterval : expectedInterval,
+            Owner = options.Owner,
+            Tags = options.Tags is { Count: > 0 } tags ? [.. tags] : null,
         });
     }
 

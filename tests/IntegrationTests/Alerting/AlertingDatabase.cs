@@ -3,6 +3,8 @@ using ConnectorHealth.Alerting;
 using ConnectorHealth.Alerting.Alerts;
 using ConnectorHealth.Alerting.Evaluation;
 using ConnectorHealth.Alerting.Notifications;
+using ConnectorHealth.Alerting.Receivers;
+using ConnectorHealth.Alerting.Routes;
 using ConnectorHealth.Alerting.Silences;
 using ConnectorHealth.Contracts;
 using ConnectorHealth.IntegrationTests.Infrastructure;
@@ -46,13 +48,33 @@ public sealed class AlertingDatabase : IAsyncDisposable
     /// <summary>An engine as one replica of the service has it.</summary>
     public AlertEngine Engine()
     {
-        var notifications = new NotificationQueue(DataSource, Options);
+        var notifications = new NotificationQueue(Routes);
         return new AlertEngine(DataSource, Options, Time, new RunLedger(DataSource, Options),
-            new AlertWriter(Options, notifications, NullLogger<AlertWriter>.Instance), notifications);
+            new AlertWriter(Options, notifications, NullLogger<AlertWriter>.Instance), Groups());
     }
 
-    public NotificationDelivery Delivery(IHttpClientFactory http) =>
-        new(DataSource, http, Options, Time, NullLogger<NotificationDelivery>.Instance);
+    public RouteTrees Routes => new(Options);
+
+    /// <summary>The groups' messages, as the dispatcher queues them.</summary>
+    public GroupFlusher Groups() => new(DataSource, Routes, Options, Time);
+
+    public Dispatch Delivery(IHttpClientFactory http) =>
+        new(Groups(), new NotificationDelivery(DataSource, Senders(http), Options, Time, NullLogger<NotificationDelivery>.Instance));
+
+    public static ReceiverSenders Senders(IHttpClientFactory http) => ReceiverSenders.Create(http);
+
+    /// <summary>What the dispatcher does in a round: queues the groups' messages that are due, then delivers what is due.</summary>
+    public sealed class Dispatch(GroupFlusher groups, NotificationDelivery delivery)
+    {
+        /// <returns>How many notifications were attempted.</returns>
+        public async Task<int> DeliverDueAsync(CancellationToken cancellationToken)
+        {
+            await groups.FlushDueAsync(cancellationToken);
+            return await delivery.DeliverDueAsync(cancellationToken);
+        }
+
+        public Task<DeliveryOutcome> TestAsync(string channel, CancellationToken cancellationToken) => delivery.TestAsync(channel, cancellationToken);
+    }
 
     public RunCompleted Run(string connector, bool succeeded, TimeSpan? ago = null, double latencyMs = 100, bool rateLimited = false,
         string? errorType = null, TimeSpan? interval = null) => new()

@@ -1,0 +1,104 @@
+using ConnectorHealth.Alerting.Alerts;
+using ConnectorHealth.Alerting.Routes;
+using ConnectorHealth.Alerting.Rules;
+using ConnectorHealth.Alerting.Windows;
+using ConnectorHealth.ServiceDefaults;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace ConnectorHealth.Alerting.Apis;
+
+/// <summary>The routing tree: what is configured, and where a sample alert would go and why.</summary>
+public static class RoutesApi
+{
+    private const int MaxTags = 50;
+
+    public static IEndpointRouteBuilder MapRoutesApi(this IEndpointRouteBuilder app)
+    {
+        var routes = app.MapGroup("/api/routes").WithTags("Alerts");
+        routes.MapGet("/", ListRoutes).WithName("ListRoutes")
+            .WithSummary("The routing tree (Alerting:Route) with what each route inherits filled in, and the maintenance windows' state now");
+        routes.MapPost("/test", TestRoute).WithName("TestRoute")
+            .WithSummary("Which receivers a sample alert (connector, rule, severity, owner, tags) would reach, grouped how, and why")
+            .WithDescription("Nothing is sent or stored. Receivers whose channel filters (severities, rules) refuse the alert, or that are "
+                + "disabled, are left out, as they are for real alerts.");
+        return app;
+    }
+
+    public sealed record WindowView(string Name, bool ActiveNow, DateTimeOffset? NextChange);
+
+    public sealed record RouteList(bool FromChannels, IReadOnlyList<RouteView> Items, IReadOnlyList<WindowView> Windows);
+
+    public static Ok<RouteList> ListRoutes(RouteTrees trees, IOptionsMonitor<AlertingOptions> options, TimeProvider time)
+    {
+        var now = time.GetUtcNow();
+        var tree = trees.Current;
+        var windows = options.CurrentValue.TimeIntervals.OrderBy(w => w.Key, StringComparer.Ordinal)
+            .Select(w => new WindowView(w.Key, MaintenanceWindows.IsActive(w.Value, now), MaintenanceWindows.NextChange(w.Value, now, TimeSpan.FromDays(400))))
+            .ToArray();
+        return TypedResults.Ok(new RouteList(tree.FromChannels, tree.Describe(), windows));
+    }
+
+    /// <summary>The body of <c>POST /api/routes/test</c>: a sample alert.</summary>
+    public sealed record RouteTestRequest(string? Connector, string? Rule, Severity? Severity, string? Owner, IReadOnlyList<string>? Tags);
+
+    public sealed record RouteTestReceiver(
+        string Receiver, string Route, string GroupKey, IReadOnlyDictionary<string, string> GroupLabels, TimeSpan GroupWait, TimeSpan GroupInterval,
+        TimeSpan RepeatInterval, string? MutedNow, TimeSpan? EscalateAfter, string? EscalateTo, IReadOnlyList<string> Why);
+
+    public sealed record RouteTestResult(IReadOnlyList<RouteTestReceiver> Receivers);
+
+    public static Results<Ok<RouteTestResult>, ValidationProblem> TestRoute(
+        RouteTestRequest request, RouteTrees trees, IOptionsMonitor<AlertingOptions> options, TimeProvider time)
+    {
+        var query = new QueryParameters();
+        var connector = query.Connector("connector", request.Connector);
+        if (request.Connector is null)
+        {
+            query.Fail("connector", "connector is required: the alert's connector.");
+        }
+        if (request.Rule is null || !RuleNames.IsKnown(request.Rule))
+        {
+            query.Fail("rule", $"rule is required, one of: {string.Join(", ", RuleNames.All)}.");
+        }
+        if (request.Severity is not { } severity || !Enum.IsDefined(severity))
+        {
+            query.Fail("severity", "severity is required, one of: info, warning, critical.");
+            severity = default;
+        }
+        var owner = request.Owner is null ? null : query.Text("owner", request.Owner, InputLimits.AuthorMaxLength);
+        var tags = request.Tags ?? [];
+        if (tags.Count > MaxTags)
+        {
+            query.Fail("tags", $"At most {MaxTags} tags.");
+        }
+        foreach (var tag in tags.Take(MaxTags))
+        {
+            query.Text("tags", tag, InputLimits.AuthorMaxLength);
+        }
+        if (query.HasErrors)
+        {
+            return TypedResults.ValidationProblem(query.Errors);
+        }
+        var labels = new AlertLabels(connector!, request.Rule!, severity, owner, tags, $"sample|{connector}|{request.Rule}");
+        var intervals = options.CurrentValue.TimeIntervals;
+        var now = time.GetUtcNow();
+        var receivers = trees.Current.Match(labels).Select(route => new RouteTestReceiver(
+                route.Receiver, route.Path, route.GroupKey(labels), route.GroupLabels(labels), route.GroupWait, route.GroupInterval,
+                route.RepeatInterval, MutedNow(route, intervals, now), route.EscalateAfter, route.EscalateTo, route.Why))
+            .ToArray();
+        return TypedResults.Ok(new RouteTestResult(receivers));
+    }
+
+    private static string? MutedNow(RouteMatch route, IReadOnlyDictionary<string, List<TimeIntervalOptions>> intervals, DateTimeOffset now)
+    {
+        if (route.MuteTimeIntervals.FirstOrDefault(name => intervals.TryGetValue(name, out var window) && MaintenanceWindows.IsActive(window, now)) is { } muting)
+        {
+            return $"muted by window {muting}";
+        }
+        var active = route.ActiveTimeIntervals.Where(intervals.ContainsKey).ToArray();
+        return active.Length > 0 && !active.Any(name => MaintenanceWindows.IsActive(intervals[name], now))
+            ? $"muted outside window {string.Join(", ", active)}"
+            : null;
+    }
+}
