@@ -1,4 +1,4 @@
-using System.Net.Http.Json;
+using ConnectorHealth.Alerting.Receivers;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
@@ -13,12 +13,12 @@ namespace ConnectorHealth.Alerting.Notifications;
 /// </summary>
 public sealed partial class NotificationDelivery(
     NpgsqlDataSource dataSource,
-    IHttpClientFactory http,
+    ReceiverSenders senders,
     IOptionsMonitor<AlertingOptions> options,
     TimeProvider time,
     ILogger<NotificationDelivery> logger)
 {
-    public const string HttpClientName = "webhooks";
+    public const string HttpClientName = ReceiverSenders.HttpClientName;
     private const int ClaimBatch = 20;
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
 
@@ -86,24 +86,18 @@ public sealed partial class NotificationDelivery(
         {
             return new DeliveryOutcome(false, null, "the alert no longer exists", Final: true);
         }
+        // One alert per notice until notifications are grouped.
+        var notice = alert is null
+            ? Notice.Test(notification.Channel)
+            : new Notice(notification.Kind, notification.Channel, $"alert:{alert.AlertId}",
+                new Dictionary<string, string> { ["connector"] = alert.Connector, ["rule"] = alert.Rule }, alert.State, [alert]);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(settings.DeliveryTimeout);
-        try
-        {
-            var client = http.CreateClient(HttpClientName);
-            using var response = await client.PostAsJsonAsync(channel.Url, WebhookBodies.For(channel.Format, notification.Kind, alert), timeout.Token);
-            return response.IsSuccessStatusCode
-                ? new DeliveryOutcome(true, (int)response.StatusCode, null)
-                : new DeliveryOutcome(false, (int)response.StatusCode, $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return new DeliveryOutcome(false, null, $"no answer within {settings.DeliveryTimeout.TotalSeconds:0.#} s");
-        }
-        catch (HttpRequestException ex)
-        {
-            return new DeliveryOutcome(false, null, ex.Message);
-        }
+        var outcome = await senders.SendAsync(notification.Channel, channel, notice, timeout.Token);
+        cancellationToken.ThrowIfCancellationRequested();
+        return !outcome.Delivered && outcome.StatusCode is null && timeout.IsCancellationRequested
+            ? outcome with { Error = $"no answer within {settings.DeliveryTimeout.TotalSeconds:0.#} s" }
+            : outcome;
     }
 
     private async Task RecordOutcomesAsync(List<(ClaimedNotification Notification, DeliveryOutcome Outcome)> results, CancellationToken cancellationToken)

@@ -3,6 +3,7 @@ using ConnectorHealth.Alerting;
 using ConnectorHealth.Alerting.Alerts;
 using ConnectorHealth.Alerting.Evaluation;
 using ConnectorHealth.Alerting.Notifications;
+using ConnectorHealth.Alerting.Receivers;
 using ConnectorHealth.Alerting.Silences;
 using ConnectorHealth.Contracts;
 using ConnectorHealth.IntegrationTests.Infrastructure;
@@ -52,7 +53,11 @@ public sealed class AlertingDatabase : IAsyncDisposable
     }
 
     public NotificationDelivery Delivery(IHttpClientFactory http) =>
-        new(DataSource, http, Options, Time, NullLogger<NotificationDelivery>.Instance);
+        new(DataSource, Senders(http), Options, Time, NullLogger<NotificationDelivery>.Instance);
+
+    /// <summary>Every receiver format's sender, as the service registers them.</summary>
+    public static ReceiverSenders Senders(IHttpClientFactory http) =>
+        new([new GenericWebhookSender(http), new SlackSender(http), new PagerDutySender(http), new TeamsSender(http), new EmailSender()]);
 
     public RunCompleted Run(string connector, bool succeeded, TimeSpan? ago = null, double latencyMs = 100, bool rateLimited = false,
         string? errorType = null, TimeSpan? interval = null) => new()
