@@ -30,7 +30,7 @@ public sealed class AlertingEntriesValidator : IValidateOptions<AlertingOptions>
         return failures.Count > 0 ? ValidateOptionsResult.Fail(failures) : ValidateOptionsResult.Success;
     }
 
-    private static IEnumerable<string> RouteRanges(RouteOptions route, string path, int depth)
+    private static IEnumerable<string> RouteRanges(AlertRoute route, string path, int depth)
     {
         var results = new List<ValidationResult>();
         Validator.TryValidateObject(route, new ValidationContext(route), results, validateAllProperties: true);

@@ -26,7 +26,10 @@ public sealed class AlertingOptions
 
     // The routing tree: which channels each alert goes to, grouped how, muted when. Unset, every channel gets every alert
     // its own filters let through, each alert alone and at once.
-    public RouteOptions? Route { get; set; }
+    // Checked, all the way down, by AlertingEntriesValidator: the generated validator does not descend into a tree.
+#pragma warning disable SYSLIB1212
+    public AlertRoute? Route { get; set; }
+#pragma warning restore SYSLIB1212
 
     // Maintenance windows by name, each a list of recurring time intervals (active when any is); routes refer to them.
     public Dictionary<string, List<TimeIntervalOptions>> TimeIntervals { get; set; } = new(StringComparer.Ordinal);

@@ -2,6 +2,7 @@ using ConnectorHealth.Alerting.Alerts;
 using ConnectorHealth.Alerting.Evaluation;
 using ConnectorHealth.Alerting.Ingest;
 using ConnectorHealth.Alerting.Notifications;
+using ConnectorHealth.Alerting.Receivers;
 using ConnectorHealth.Alerting.Routes;
 using ConnectorHealth.Alerting.Silences;
 using ConnectorHealth.Alerting.Thresholds;
@@ -34,9 +35,10 @@ internal static class ApplicationServices
         services.AddSingleton<RuleOverridesStore>();
         services.AddSingleton<AlertAnnouncer>();
         services.AddSingleton<NotificationDelivery>();
-        // Webhooks: the delivery's own timeout and retries (with backoff, across restarts) apply, not the defaults'.
+        services.AddReceiverSenders();
+        // Receivers over HTTP: the delivery's own timeout and retries (with backoff, across restarts) apply, not the defaults'.
 #pragma warning disable EXTEXP0001 // the supported way to opt one client out of the service defaults' resilience
-        services.AddHttpClient(NotificationDelivery.HttpClientName).RemoveAllResilienceHandlers();
+        services.AddHttpClient(ReceiverSenders.HttpClientName).RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
         // After the migrator (registered by AddServiceDatabase): both read the alerting schema.
         services.AddHostedService<AlertEvaluator>();

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace ConnectorHealth.Alerting.Apis;
 
-/// <summary>Notification channels: what each receives, and a test message on demand.</summary>
+/// <summary>Notification channels (receivers): what each receives, and a test message on demand.</summary>
 public static class ChannelsApi
 {
     public static IEndpointRouteBuilder MapChannelsApi(this IEndpointRouteBuilder app)
@@ -24,10 +24,17 @@ public static class ChannelsApi
     public static Ok<ChannelList> ListChannels(IOptionsMonitor<AlertingOptions> options) =>
         TypedResults.Ok(new ChannelList(options.CurrentValue.Channels
             .OrderBy(c => c.Key, StringComparer.Ordinal)
-            // The URL is a secret (a Slack webhook's path is its key): only where it goes is shown.
-            .Select(c => new ChannelView(c.Key, c.Value.Format, Uri.TryCreate(c.Value.Url, UriKind.Absolute, out var url) ? $"{url.Scheme}://{url.Authority}" : "(invalid)",
-                c.Value.Severities, c.Value.Rules, c.Value.Enabled))
+            .Select(c => new ChannelView(c.Key, c.Value.Format, Target(c.Value), c.Value.Severities, c.Value.Rules, c.Value.Enabled))
             .ToArray()));
+
+    // Only where notifications go, never a secret: a webhook's path is its key (Slack, Teams), and the routing key and
+    // the SMTP password are left out.
+    private static string Target(ChannelOptions channel) => channel.Format switch
+    {
+        ChannelFormat.PagerDuty => Uri.TryCreate(channel.PagerDutyUrl, UriKind.Absolute, out var events) ? events.Authority : "(invalid)",
+        ChannelFormat.Email => $"smtp://{channel.SmtpHost}:{channel.SmtpPort} → {string.Join(", ", channel.To ?? [])}",
+        _ => Uri.TryCreate(channel.Url, UriKind.Absolute, out var url) ? $"{url.Scheme}://{url.Authority}" : "(invalid)",
+    };
 
     public sealed record ChannelTestResult(string Channel, bool Delivered, int? StatusCode, string? Error);
 

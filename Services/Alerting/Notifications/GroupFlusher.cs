@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ConnectorHealth.Alerting.Alerts;
 using ConnectorHealth.Alerting.Channels;
+using ConnectorHealth.Alerting.Evaluation;
 using ConnectorHealth.Alerting.Receivers;
 using ConnectorHealth.Alerting.Routes;
 using ConnectorHealth.Alerting.Silences;
@@ -142,8 +143,8 @@ public sealed class GroupFlusher(NpgsqlDataSource dataSource, RouteTrees routes,
     }
 
     /// <summary>
-    /// Escalates the firing alerts nobody acknowledged within their route's <see cref="RouteOptions.EscalateAfter"/>:
-    /// each joins a group of its own on the route's <see cref="RouteOptions.EscalateTo"/> channel, sent at once, and is
+    /// Escalates the firing alerts nobody acknowledged within their route's <see cref="AlertRoute.EscalateAfter"/>:
+    /// each joins a group of its own on the route's <see cref="AlertRoute.EscalateTo"/> channel, sent at once, and is
     /// escalated once per route (a row per alert and route decides it, on any replica).
     /// </summary>
     public async Task<int> EscalateDueAsync(CancellationToken cancellationToken)

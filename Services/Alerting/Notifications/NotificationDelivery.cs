@@ -19,7 +19,6 @@ public sealed partial class NotificationDelivery(
     TimeProvider time,
     ILogger<NotificationDelivery> logger)
 {
-    public const string HttpClientName = "webhooks";
     private const int ClaimBatch = 20;
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
 
@@ -72,7 +71,7 @@ public sealed partial class NotificationDelivery(
             insert.Parameters.AddWithValue(channel);
             id = (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
         }
-        var notice = new Notice(NotificationKinds.Test, channel, $"test|{channel}", new Dictionary<string, string>(), "firing", []);
+        var notice = Notice.Test(channel);
         var claimed = new ClaimedNotification(id, channel, NotificationKinds.Test, 1, null, notice);
         var outcome = await DeliverAsync(claimed, notice, cancellationToken);
         // A test is tried once: its outcome is final.

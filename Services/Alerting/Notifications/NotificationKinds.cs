@@ -12,6 +12,12 @@ public static class NotificationKinds
     /// <summary>An alert was resolved; sent to every channel its firing went to.</summary>
     public const string Resolved = "resolved";
 
+    /// <summary>Someone acknowledged the alerts of a group: every open alert of it is acknowledged.</summary>
+    public const string Acknowledged = "acknowledged";
+
+    /// <summary>Nobody acknowledged a firing group in time: the next step of its escalation is told.</summary>
+    public const string Escalation = "escalation";
+
     /// <summary>A test message asked for through the API.</summary>
     public const string Test = "test";
 }

@@ -5,7 +5,7 @@ using ConnectorHealth.Alerting.Channels;
 namespace ConnectorHealth.Alerting.Routes;
 
 /// <summary>
-/// The routing tree an alert goes down (<see cref="RouteOptions"/>). Without a configured route every enabled channel
+/// The routing tree an alert goes down (<see cref="AlertRoute"/>). Without a configured route every enabled channel
 /// gets every alert its own filters let through, each alert alone and at once — as before routes existed.
 /// </summary>
 public sealed class RouteTree
@@ -40,12 +40,12 @@ public sealed class RouteTree
             return new RouteTree(root, options.Channels) { Escalates = root.Any(node => node.Settings.EscalateAfter is not null) };
         }
         // One child per channel, each alert alone and at once, the channel's own filters deciding.
-        var perChannel = new RouteOptions
+        var perChannel = new AlertRoute
         {
             GroupBy = [AlertLabels.EveryLabel],
             GroupWait = TimeSpan.Zero,
             GroupInterval = TimeSpan.Zero,
-            Routes = [.. options.Channels.Keys.Order(StringComparer.Ordinal).Select(name => new RouteOptions { Receiver = name, Continue = true })],
+            Routes = [.. options.Channels.Keys.Order(StringComparer.Ordinal).Select(name => new AlertRoute { Receiver = name, Continue = true })],
         };
         return new RouteTree(Compile(perChannel, "0", Inherited.Root(options.RepeatInterval)), options.Channels) { FromChannels = true };
     }
@@ -103,11 +103,11 @@ public sealed class RouteTree
     }
 
     /// <summary>What is wrong with a configured tree: unknown channels, windows or labels, a tree too deep or too large.</summary>
-    public static IEnumerable<string> Problems(RouteOptions root, IReadOnlyDictionary<string, ChannelOptions> channels, ICollection<string> windows)
+    public static IEnumerable<string> Problems(AlertRoute root, IReadOnlyDictionary<string, ChannelOptions> channels, ICollection<string> windows)
     {
         var count = 0;
         var problems = new List<string>();
-        void Check(RouteOptions route, string path, int depth, bool hasReceiver)
+        void Check(AlertRoute route, string path, int depth, bool hasReceiver)
         {
             count++;
             if (depth > MaxDepth)
@@ -206,7 +206,7 @@ public sealed class RouteTree
         return true;
     }
 
-    private static Node Compile(RouteOptions options, string path, Inherited parent)
+    private static Node Compile(AlertRoute options, string path, Inherited parent)
     {
         var settings = new Inherited(
             options.Receiver ?? parent.Receiver,
@@ -230,10 +230,10 @@ public sealed class RouteTree
             new(null, DefaultGroupBy, DefaultGroupWait, DefaultGroupInterval, repeatInterval, [], [], null, null);
     }
 
-    private sealed class Node(string path, RouteOptions options, Inherited settings, Node[] children)
+    private sealed class Node(string path, AlertRoute options, Inherited settings, Node[] children)
     {
         public string Path { get; } = path;
-        public RouteOptions Options { get; } = options;
+        public AlertRoute Options { get; } = options;
         public Inherited Settings { get; } = settings;
         public Node[] Children { get; } = children;
 

@@ -61,7 +61,9 @@ public sealed class AlertingDatabase : IAsyncDisposable
     public Dispatch Delivery(IHttpClientFactory http) =>
         new(Groups(), new NotificationDelivery(DataSource, Senders(http), Options, Time, NullLogger<NotificationDelivery>.Instance));
 
-    public static ReceiverSenders Senders(IHttpClientFactory http) => ReceiverSenders.Create(http);
+    /// <summary>Every receiver format's sender, as the service registers them.</summary>
+    public static ReceiverSenders Senders(IHttpClientFactory http) =>
+        new([new GenericWebhookSender(http), new SlackSender(http), new PagerDutySender(http), new TeamsSender(http), new EmailSender()]);
 
     /// <summary>What the dispatcher does in a round: queues the groups' messages that are due, then delivers what is due.</summary>
     public sealed class Dispatch(GroupFlusher groups, NotificationDelivery delivery)

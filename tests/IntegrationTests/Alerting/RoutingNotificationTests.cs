@@ -32,7 +32,7 @@ public sealed class RoutingNotificationTests(PostgresServer postgres) : IAsyncLi
         await _http.DisposeAsync();
     }
 
-    private AlertingOptions Options(RouteOptions route)
+    private AlertingOptions Options(AlertRoute route)
     {
         var options = new AlertingOptions { Route = route };
         options.Channels["ops"] = new ChannelOptions { Url = _ops.Url };
@@ -55,7 +55,7 @@ public sealed class RoutingNotificationTests(PostgresServer postgres) : IAsyncLi
     [Fact]
     public async Task FiveAlertsOfOneGroupAreOneMessageAndLaterChangesUpdateIt()
     {
-        await using var db = await AlertingDatabase.CreateAsync(postgres, Options(new RouteOptions
+        await using var db = await AlertingDatabase.CreateAsync(postgres, Options(new AlertRoute
         {
             Receiver = "ops", GroupBy = ["rule"], GroupWait = TimeSpan.FromSeconds(30), GroupInterval = TimeSpan.FromMinutes(5),
         }));
@@ -99,7 +99,7 @@ public sealed class RoutingNotificationTests(PostgresServer postgres) : IAsyncLi
     [Fact]
     public async Task AFiringGroupNobodyAcknowledgedRepeatsAndAnAcknowledgedOneDoesNot()
     {
-        await using var db = await AlertingDatabase.CreateAsync(postgres, Options(new RouteOptions
+        await using var db = await AlertingDatabase.CreateAsync(postgres, Options(new AlertRoute
         {
             Receiver = "ops", GroupWait = TimeSpan.Zero, RepeatInterval = TimeSpan.FromHours(1),
         }));
@@ -120,7 +120,7 @@ public sealed class RoutingNotificationTests(PostgresServer postgres) : IAsyncLi
     [Fact]
     public async Task AMaintenanceWindowMutesARouteAndItsAlertsAreSentWhenTheWindowEnds()
     {
-        var options = Options(new RouteOptions { Receiver = "ops", GroupWait = TimeSpan.Zero, MuteTimeIntervals = ["nightly"] });
+        var options = Options(new AlertRoute { Receiver = "ops", GroupWait = TimeSpan.Zero, MuteTimeIntervals = ["nightly"] });
         options.TimeIntervals["nightly"] = [new TimeIntervalOptions { Times = [new TimeRangeOptions { StartTime = "00:00", EndTime = "06:00" }] }];
         await using var db = await AlertingDatabase.CreateAsync(postgres, options);
         var delivery = db.Delivery(_http.GetRequiredService<IHttpClientFactory>());
@@ -144,7 +144,7 @@ public sealed class RoutingNotificationTests(PostgresServer postgres) : IAsyncLi
     [Fact]
     public async Task AnAlertNobodyAcknowledgesEscalatesOnceAndAnAcknowledgedOneNever()
     {
-        await using var db = await AlertingDatabase.CreateAsync(postgres, Options(new RouteOptions
+        await using var db = await AlertingDatabase.CreateAsync(postgres, Options(new AlertRoute
         {
             Receiver = "ops", GroupWait = TimeSpan.Zero, EscalateAfter = TimeSpan.FromMinutes(10), EscalateTo = "manager",
         }));
@@ -173,7 +173,7 @@ public sealed class RoutingNotificationTests(PostgresServer postgres) : IAsyncLi
     [Fact]
     public async Task ADeadReceiverHoldsUpNoneOfTheOthers()
     {
-        var options = Options(new RouteOptions
+        var options = Options(new AlertRoute
         {
             GroupWait = TimeSpan.Zero,
             Routes = [new() { Receiver = "dead", Continue = true }, new() { Receiver = "ops" }],

@@ -8,7 +8,7 @@ namespace ConnectorHealth.UnitTests.Alerting;
 
 public sealed class RouteTreeTests
 {
-    private static AlertingOptions Options(RouteOptions? route, params string[] channels)
+    private static AlertingOptions Options(AlertRoute? route, params string[] channels)
     {
         var options = new AlertingOptions { Route = route };
         foreach (var name in channels)
@@ -22,7 +22,7 @@ public sealed class RouteTreeTests
         Severity severity = Severity.Critical, string? owner = null, params string[] tags) =>
         new(connector, rule, severity, owner, tags, $"{connector}|{rule}");
 
-    private static readonly RouteOptions Tree = new()
+    private static readonly AlertRoute Tree = new()
     {
         Receiver = "ops",
         GroupBy = ["connector"],
@@ -102,7 +102,7 @@ public sealed class RouteTreeTests
     [Fact]
     public void AChannelsFiltersApplyUnderRoutesToo()
     {
-        var options = Options(new RouteOptions { Receiver = "pager" }, "pager");
+        var options = Options(new AlertRoute { Receiver = "pager" }, "pager");
         options.Channels["pager"].Severities = [Severity.Critical];
 
         Assert.Empty(RouteTree.For(options).Match(Alert(severity: Severity.Warning)));
@@ -111,15 +111,15 @@ public sealed class RouteTreeTests
     [Fact]
     public void ATreeWithUnknownNamesOrTooDeepIsRefusedWithWhereAndWhy()
     {
-        var deep = new RouteOptions { Receiver = "ops" };
+        var deep = new AlertRoute { Receiver = "ops" };
         var node = deep;
         for (var i = 0; i < RouteTree.MaxDepth + 2; i++)
         {
-            var child = new RouteOptions();
+            var child = new AlertRoute();
             node.Routes.Add(child);
             node = child;
         }
-        var bad = new RouteOptions
+        var bad = new AlertRoute
         {
             Receiver = "nowhere",
             GroupBy = ["connector", "colour"],

@@ -10,7 +10,7 @@ namespace ConnectorHealth.Alerting.Routes;
 /// parent. Matchers are glob patterns (<c>*</c> and <c>?</c>) for connectors, owners and tags, names for rules and
 /// severities; an unset matcher matches everything, a set one matches when any of its values does.
 /// </summary>
-public sealed class RouteOptions
+public sealed class AlertRoute
 {
     /// <summary>The channel (receiver) this route's alerts go to.</summary>
     public string? Receiver { get; set; }
@@ -59,5 +59,5 @@ public sealed class RouteOptions
 
     public string? EscalateTo { get; set; }
 
-    public List<RouteOptions> Routes { get; set; } = [];
+    public List<AlertRoute> Routes { get; set; } = [];
 }
