@@ -13,7 +13,8 @@ namespace ConnectorHealth.Alerting.Receivers;
 
 /// <summary>
 /// E-mail over SMTP (MailKit): a subject like the chat headline, a plain-text and an HTML part listing the alerts.
-/// Logs in only when the receiver has a <see cref="ChannelOptions.Username"/>. The server refusing the message or the
+/// Logs in only when the receiver has a <see cref="ChannelOptions.Username"/>, and over plain text only when its
+/// <see cref="ChannelOptions.SmtpSecurity"/> is None. The server refusing the message or the
 /// login for good (5xx, failed authentication) is final; anything that may pass (4xx, no connection, no answer in
 /// time) is tried again.
 /// </summary>
@@ -38,6 +39,14 @@ public sealed class EmailSender : IReceiverSender
             await client.ConnectAsync(receiver.SmtpHost, receiver.SmtpPort, SocketOptions(receiver.SmtpSecurity), cancellationToken);
             if (!string.IsNullOrEmpty(receiver.Username))
             {
+                // Auto takes TLS when the server offers it; a server that does not (or a network that strips the offer)
+                // must not get the password in plain text unless the receiver says so with None.
+                if (!client.IsSecure && receiver.SmtpSecurity != SmtpSecurity.None)
+                {
+                    return new DeliveryOutcome(false, null,
+                        $"{receiver.SmtpHost}:{receiver.SmtpPort} offered no TLS: the password is not sent in plain text (SmtpSecurity None allows it)",
+                        Final: true);
+                }
                 await client.AuthenticateAsync(receiver.Username, receiver.Password ?? "", cancellationToken);
             }
             await client.SendAsync(message, cancellationToken);

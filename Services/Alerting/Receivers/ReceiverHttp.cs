@@ -21,7 +21,8 @@ internal static class ReceiverHttp
         }
         try
         {
-            using var response = await client.PostAsync(uri, content, cancellationToken);
+            using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = content };
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             var status = (int)response.StatusCode;
             if (response.IsSuccessStatusCode)
             {

@@ -157,6 +157,37 @@ public sealed class ReceiverTests : IAsyncLifetime
         Assert.Empty(smtp.Received);
     }
 
+    [Fact]
+    public async Task APasswordIsNotSentToAServerThatOffersNoTlsUnlessTheReceiverAllowsPlainText()
+    {
+        await using var smtp = new SmtpTestServer("alerts", "s3cret");
+        smtp.Start();
+        var receiver = Mail(smtp.Port, password: "s3cret");
+        receiver.SmtpSecurity = SmtpSecurity.Auto;
+
+        var outcome = await SendAsync(receiver, Group(NotificationKinds.Firing, NoticeStatus.Firing, "group", "firing"));
+
+        Assert.Equal((false, true), (outcome.Delivered, outcome.Final));
+        Assert.Contains("offered no TLS", outcome.Error, StringComparison.Ordinal);
+        Assert.Empty(smtp.Received);
+    }
+
+    [Fact]
+    public async Task AMailWithoutLoginGoesOutOverAutoSecurity()
+    {
+        await using var smtp = new SmtpTestServer("alerts", "s3cret");
+        smtp.Start();
+        var receiver = Mail(smtp.Port);
+        receiver.SmtpSecurity = SmtpSecurity.Auto;
+
+        var outcome = await SendAsync(receiver, Group(NotificationKinds.Resolved, NoticeStatus.Resolved, "group", "resolved"));
+
+        Assert.True(outcome.Delivered, outcome.Error);
+        var (user, mail) = Assert.Single(smtp.Received);
+        Assert.Null(user);
+        Assert.Equal("Resolved: rule_1 · down", mail.Subject);
+    }
+
     [Theory]
     [InlineData(ChannelFormat.Generic)]
     [InlineData(ChannelFormat.Slack)]
