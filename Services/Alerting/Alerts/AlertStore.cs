@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ConnectorHealth.Alerting.Evaluation;
+using ConnectorHealth.Alerting.Notifications;
 using ConnectorHealth.Contracts;
 using ConnectorHealth.ServiceDefaults;
 using Npgsql;
@@ -114,17 +115,14 @@ public sealed class AlertStore(NpgsqlDataSource dataSource, TimeProvider time)
     public async Task<LifecycleOutcome> AcknowledgeAsync(long alertId, string by, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
-            """
+            $"""
             WITH acknowledged AS (
                 UPDATE alerting.alerts SET state = 'acknowledged', acknowledged_at = $2, acknowledged_by = $3
                 WHERE alert_id = $1 AND state = 'firing'
                 RETURNING alert_id
             ), scheduled AS (
                 -- Its groups stop repeating it, and a receiver with incidents of its own (PagerDuty) is told.
-                UPDATE alerting.alert_groups g
-                SET flush_at = least(coalesce(g.flush_at, 'infinity'), greatest($2, g.last_sent_at + g.group_interval))
-                FROM acknowledged JOIN alerting.group_alerts m USING (alert_id) WHERE m.group_id = g.group_id
-                RETURNING 1
+                {NotificationQueue.ScheduleGroupsOf("acknowledged", "$2")}
             )
             SELECT alert_id FROM acknowledged
             """);

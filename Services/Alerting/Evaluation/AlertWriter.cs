@@ -70,16 +70,13 @@ public sealed partial class AlertWriter(IOptionsMonitor<AlertingOptions> options
         CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
-            """
+            $"""
             WITH resolved AS (
                 UPDATE alerting.alerts SET state = 'resolved', resolved_at = $2, resolution = $3, resolved_by = $4, clear_since = NULL
                 WHERE alert_id = $1 AND state <> 'resolved'
                 RETURNING alert_id
             ), scheduled AS (
-                UPDATE alerting.alert_groups g
-                SET flush_at = least(coalesce(g.flush_at, 'infinity'), greatest($2, g.last_sent_at + g.group_interval))
-                FROM resolved r JOIN alerting.group_alerts m USING (alert_id) WHERE m.group_id = g.group_id
-                RETURNING 1
+                {NotificationQueue.ScheduleGroupsOf("resolved", "$2")}
             )
             SELECT count(*) FROM resolved
             """, connection, transaction);

@@ -126,7 +126,10 @@ public sealed partial class NotificationDelivery(
             command.Parameters.Add(new NpgsqlParameter { Value = outcome.Delivered ? now : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
             command.Parameters.Add(new NpgsqlParameter { Value = (object?)outcome.StatusCode ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
             command.Parameters.Add(new NpgsqlParameter { Value = (object?)outcome.Error ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-            command.Parameters.Add(new NpgsqlParameter { Value = now + NotificationBackoff.Delay(notification.Attempts), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            // A receiver that says when to come back (429, 503 with Retry-After) is not asked sooner; nor later than the cap.
+            var backoff = NotificationBackoff.Delay(notification.Attempts);
+            var wait = outcome.RetryAfter is { } retryAfter && retryAfter > backoff ? (retryAfter < NotificationBackoff.Max ? retryAfter : NotificationBackoff.Max) : backoff;
+            command.Parameters.Add(new NpgsqlParameter { Value = now + wait, NpgsqlDbType = NpgsqlDbType.TimestampTz });
             batch.BatchCommands.Add(command);
             if (!outcome.Delivered)
             {

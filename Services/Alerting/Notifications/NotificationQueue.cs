@@ -66,7 +66,7 @@ public sealed class NotificationQueue(RouteTrees routes)
                 ON CONFLICT (group_key) DO UPDATE SET
                     group_interval = excluded.group_interval, repeat_interval = excluded.repeat_interval,
                     flush_at = least(coalesce(alert_groups.flush_at, 'infinity'),
-                                     greatest($7, alert_groups.last_sent_at + excluded.group_interval))
+                                     greatest($7, coalesce(alert_groups.last_sent_at + excluded.group_interval, $7 + $8)))
                 RETURNING group_id
             )
             INSERT INTO alerting.group_alerts (group_id, alert_id, added_at)
@@ -86,22 +86,18 @@ public sealed class NotificationQueue(RouteTrees routes)
     }
 
     /// <summary>
-    /// The alert's groups that have told someone about it send its new state (resolved, acknowledged) once their
-    /// interval allows.
+    /// A statement (for a <c>WITH</c>) that has the groups of the alerts in <paramref name="changedAlerts"/> (a relation
+    /// with an <c>alert_id</c> column) send the change (resolved, acknowledged) once their interval since their last
+    /// message allows, or with their first message if they have not sent yet.
     /// </summary>
-    internal static async Task ScheduleChangeAsync(
-        NpgsqlConnection connection, NpgsqlTransaction? transaction, long alertId, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var schedule = new NpgsqlCommand(
-            """
-            UPDATE alerting.alert_groups g
-            SET flush_at = least(coalesce(g.flush_at, 'infinity'), greatest($2, g.last_sent_at + g.group_interval))
-            FROM alerting.group_alerts m WHERE m.alert_id = $1 AND m.group_id = g.group_id
-            """, connection, transaction);
-        schedule.Parameters.Add(new NpgsqlParameter { Value = alertId, NpgsqlDbType = NpgsqlDbType.Bigint });
-        schedule.Parameters.Add(new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        await schedule.ExecuteNonQueryAsync(cancellationToken);
-    }
+    /// <param name="now">The parameter holding the time of the change, e.g. <c>$2</c>.</param>
+    internal static string ScheduleGroupsOf(string changedAlerts, string now) =>
+        $"""
+        UPDATE alerting.alert_groups g
+        SET flush_at = least(coalesce(g.flush_at, 'infinity'), greatest({now}, coalesce(g.last_sent_at + g.group_interval, g.flush_at)))
+        FROM {changedAlerts} JOIN alerting.group_alerts m USING (alert_id) WHERE m.group_id = g.group_id
+        RETURNING 1
+        """;
 
     // Silenced first, then inhibited (the connector's failure or freshness alert says it already), then flapping.
     private static string? HoldReason(EvaluationContext context, OpenAlert alert, DateTimeOffset now)

@@ -84,6 +84,8 @@ public sealed class NotificationTests(PostgresServer postgres) : IAsyncLifetime
             [.. Enumerable.Range(0, 6).Select(i => db.Run("noisy", false, TimeSpan.FromSeconds(20 - i), rateLimited: true, errorType: "rate_limit"))],
             CancellationToken.None);
 
+        // The groups' messages are queued by the dispatcher's next round.
+        await db.Groups().FlushDueAsync(CancellationToken.None);
         var notifications = await db.RowsAsync(
             """
             SELECT a.connector, a.rule, n.status, n.reason FROM alerting.notifications n JOIN alerting.alerts a USING (alert_id)

@@ -49,6 +49,14 @@ public sealed class RoutingNotificationTests(PostgresServer postgres) : IAsyncLi
         }
     }
 
+    private static async Task ExpectDeliveredAsync(AlertingDatabase db, AlertingDatabase.Dispatch delivery, int expected)
+    {
+        var delivered = await delivery.DeliverDueAsync(CancellationToken.None);
+        var rows = await db.RowsAsync("SELECT kind, status, alert_ids::text, created_at::text FROM alerting.notifications ORDER BY notification_id");
+        Assert.True(delivered == expected, $"{delivered} delivered, {expected} expected; at {db.Time.GetUtcNow():O}:\n"
+            + string.Join("\n", rows.Select(r => string.Join(" | ", r))));
+    }
+
     private static string[] Connectors(JsonElement message) =>
         [.. message.GetProperty("alerts").EnumerateArray().Select(a => a.GetProperty("connector").GetString()!).Order(StringComparer.Ordinal)];
 
@@ -62,9 +70,9 @@ public sealed class RoutingNotificationTests(PostgresServer postgres) : IAsyncLi
         var delivery = db.Delivery(_http.GetRequiredService<IHttpClientFactory>());
 
         await FailAsync(db, "g1", "g2", "g3", "g4", "g5");
-        Assert.Equal(0, await delivery.DeliverDueAsync(CancellationToken.None));
+        await ExpectDeliveredAsync(db, delivery, 0);
         db.Time.Advance(TimeSpan.FromSeconds(30));
-        Assert.Equal(1, await delivery.DeliverDueAsync(CancellationToken.None));
+        await ExpectDeliveredAsync(db, delivery, 1);
         var first = Assert.Single(_ops.Received);
         Assert.Equal(["g1", "g2", "g3", "g4", "g5"], Connectors(first));
         Assert.Equal(("firing", "firing"), (first.GetProperty("kind").GetString(), first.GetProperty("status").GetString()));
@@ -73,9 +81,9 @@ public sealed class RoutingNotificationTests(PostgresServer postgres) : IAsyncLi
         // A sixth joins: sent with the others once the group's interval has passed, not before.
         await FailAsync(db, "g6");
         db.Time.Advance(TimeSpan.FromMinutes(1));
-        Assert.Equal(0, await delivery.DeliverDueAsync(CancellationToken.None));
+        await ExpectDeliveredAsync(db, delivery, 0);
         db.Time.Advance(TimeSpan.FromMinutes(4));
-        Assert.Equal(1, await delivery.DeliverDueAsync(CancellationToken.None));
+        await ExpectDeliveredAsync(db, delivery, 1);
         Assert.Equal(["g1", "g2", "g3", "g4", "g5", "g6"], Connectors(_ops.Received.Last()));
 
         // All resolved: one message says so, and the group then says nothing more.
@@ -84,12 +92,13 @@ public sealed class RoutingNotificationTests(PostgresServer postgres) : IAsyncLi
             await db.Store.ResolveAsync((long)row[0]!, "tester", CancellationToken.None);
         }
         db.Time.Advance(TimeSpan.FromMinutes(5));
-        Assert.Equal(1, await delivery.DeliverDueAsync(CancellationToken.None));
+        await ExpectDeliveredAsync(db, delivery, 1);
         var resolved = _ops.Received.Last();
         Assert.Equal(("resolved", "resolved"), (resolved.GetProperty("kind").GetString(), resolved.GetProperty("status").GetString()));
         Assert.Equal(6, Connectors(resolved).Length);
         db.Time.Advance(TimeSpan.FromHours(5));
-        Assert.Equal(0, await delivery.DeliverDueAsync(CancellationToken.None));
+        var late = await delivery.DeliverDueAsync(CancellationToken.None);
+        Assert.True(late == 0, string.Join("\n", _ops.Received.Select(m => $"{m.GetProperty("kind")} {string.Join(',', Connectors(m))}")));
         Assert.Equal(3, _ops.Received.Count);
         // Each message is on every alert's page.
         var listed = await db.RowsAsync("SELECT count(*) FROM alerting.notifications WHERE alert_ids @> (SELECT ARRAY[min(alert_id)] FROM alerting.alerts)");
@@ -112,7 +121,8 @@ public sealed class RoutingNotificationTests(PostgresServer postgres) : IAsyncLi
         db.Time.Advance(TimeSpan.FromHours(1));
         Assert.Equal(1, await delivery.DeliverDueAsync(CancellationToken.None));
         var repeat = _ops.Received.Last();
-        Assert.Equal(("repeat", ["loud"]), (repeat.GetProperty("kind").GetString(), Connectors(repeat)));
+        Assert.Equal("repeat", repeat.GetProperty("kind").GetString());
+        Assert.Equal(["loud"], Connectors(repeat));
         db.Time.Advance(TimeSpan.FromMinutes(59));
         Assert.Equal(0, await delivery.DeliverDueAsync(CancellationToken.None));
     }
@@ -162,7 +172,8 @@ public sealed class RoutingNotificationTests(PostgresServer postgres) : IAsyncLi
         Assert.Equal(0, await groups.EscalateDueAsync(CancellationToken.None));
         await delivery.DeliverDueAsync(CancellationToken.None);
         var escalation = Assert.Single(_manager.Received);
-        Assert.Equal(("escalation", ["ignored"]), (escalation.GetProperty("kind").GetString(), Connectors(escalation)));
+        Assert.Equal("escalation", escalation.GetProperty("kind").GetString());
+        Assert.Equal(["ignored"], Connectors(escalation));
 
         db.Time.Advance(TimeSpan.FromMinutes(30));
         Assert.Equal(0, await groups.EscalateDueAsync(CancellationToken.None));
