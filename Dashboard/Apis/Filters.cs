@@ -7,8 +7,13 @@ public sealed record RunFilter(string? Connector = null, string? Status = null, 
     DateTimeOffset? To = null);
 
 /// <summary>What <c>GET /api/alerts</c> filters by; null for any.</summary>
-public sealed record AlertFilter(string? State = null, string? Connector = null, string? Rule = null, string? Severity = null)
+public sealed record AlertFilter(
+    string? State = null, string? Connector = null, string? Rule = null, string? Severity = null, string? Owner = null, string? Tag = null,
+    string? Feedback = null)
 {
+    /// <summary>How someone judged an alert.</summary>
+    public static readonly IReadOnlyList<string> Verdicts = WireNames.All<Alerting.Feedback>();
+
     public static readonly IReadOnlyList<string> States = WireNames.All<Alerting.State>();
 
     public static readonly IReadOnlyList<string> Severities = ["critical", "warning", "info"];
@@ -29,7 +34,8 @@ public static class FilteredLists
     public static Task<Alerting.AlertPage> ListAlertsAsync(this Alerting.AlertingClient alerting, AlertFilter filter, int limit, string? cursor,
         CancellationToken cancellationToken) =>
         alerting.ListAlertsAsync(WireNames.Parse<Alerting.State>(filter.State), filter.Connector, filter.Rule,
-            WireNames.Parse<Alerting.Severity2>(filter.Severity), limit, cursor, cancellationToken);
+            WireNames.Parse<Alerting.Severity2>(filter.Severity), limit, cursor, filter.Owner, filter.Tag,
+            WireNames.Parse<Alerting.Feedback>(filter.Feedback), cancellationToken);
 
     // A filter from the address bar that the service has no name for is refused as the service would refuse it,
     // not dropped: a page that quietly shows everything would claim a filter it did not apply.

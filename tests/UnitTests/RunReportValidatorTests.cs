@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ConnectorHealth.Contracts;
 using ConnectorHealth.Runner.Payloads;
 using ConnectorHealth.Runner.Reports;
 
@@ -237,5 +238,33 @@ public class RunReportValidatorTests
         var json = ValidReport().ToJsonString().Replace("\"status\":\"failed\"", "\"status\":\"failed\",\"status\":\"succeeded\"", StringComparison.Ordinal);
 
         Assert.NotEmpty(Refusal(json).Fields);
+    }
+
+    [Theory]
+    [InlineData("owner", "\"team-billing\"", null)]
+    [InlineData("owner", "\"dana@example.com\"", null)]
+    [InlineData("owner", "\"\"", "owner")]
+    [InlineData("owner", "\"   \"", "owner")]
+    [InlineData("owner", "\"a\\u0000b\"", "owner")]
+    [InlineData("tags", "[\"pii\", \"tier:1\", \"team/billing\"]", null)]
+    [InlineData("tags", "[]", null)]
+    [InlineData("tags", "[\"PII\"]", "tags")]
+    [InlineData("tags", "[\"pii\", \"pii\"]", "tags")]
+    [InlineData("tags", "[null]", "tags")]
+    [InlineData("tags", "[\"-leading\"]", "tags")]
+    public void OwnersAndTagsFollowTheRunsOwnRules(string field, string rawJson, string? refused)
+    {
+        var (fields, _) = Refusal(With(field, rawJson));
+
+        Assert.Equal(refused is null ? [] : [refused], fields);
+    }
+
+    [Fact]
+    public void MoreTagsThanARunCarriesAreRefused()
+    {
+        var tags = new JsonArray([.. Enumerable.Range(0, RunDefinition.MaxTags + 1).Select(i => (JsonNode)JsonValue.Create($"t{i}"))]);
+
+        Assert.Equal(["tags"], Refusal(With("tags", tags)).Fields);
+        Assert.Empty(Refusal(With("tags", new JsonArray([.. Enumerable.Range(0, RunDefinition.MaxTags).Select(i => (JsonNode)JsonValue.Create($"t{i}"))]))).Fields);
     }
 }

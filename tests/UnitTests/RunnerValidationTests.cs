@@ -84,4 +84,15 @@ public class RunnerValidationTests
         Assert.Equal(TimeSpan.FromSeconds(90), HttpConnector.RetryAfter(date, time));
         Assert.Equal(TimeSpan.Zero, HttpConnector.RetryAfter(past, time));
     }
+
+    [Fact]
+    public void AConnectorsOwnerAndTagsFollowTheRunsOwnRules()
+    {
+        Assert.Empty(Failures(("billing", new ConnectorOptions { Kind = ConnectorKinds.GoodApi, Interval = TimeSpan.FromMinutes(1), Owner = "team-billing", Tags = ["pii"] })));
+
+        var failures = Failures(("billing", new ConnectorOptions { Kind = ConnectorKinds.GoodApi, Interval = TimeSpan.FromMinutes(1), Owner = " ", Tags = ["PII"] }));
+
+        Assert.Contains(failures, f => f.StartsWith("Runner:Connectors:billing:Owner must not be empty", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.StartsWith("Runner:Connectors:billing:Tags[0]: 'PII' is not a tag", StringComparison.Ordinal));
+    }
 }

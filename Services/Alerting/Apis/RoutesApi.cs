@@ -2,6 +2,7 @@ using ConnectorHealth.Alerting.Alerts;
 using ConnectorHealth.Alerting.Routes;
 using ConnectorHealth.Alerting.Rules;
 using ConnectorHealth.Alerting.Windows;
+using ConnectorHealth.Contracts;
 using ConnectorHealth.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -11,8 +12,6 @@ namespace ConnectorHealth.Alerting.Apis;
 /// <summary>The routing tree: what is configured, and where a sample alert would go and why.</summary>
 public static class RoutesApi
 {
-    private const int MaxTags = 50;
-
     public static IEndpointRouteBuilder MapRoutesApi(this IEndpointRouteBuilder app)
     {
         var routes = app.MapGroup("/api/routes").WithTags("Alerts");
@@ -66,15 +65,16 @@ public static class RoutesApi
             query.Fail("severity", "severity is required, one of: info, warning, critical.");
             severity = default;
         }
-        var owner = request.Owner is null ? null : query.Text("owner", request.Owner, InputLimits.AuthorMaxLength);
-        var tags = request.Tags ?? [];
-        if (tags.Count > MaxTags)
+        // Owners and tags by the run's own rules: a sample no run could carry is refused.
+        var owner = request.Owner;
+        if (owner is not null && RunDefinition.OwnerProblem(owner) is { } ownerProblem)
         {
-            query.Fail("tags", $"At most {MaxTags} tags.");
+            query.Fail("owner", ownerProblem);
         }
-        foreach (var tag in tags.Take(MaxTags))
+        var tags = request.Tags ?? [];
+        if (RunDefinition.TagsProblem(tags) is { } tagsProblem)
         {
-            query.Text("tags", tag, InputLimits.AuthorMaxLength);
+            query.Fail("tags", tagsProblem);
         }
         if (query.HasErrors)
         {

@@ -182,6 +182,47 @@ public sealed class RoutingNotificationTests(PostgresServer postgres) : IAsyncLi
     }
 
     [Fact]
+    public async Task AnAlertOfTheTeamsConnectorPagesItsPagerDutyServiceAndAcknowledgingAndResolvingHereDoTheSameThere()
+    {
+        await using var pagerDuty = new PagerDutyEventsServer();
+        await pagerDuty.StartAsync();
+        var routingKey = new string('b', 32);
+        var options = Options(new AlertRoute
+        {
+            Receiver = "ops", GroupWait = TimeSpan.Zero,
+            Routes = [new() { Owners = ["team-billing"], Severities = [Severity.Critical], Receiver = "billing-pager" }],
+        });
+        options.Channels["billing-pager"] = new ChannelOptions { Format = ChannelFormat.PagerDuty, Url = pagerDuty.Url, RoutingKey = routingKey };
+        await using var db = await AlertingDatabase.CreateAsync(postgres, options);
+        var delivery = db.Delivery(_http.GetRequiredService<IHttpClientFactory>());
+
+        // The runs say who owns the connector: the billing team's failure goes to its PagerDuty service, another's to ops.
+        await db.Engine().ProcessRunsAsync(
+            [.. Enumerable.Range(0, 3).Select(i => db.Run("invoices", false, TimeSpan.FromSeconds(3 - i), errorType: "auth") with { Owner = "team-billing" })],
+            CancellationToken.None);
+        await FailAsync(db, "unowned");
+        Assert.Equal(2, await delivery.DeliverDueAsync(CancellationToken.None));
+        Assert.Equal(["unowned"], Connectors(Assert.Single(_ops.Received)));
+        var trigger = Assert.Single(pagerDuty.Accepted);
+        Assert.Equal("trigger", (string?)trigger["event_action"]);
+        var dedupKey = (string)trigger["dedup_key"]!;
+
+        var alertId = (long)(await db.RowsAsync("SELECT alert_id FROM alerting.alerts WHERE connector = 'invoices'")).Single()[0]!;
+        await db.Store.AcknowledgeAsync(alertId, "on-call", CancellationToken.None);
+        db.Time.Advance(RouteTree.DefaultGroupInterval);
+        Assert.Equal(1, await delivery.DeliverDueAsync(CancellationToken.None));
+        await db.Store.ResolveAsync(alertId, "on-call", CancellationToken.None);
+        db.Time.Advance(RouteTree.DefaultGroupInterval);
+        Assert.Equal(1, await delivery.DeliverDueAsync(CancellationToken.None));
+
+        Assert.Equal(["trigger", "acknowledge", "resolve"], pagerDuty.Accepted.Select(e => (string?)e["event_action"]));
+        Assert.All(pagerDuty.Accepted, e => Assert.Equal(dedupKey, (string?)e["dedup_key"]));
+        Assert.Equal("resolved", pagerDuty.Alerts[(routingKey, dedupKey)]);
+        // Ops, which keeps no incidents, heard nothing of the acknowledgement.
+        Assert.Single(_ops.Received);
+    }
+
+    [Fact]
     public async Task ADeadReceiverHoldsUpNoneOfTheOthers()
     {
         var options = Options(new AlertRoute
