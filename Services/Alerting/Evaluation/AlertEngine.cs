@@ -175,38 +175,39 @@ public sealed class AlertEngine(
         {
             findings.Add(new Firing(connector, limited, freshRuns.Where(r => r.RateLimited).Select(RunOccurrence).ToList()));
         }
-        if (EvaluateLatency(connector, facts, freshRuns, thresholds) is { } slow)
+        if (EvaluateLatency(connector, facts, thresholds) is { } slow)
         {
             findings.Add(slow);
         }
         return findings;
     }
 
-    // Each fresh successful run is judged against the successful runs before it (median and MAD, so one spike does
-    // not poison the baseline); with no fresh run, the latest one is. The alert's condition holds while the latest
-    // successful run is anomalous.
-    private static Firing? EvaluateLatency(string connector, ConnectorFacts facts, IReadOnlyList<RunCompleted> freshRuns, RuleThresholds thresholds)
+    // A slowdown: each of the latest LatencySlowRuns successful runs is judged against the successful runs before it
+    // (median and MAD, so one spike does not poison the baseline), and the condition holds while every one of them is
+    // far above it. One slow run among normal ones is a long tail, not something to act on.
+    private static Firing? EvaluateLatency(string connector, ConnectorFacts facts, RuleThresholds thresholds)
     {
         var successes = facts.RecentSuccesses; // oldest first
-        if (successes.Count == 0)
+        var slowRuns = thresholds.LatencySlowRuns;
+        if (successes.Count < slowRuns)
         {
             return null;
         }
-        var freshIds = freshRuns.Where(r => r.Status == RunStatus.Succeeded).Select(r => r.RunId).ToHashSet();
-        var judged = freshIds.Count > 0 ? successes.Where(s => freshIds.Contains(s.RunId)).ToList() : [successes[^1]];
         Finding? latest = null;
         var occurrences = new List<Occurrence>();
-        foreach (var run in judged)
+        for (var index = successes.Count - slowRuns; index < successes.Count; index++)
         {
-            var index = successes.IndexOf(run);
+            var run = successes[index];
             var baseline = successes.Take(index).TakeLast(thresholds.LatencyBaselineRuns).Select(s => s.LatencyMs).ToList();
-            if (LatencyBaseline.Evaluate(connector, run.LatencyMs, baseline, thresholds) is { } finding)
+            if (LatencyBaseline.Evaluate(connector, run.LatencyMs, baseline, thresholds) is not { } finding)
             {
-                occurrences.Add(new Occurrence($"run:{run.RunId}", run.FinishedAt, $"{run.LatencyMs:0} ms"));
-                latest = finding;
+                return null;
             }
+            occurrences.Add(new Occurrence($"run:{run.RunId}", run.FinishedAt, $"{run.LatencyMs:0} ms"));
+            latest = finding;
         }
-        return latest is null ? null : new Firing(connector, latest, occurrences);
+        var message = slowRuns == 1 ? latest!.Message : $"The last {slowRuns} successful runs were each far slower than usual; the latest: {latest!.Message}";
+        return new Firing(connector, latest with { Message = message }, occurrences);
     }
 
     private static Occurrence RunOccurrence(RunCompleted run) =>

@@ -25,7 +25,7 @@ internal static class ConnectorFactsReader
         var rateLimitWindowStarts = connectors.Select(c => MinuteOf(now - thresholds[c].RateLimitWindow)).ToArray();
         // The baseline, the fresh runs judged against it, and the latest run for when none is fresh.
         var successesToRead = connectors
-            .Select(c => thresholds[c].LatencyBaselineRuns + (freshRuns.GetValueOrDefault(c)?.Count ?? 0) + 1).ToArray();
+            .Select(c => thresholds[c].LatencyBaselineRuns + thresholds[c].LatencySlowRuns + (freshRuns.GetValueOrDefault(c)?.Count ?? 0) + 1).ToArray();
 
         await using var batch = new NpgsqlBatch(connection, transaction);
         batch.BatchCommands.Add(ConnectorRows.Select(connectors));

@@ -1,3 +1,4 @@
+using ConnectorHealth.Alerting.Rules;
 using ConnectorHealth.Contracts;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -36,7 +37,7 @@ public sealed class RunLedger(NpgsqlDataSource dataSource, IOptionsMonitor<Alert
             ledger.Parameters.Add(Column(runs.Select(r => r.Connector).ToArray(), NpgsqlDbType.Text));
             ledger.Parameters.Add(Column(runs.Select(r => r.FinishedAt).ToArray(), NpgsqlDbType.TimestampTz));
             ledger.Parameters.Add(Column(runs.Select(r => EnumNames.Name(r.Status)).ToArray(), NpgsqlDbType.Text));
-            ledger.Parameters.Add(Column(runs.Select(r => double.IsFinite(r.LatencyMs) ? r.LatencyMs : 0).ToArray(), NpgsqlDbType.Double));
+            ledger.Parameters.Add(Column(runs.Select(LatencyBaseline.ServedMs).ToArray(), NpgsqlDbType.Double));
             ledger.Parameters.Add(Column(runs.Select(r => r.RateLimited).ToArray(), NpgsqlDbType.Boolean));
             ledger.Parameters.Add(Column(runs.Select(r => r.ErrorType).ToArray(), NpgsqlDbType.Text));
             ledger.Parameters.Add(Column(runs.Select(r => r.ErrorMessage).ToArray(), NpgsqlDbType.Text));

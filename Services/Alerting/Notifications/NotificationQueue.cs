@@ -99,7 +99,7 @@ public sealed class NotificationQueue(RouteTrees routes)
         RETURNING 1
         """;
 
-    // Silenced first, then inhibited (the connector's failure or freshness alert says it already), then flapping.
+    // Silenced first, then inhibited (another open alert of the connector says it already), then flapping.
     private static string? HoldReason(EvaluationContext context, OpenAlert alert, DateTimeOffset now)
     {
         if (context.Silences.FirstOrDefault(s => s.Matches(alert.Connector, alert.Rule, alert.Severity, now)) is { } silence)
@@ -108,9 +108,9 @@ public sealed class NotificationQueue(RouteTrees routes)
         }
         var otherOpenRules = context.OpenAlerts
             .Where(open => open.Connector == alert.Connector && open.AlertId != alert.AlertId).Select(open => open.Rule).ToArray();
-        if (Inhibition.IsInhibited(alert.Rule, otherOpenRules))
+        if (Inhibition.InhibitedBecause(alert.Rule, otherOpenRules) is { } inhibitor)
         {
-            return "inhibited: the connector's failure or freshness alert is firing";
+            return $"inhibited: the connector's {inhibitor} alert is open";
         }
         return alert.Flapping ? "flapping: it fired and resolved too often lately" : null;
     }

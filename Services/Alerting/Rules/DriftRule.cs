@@ -7,8 +7,6 @@ namespace ConnectorHealth.Alerting.Rules;
 /// <summary>A schema drift event as an alert. Drift does not clear by itself: someone resolves it once the mapping is fixed.</summary>
 public static class DriftRule
 {
-    public const string OscillationKey = "oscillation";
-
     public const string RecommendedAction = "Update mapping/contract; optionally quarantine payloads and replay after fix.";
 
     private const int MaxPathsInMessage = 5;
@@ -25,8 +23,9 @@ public static class DriftRule
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal)
             .ToList();
-        // A flip-flop between known versions is one ongoing problem, whichever direction the latest flip went.
-        var key = drift.Oscillating ? OscillationKey : string.Join(',', paths);
+        // The paths are the drift: a flip back between the same two versions (an oscillation) touches the same paths, so
+        // it is an occurrence of the change's own alert, not a second alert about the same fields.
+        var key = string.Join(',', paths);
 
         var action = drift.Action == DriftAction.Quarantined
             ? $"{RecommendedAction} Fix the contract or the source, then POST /api/quarantine/{{id}}/replay "

@@ -1,6 +1,7 @@
 using System.Globalization;
 using ConnectorHealth.Alerting.Alerts;
 using ConnectorHealth.Alerting.Thresholds;
+using ConnectorHealth.Contracts;
 
 namespace ConnectorHealth.Alerting.Rules;
 
@@ -12,6 +13,15 @@ public static class LatencyBaseline
 {
     /// <summary>Scales the MAD to a standard deviation for normally distributed data.</summary>
     public const double NormalScale = 1.4826;
+
+    /// <summary>
+    /// The latency a run is judged by: how long its successful attempt took, when it says so (attempts that failed
+    /// before it, and the backoff between them, are the failure and rate-limit rules' business, not a slow source);
+    /// otherwise the run's own latency.
+    /// </summary>
+    public static double ServedMs(RunCompleted run) =>
+        run.Attempts is [.., { Outcome: AttemptOutcome.Succeeded, DurationMs: var served }] && double.IsFinite(served) ? served
+        : double.IsFinite(run.LatencyMs) ? run.LatencyMs : 0;
 
     /// <summary>The median and the raw (unscaled) median absolute deviation; NaN for no samples.</summary>
     public static (double Median, double Mad) Of(IReadOnlyList<double> samples)
@@ -50,7 +60,7 @@ public static class LatencyBaseline
             RuleNames.LatencyAnomaly,
             Severity.Warning,
             "",
-            $"Run took {AlertText.Number(latencyMs, "#,0")} ms against a median of {AlertText.Number(median, "#,0")} ms over the last {recent.Length} runs{ratio}",
+            $"The source answered in {AlertText.Number(latencyMs, "#,0")} ms against a median of {AlertText.Number(median, "#,0")} ms over the last {recent.Length} runs{ratio}",
             "Check the API's latency and how much the connector fetches per run; if the slowdown lasts, raise the timeout before runs start failing.",
             new Dictionary<string, string>
             {

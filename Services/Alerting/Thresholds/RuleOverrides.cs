@@ -31,6 +31,9 @@ public sealed class RuleOverrides
     [Range(1, 10_000)]
     public int? LatencyBaselineRuns { get; set; }
 
+    [Range(1, 100)]
+    public int? LatencySlowRuns { get; set; }
+
     [Range(1, 10_000)]
     public int? LatencyMinBaseline { get; set; }
 

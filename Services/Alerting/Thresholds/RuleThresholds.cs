@@ -43,6 +43,13 @@ public sealed class RuleThresholds : IValidatableObject
     [Range(1, 10_000)]
     public int LatencyBaselineRuns { get; set; } = 50;
 
+    /// <summary>
+    /// How many of the latest successful runs in a row must each be far above the runs before them: a slowdown, not one
+    /// slow run (which a connector with a long tail shows every few hours and nobody can act on).
+    /// </summary>
+    [Range(1, 100)]
+    public int LatencySlowRuns { get; set; } = 3;
+
     /// <summary>A baseline with fewer runs than this is not trusted.</summary>
     [Range(1, 10_000)]
     public int LatencyMinBaseline { get; set; } = 20;
@@ -73,6 +80,7 @@ public sealed class RuleThresholds : IValidatableObject
         RateLimitWindow = overrides.RateLimitWindow ?? RateLimitWindow,
         RateLimitMinRuns = overrides.RateLimitMinRuns ?? RateLimitMinRuns,
         LatencyBaselineRuns = overrides.LatencyBaselineRuns ?? LatencyBaselineRuns,
+        LatencySlowRuns = overrides.LatencySlowRuns ?? LatencySlowRuns,
         LatencyMinBaseline = overrides.LatencyMinBaseline ?? LatencyMinBaseline,
         LatencyMadFactor = overrides.LatencyMadFactor ?? LatencyMadFactor,
         LatencyMinRatio = overrides.LatencyMinRatio ?? LatencyMinRatio,

@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ConnectorHealth.IntegrationTests.Infrastructure;
 using Microsoft.OpenApi;
 
 namespace ConnectorHealth.IntegrationTests.OpenApi;
@@ -31,7 +32,7 @@ public sealed class CommittedDocumentTests
     private static async Task AssertCommittedAsync<TServiceType>(string service) where TServiceType : class
     {
         var served = Normalized(await AsOpenApi30Async(await OpenApiLintTests.DocumentAsync<TServiceType>()));
-        var file = Path.Combine(RepositoryRoot(), "Dashboard", "Apis", $"{service}.json");
+        var file = Path.Combine(RepositoryFiles.Root(), "Dashboard", "Apis", $"{service}.json");
         if (Environment.GetEnvironmentVariable("OPENAPI_UPDATE_COMMITTED") == "1")
         {
             await File.WriteAllTextAsync(file, served);
@@ -62,16 +63,4 @@ public sealed class CommittedDocumentTests
     // The same JSON however it was spaced, with a newline at the end as a committed file has.
     private static string Normalized(string json) =>
         JsonNode.Parse(json)!.ToJsonString(Indented).ReplaceLineEndings("\n") + "\n";
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "ConnectorHealth.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException($"No ConnectorHealth.sln above {AppContext.BaseDirectory}.");
-    }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using ConnectorHealth.IntegrationTests.Infrastructure;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -80,7 +81,7 @@ public sealed class OpenApiLintTests(ITestOutputHelper output)
 
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RedoclyAsync(string file)
     {
-        var lint = Path.Combine(RepositoryRoot(), "tests", "openapi-lint");
+        var lint = Path.Combine(RepositoryFiles.Root(), "tests", "openapi-lint");
         var redocly = Path.Combine(lint, "node_modules", ".bin", "redocly");
         Assert.True(File.Exists(redocly), $"{redocly} is missing: run scripts/prerequisites.sh --for test (or npm ci --prefix tests/openapi-lint).");
 
@@ -107,18 +108,6 @@ public sealed class OpenApiLintTests(ITestOutputHelper output)
             throw new TimeoutException($"redocly lint did not finish within {LintTimeout}.");
         }
         return (process.ExitCode, await stdout, await stderr);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "ConnectorHealth.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException($"No ConnectorHealth.sln above {AppContext.BaseDirectory}.");
     }
 
     /// <summary>

@@ -52,7 +52,7 @@ public sealed class LatencyBaselineTests
         Assert.Equal(RuleNames.LatencyAnomaly, finding.Rule);
         Assert.Equal(Severity.Warning, finding.Severity);
         Assert.Equal("", finding.Key);
-        Assert.Equal("Run took 2,400 ms against a median of 100 ms over the last 30 runs (24.0× the median)", finding.Message);
+        Assert.Equal("The source answered in 2,400 ms against a median of 100 ms over the last 30 runs (24.0× the median)", finding.Message);
         Assert.Equal("10", finding.Details["mad_ms"]);
     }
 
