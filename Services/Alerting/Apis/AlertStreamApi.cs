@@ -26,8 +26,9 @@ public static class AlertStreamApi
         return app;
     }
 
-    public static ServerSentEventsResult<object?> Stream(AlertFanOut fanOut, CancellationToken cancellationToken) =>
-        TypedResults.ServerSentEvents(ReadAsync(fanOut, cancellationToken));
+    // HEAD (answered wherever GET is) gets the headers of a stream that ends at once, not a body-less stream that never does.
+    public static ServerSentEventsResult<object?> Stream(AlertFanOut fanOut, HttpRequest request, CancellationToken cancellationToken) =>
+        TypedResults.ServerSentEvents(HttpMethods.IsHead(request.Method) ? AsyncEnumerable.Empty<SseItem<object?>>() : ReadAsync(fanOut, cancellationToken));
 
     private static async IAsyncEnumerable<SseItem<object?>> ReadAsync(AlertFanOut fanOut, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
