@@ -24,10 +24,15 @@ public sealed partial class AlertChangeWatcher(AlertStreamClient stream, TimePro
     /// <summary>Whether the stream is open now (pages show it, and browser tests wait for it).</summary>
     public bool Connected => _connected;
 
-    /// <summary>Runs until <paramref name="cancellationToken"/> is cancelled; <paramref name="refresh"/> re-reads and re-renders.</summary>
-    public async Task WatchAsync(Func<CancellationToken, Task> refresh, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs until <paramref name="cancellationToken"/> is cancelled; <paramref name="refresh"/> re-reads and re-renders.
+    /// With <paramref name="relevant"/>, only the events it accepts call it (default: every alert event, see
+    /// <see cref="AlertStreamEvent.ChangesAlerts"/>).
+    /// </summary>
+    public async Task WatchAsync(
+        Func<CancellationToken, Task> refresh, CancellationToken cancellationToken, Func<AlertStreamEvent, bool>? relevant = null)
     {
-        var reading = ReadStreamAsync(cancellationToken);
+        var reading = ReadStreamAsync(relevant ?? (e => e.ChangesAlerts), cancellationToken);
         var fallback = FallbackAsync(cancellationToken);
         try
         {
@@ -58,7 +63,7 @@ public sealed partial class AlertChangeWatcher(AlertStreamClient stream, TimePro
         }
     }
 
-    private async Task ReadStreamAsync(CancellationToken cancellationToken)
+    private async Task ReadStreamAsync(Func<AlertStreamEvent, bool> relevant, CancellationToken cancellationToken)
     {
         // Reconnects with backoff (1 s doubling to 30 s, with jitter) until a stream opens; each stream that opened and
         // later dropped starts the backoff afresh.
@@ -68,7 +73,7 @@ public sealed partial class AlertChangeWatcher(AlertStreamClient stream, TimePro
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                await reconnect.ExecuteAsync(ReadOnceAsync, cancellationToken);
+                await reconnect.ExecuteAsync(token => ReadOnceAsync(relevant, token), cancellationToken);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -82,7 +87,7 @@ public sealed partial class AlertChangeWatcher(AlertStreamClient stream, TimePro
 
     // One stream, from connecting to its end. Throws (to be retried with backoff) unless it opened: the service sends a
     // heartbeat at once, so an open stream has sent at least one event.
-    private async ValueTask ReadOnceAsync(CancellationToken cancellationToken)
+    private async ValueTask ReadOnceAsync(Func<AlertStreamEvent, bool> relevant, CancellationToken cancellationToken)
     {
         var opened = false;
         try
@@ -94,7 +99,7 @@ public sealed partial class AlertChangeWatcher(AlertStreamClient stream, TimePro
                     opened = _connected = true;
                     _changed.Writer.TryWrite(true);
                 }
-                if (item.ChangesAlerts)
+                if (relevant(item))
                 {
                     _changed.Writer.TryWrite(true);
                 }

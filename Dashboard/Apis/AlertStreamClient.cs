@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
+using System.Text.Json;
 
 namespace ConnectorHealth.Dashboard.Apis;
 
@@ -9,6 +10,23 @@ public sealed record AlertStreamEvent(string Type, string Data)
 {
     /// <summary>Whether the alert list may have changed: an alert was raised, updated or resolved, or events were lost.</summary>
     public bool ChangesAlerts => Type is "raised" or "updated" or "resolved" or "reconnect";
+
+    /// <summary>Whether the alert list of <paramref name="connector"/> (null: of every connector) may have changed.</summary>
+    public bool ChangesAlertsOf(string? connector) => ChangesAlerts && (connector is null || Type == "reconnect" || ConnectorIs(connector));
+
+    private bool ConnectorIs(string connector)
+    {
+        try
+        {
+            using var alert = JsonDocument.Parse(Data);
+            return alert.RootElement.TryGetProperty("connector", out var named) && named.ValueKind == JsonValueKind.String
+                && named.ValueEquals(connector);
+        }
+        catch (JsonException)
+        {
+            return true; // unreadable: read the list again rather than miss a change
+        }
+    }
 }
 
 /// <summary>
