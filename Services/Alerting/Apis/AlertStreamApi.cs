@@ -1,5 +1,6 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using ConnectorHealth.Alerting.LiveAlerts;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -27,21 +28,43 @@ public static class AlertStreamApi
     }
 
     // HEAD (answered wherever GET is) gets the headers of a stream that ends at once, not a body-less stream that never does.
-    public static ServerSentEventsResult<object?> Stream(AlertFanOut fanOut, HttpRequest request, CancellationToken cancellationToken) =>
-        TypedResults.ServerSentEvents(HttpMethods.IsHead(request.Method) ? AsyncEnumerable.Empty<SseItem<object?>>() : ReadAsync(fanOut, cancellationToken));
+    public static ServerSentEventsResult<object?> Stream(
+        AlertFanOut fanOut, HttpRequest request, IHostApplicationLifetime lifetime, CancellationToken cancellationToken) =>
+        TypedResults.ServerSentEvents(HttpMethods.IsHead(request.Method)
+            ? AsyncEnumerable.Empty<SseItem<object?>>()
+            : ReadAsync(fanOut, lifetime.ApplicationStopping, cancellationToken));
 
-    private static async IAsyncEnumerable<SseItem<object?>> ReadAsync(AlertFanOut fanOut, [EnumeratorCancellation] CancellationToken cancellationToken)
+    // Ends when the client goes, when the stream fell too far behind, or when the service stops (so open streams do not
+    // hold its shutdown up; their clients reconnect to another replica and read the list again).
+    private static async IAsyncEnumerable<SseItem<object?>> ReadAsync(
+        AlertFanOut fanOut, CancellationToken stopping, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var subscription = fanOut.Subscribe();
         // At once: the response starts, and the client knows that every event from here on reaches it.
         yield return new SseItem<object?>(null, AlertStreamEvents.Heartbeat) { ReconnectionInterval = Retry };
-        await foreach (var item in subscription.Reader.ReadAllAsync(cancellationToken))
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(stopping, cancellationToken);
+        while (await WaitToReadAsync(subscription.Reader, either.Token, stopping))
         {
-            yield return item;
+            while (subscription.Reader.TryRead(out var item))
+            {
+                yield return item;
+            }
         }
         if (subscription.Dropped)
         {
             yield return new SseItem<object?>(null, AlertStreamEvents.Reconnect);
+        }
+    }
+
+    private static async ValueTask<bool> WaitToReadAsync(ChannelReader<SseItem<object?>> reader, CancellationToken token, CancellationToken stopping)
+    {
+        try
+        {
+            return await reader.WaitToReadAsync(token);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            return false;
         }
     }
 }

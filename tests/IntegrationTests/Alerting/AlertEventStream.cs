@@ -70,6 +70,26 @@ internal sealed class AlertEventStream : IDisposable
         }
     }
 
+    /// <summary>Waits for the server to end the stream, skipping the events before the end.</summary>
+    public async Task EndAsync(TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            while (await _events.Reader.WaitToReadAsync(deadline.Token))
+            {
+                while (_events.Reader.TryRead(out var next))
+                {
+                    _seen.Add(next);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The stream did not end within {timeout.TotalSeconds:F0} s");
+        }
+    }
+
     private static string Describe(ReceivedEvent e) => e.Data.ValueKind == JsonValueKind.Object
         ? $"{e.EventType} ({e.Data.GetProperty("connector").GetString()} {e.Data.GetProperty("rule").GetString()})"
         : e.EventType;

@@ -7,6 +7,7 @@ using ConnectorHealth.ServiceDefaults;
 using ConnectorHealth.TestSupport;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace ConnectorHealth.IntegrationTests.Alerting;
 
@@ -109,6 +110,17 @@ public sealed class AlertStreamTests(RabbitMQServer rabbit, PostgresServer postg
         }
         var resolved = await Task.WhenAll(streams.Select(s => s.NextAsync("resolved", connector, "consecutive_failures", WithinASecond)));
         Assert.All(resolved, e => Assert.Equal(alertId, e.Data.GetProperty("alertId").GetInt64()));
+    }
+
+    [Fact]
+    public async Task OpenStreamsEndWhenTheServiceStopsSoTheyDoNotHoldItsShutdownUp()
+    {
+        var service = await StartReplicasAsync("alert_stream_stopping", 1);
+        var streams = new[] { await OpenStreamAsync(service[0]), await OpenStreamAsync(service[0]) };
+
+        service[0].Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+
+        await Task.WhenAll(streams.Select(s => s.EndAsync(TimeSpan.FromSeconds(5))));
     }
 
     private async Task<List<ServiceHost<AlertingOptions>>> StartReplicasAsync(string databaseName, int count)
