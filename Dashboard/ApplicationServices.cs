@@ -5,6 +5,7 @@ using ConnectorHealth.Dashboard.Apis.Drift;
 using ConnectorHealth.Dashboard.Apis.Metrics;
 using ConnectorHealth.Dashboard.Apis.Runner;
 using ConnectorHealth.ServiceDefaults;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using MudBlazor.Services;
 
 namespace ConnectorHealth.Dashboard;
@@ -28,6 +29,23 @@ internal static class ApplicationServices
         AddGatewayClient<DriftClient>(builder.Services, apiKey, http => new DriftClient(http) { ReadResponseAsString = true });
         AddGatewayClient<AlertingClient>(builder.Services, apiKey, http => new AlertingClient(http) { ReadResponseAsString = true });
         builder.Services.AddTransient<ServiceApis>();
+
+        // The alert stream is one response that lasts as long as a page: no timeout and no retries of the page clients
+        // (AlertChangeWatcher reconnects it, with backoff).
+        var alertStream = builder.Services.AddHttpClient<AlertStreamClient>(client =>
+        {
+            client.BaseAddress = new Uri($"http://{ResourceNames.Gateway}");
+            client.Timeout = Timeout.InfiniteTimeSpan;
+            if (!string.IsNullOrEmpty(apiKey))
+            {
+                client.DefaultRequestHeaders.Add(ApiKeyHeader.Name, apiKey);
+            }
+        });
+#pragma warning disable EXTEXP0001 // Experimental, but the way to opt one client out of the defaults.
+        alertStream.RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddTransient<AlertChangeWatcher>();
     }
 
     private static void AddGatewayClient<TClient>(IServiceCollection services, string? apiKey, Func<HttpClient, TClient> create) where TClient : class

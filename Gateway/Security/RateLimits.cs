@@ -1,11 +1,15 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
+using Yarp.ReverseProxy.Model;
 
 namespace ConnectorHealth.Gateway.Security;
 
 public static class RateLimits
 {
+    /// <summary>The route metadata (<c>"Metadata": { "Stream": "true" }</c>) that marks a long-lived response, such as server-sent events.</summary>
+    public const string StreamMetadata = "Stream";
+
     public static IServiceCollection AddGatewayRateLimits(this IServiceCollection services, IConfiguration configuration)
     {
         var limits = configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new RateLimitOptions();
@@ -20,6 +24,16 @@ public static class RateLimits
                     return RateLimitPartition.GetNoLimiter("health");
                 }
                 var keyId = http.User.FindFirst(ApiKeyHandler.KeyIdClaim)?.Value;
+                // A stream holds its permit while it is open (the limiter's lease lasts the request), so a key's open
+                // streams are counted, never cut or refused by the requests the same key sends meanwhile.
+                if (keyId is not null && IsStream(http))
+                {
+                    return RateLimitPartition.GetConcurrencyLimiter("stream:" + keyId, _ => new ConcurrencyLimiterOptions
+                    {
+                        PermitLimit = limits.OpenStreamsPerKey,
+                        QueueLimit = 0,
+                    });
+                }
                 var (partition, bucket) = keyId is not null
                     ? ("key:" + keyId, limits.PerKey)
                     : ("address:" + (http.Connection.RemoteIpAddress?.ToString() ?? "unknown"), limits.PerAddress);
@@ -45,4 +59,8 @@ public static class RateLimits
             };
         });
     }
+
+    private static bool IsStream(HttpContext http) =>
+        http.GetEndpoint()?.Metadata.GetMetadata<RouteModel>()?.Config.Metadata?.GetValueOrDefault(StreamMetadata) is { } stream
+        && bool.TryParse(stream, out var isStream) && isStream;
 }

@@ -1,6 +1,7 @@
 using ConnectorHealth.Alerting.Alerts;
 using ConnectorHealth.Alerting.Evaluation;
 using ConnectorHealth.Alerting.Ingest;
+using ConnectorHealth.Alerting.LiveAlerts;
 using ConnectorHealth.Alerting.Notifications;
 using ConnectorHealth.Alerting.Receivers;
 using ConnectorHealth.Alerting.Routes;
@@ -35,6 +36,8 @@ internal static class ApplicationServices
         services.AddSingleton<RuleOverridesStore>();
         services.AddSingleton<AlertAnnouncer>();
         services.AddSingleton<NotificationDelivery>();
+        services.AddSingleton<AlertFanOut>();
+        services.AddHostedService<AlertStreamHeartbeat>();
         services.AddReceiverSenders();
         // Receivers over HTTP: the delivery's own timeout and retries (with backoff, across restarts) apply, not the defaults'.
 #pragma warning disable EXTEXP0001 // the supported way to opt one client out of the service defaults' resilience
@@ -48,6 +51,13 @@ internal static class ApplicationServices
         {
             bus.AddConsumer<RunCompletedConsumer, BatchConsumerDefinition<RunCompletedConsumer>>();
             bus.AddConsumer<SchemaDriftDetectedConsumer, BatchConsumerDefinition<SchemaDriftDetectedConsumer>>();
+            // Every replica streams every alert event: each reads from a queue of its own (alerting-alert-events-<instance>),
+            // auto-deleted and not durable, so a replica that goes leaves no queue collecting events behind.
+            bus.AddConsumer<AlertEventsConsumer>().Endpoint(endpoint =>
+            {
+                endpoint.InstanceId = Guid.NewGuid().ToString("N")[..12];
+                endpoint.Temporary = true;
+            });
         }, UnreadMembers.Of<RunCompleted>(nameof(RunCompleted.Payload)));
         services.AddOpenApi();
     }

@@ -14,6 +14,7 @@ app.MapDefaultEndpoints();
 app.MapOpenApi();
 app.MapOperations();
 app.MapAlertsApi();
+app.MapAlertStreamApi();
 app.MapSilencesApi();
 app.MapChannelsApi();
 app.MapRoutesApi();

@@ -189,6 +189,39 @@ public sealed class WebUiTests(ConnectorHealthApp system) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ANewAlertAppearsOnTheOpenAlertsPageWithinASecondWithoutAReload()
+    {
+        var page = await NewPageAsync();
+        await page.GotoAsync(WebUi("/alerts").ToString());
+        // Interactive, and its alert stream open: from here on, an alert reaches the page by itself.
+        await page.Locator("[data-testid='alerts'][data-live='true'][data-stream='connected']").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        // A reload would forget this.
+        await page.EvaluateAsync("window.__sameDocument = true");
+
+        // Three failed runs in a row of a connector of its own: its consecutive-failures alert, raised by the pipeline.
+        var connector = $"ui_live_{Guid.NewGuid():N}"[..16];
+        for (var i = 0; i < 3; i++)
+        {
+            await ReportRunAsync(connector, "failed", errorType: "http_5xx", errorMessage: "upstream answered 503");
+            await Task.Delay(20);
+        }
+        var alert = await Poll.UntilAsync(async () =>
+        {
+            var alerts = await system.Gateway.GetFromJsonAsync<JsonElement>($"/api/alerts?connector={connector}&rule=consecutive_failures");
+            return alerts.GetProperty("items").EnumerateArray().Select(a => (JsonElement?)a).FirstOrDefault();
+        }, found => found is not null, _ => $"{connector}'s consecutive-failures alert", interval: TimeSpan.FromMilliseconds(50));
+
+        // Within a second of the API having it, the open page lists it: the stream told it, nobody reloaded.
+        var id = alert!.Value.GetProperty("alertId").GetInt64();
+        var row = page.Locator($"[data-testid='alerts'] tr[data-testid='alert'][data-alert-id='{id}']");
+        await row.WaitForAsync(new LocatorWaitForOptions { Timeout = 1_000 });
+        Assert.Equal(connector, await row.GetAttributeAsync("data-connector"));
+        Assert.Equal("firing", await row.Locator(".state").InnerTextAsync());
+        Assert.True(await page.EvaluateAsync<bool>("window.__sameDocument === true"), "The alerts page was reloaded.");
+        await ScreenshotAsync(page, "alerts-live");
+    }
+
+    [Fact]
     public async Task ARunsPageShowsItsAttemptsSchemaAndPayloadSampleAndItsErrorMessageAsText()
     {
         // An outside pipeline reports a failure whose message is markup: it must read as text and run nothing.

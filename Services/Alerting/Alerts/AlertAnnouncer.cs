@@ -3,7 +3,7 @@ using MassTransit;
 namespace ConnectorHealth.Alerting.Alerts;
 
 /// <summary>
-/// Publishes <c>AlertRaised</c> / <c>AlertResolved</c> for live views. They announce what is already stored (the alert
+/// Publishes <c>AlertRaised</c> / <c>AlertUpdated</c> / <c>AlertResolved</c> for live views. They announce what is already stored (the alert
 /// list is the record), so a failed publish is logged and not retried.
 /// </summary>
 public sealed partial class AlertAnnouncer(ILogger<AlertAnnouncer> logger)
@@ -16,6 +16,10 @@ public sealed partial class AlertAnnouncer(ILogger<AlertAnnouncer> logger)
             {
                 await endpoint.Publish(raised, cancellationToken);
             }
+            foreach (var updated in changes.Updated)
+            {
+                await endpoint.Publish(updated, cancellationToken);
+            }
             foreach (var resolved in changes.Resolved)
             {
                 await endpoint.Publish(resolved, cancellationToken);
@@ -23,7 +27,7 @@ public sealed partial class AlertAnnouncer(ILogger<AlertAnnouncer> logger)
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogAnnounceFailed(logger, ex, changes.Raised.Count + changes.Resolved.Count);
+            LogAnnounceFailed(logger, ex, changes.Raised.Count + changes.Updated.Count + changes.Resolved.Count);
         }
     }
 

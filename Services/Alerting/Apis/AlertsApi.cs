@@ -125,17 +125,26 @@ public static class AlertsApi
     public sealed record LifecycleRequest(string? By);
 
     public static async Task<Results<Ok<AlertDetail>, ProblemHttpResult, ValidationProblem>> Acknowledge(
-        long id, AlertStore store, CancellationToken cancellationToken, [FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] LifecycleRequest? request = null)
+        long id, AlertStore store, AlertAnnouncer announcer, IPublishEndpoint bus, CancellationToken cancellationToken,
+        [FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] LifecycleRequest? request = null)
     {
         if (Who(request) is not { } by)
         {
             return ByProblem();
         }
-        return await store.AcknowledgeAsync(id, by, cancellationToken) switch
+        var outcome = await store.AcknowledgeAsync(id, by, cancellationToken);
+        if (outcome != LifecycleOutcome.Done)
         {
-            LifecycleOutcome.Done => TypedResults.Ok((await store.GetAsync(id, cancellationToken))!),
-            var outcome => NotChanged(id, outcome),
-        };
+            return NotChanged(id, outcome);
+        }
+        var detail = (await store.GetAsync(id, cancellationToken))!;
+        // Only the call whose update acknowledged the alert announces it, so the announcement goes out once.
+        var alert = detail.Alert;
+        var changes = new AlertChanges();
+        changes.Updated.Add(new AlertUpdated(alert.AlertId, alert.Connector, alert.Rule, "acknowledged", alert.State, alert.Severity,
+            alert.Occurrences, alert.AcknowledgedAt ?? DateTimeOffset.UtcNow));
+        await announcer.AnnounceAsync(bus, changes, cancellationToken);
+        return TypedResults.Ok(detail);
     }
 
     public static async Task<Results<Ok<AlertDetail>, ProblemHttpResult, ValidationProblem>> Resolve(

@@ -20,8 +20,8 @@ public sealed partial class AlertWriter(IOptionsMonitor<AlertingOptions> options
 
     /// <summary>
     /// Upserts the findings (no two with one fingerprint) on their open alerts and counts their new occurrences, in two
-    /// statements for any number; then raises the alerts this opened, in the order given (failure and freshness before
-    /// the rest, so they inhibit the others' notifications).
+    /// statements for any number; notes the open alerts this changed (new occurrences, another severity); then raises the
+    /// alerts this opened, in the order given (failure and freshness before the rest, so they inhibit the others' notifications).
     /// </summary>
     internal async Task RecordFiringAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, EvaluationContext context, IReadOnlyList<Firing> findings,
@@ -32,7 +32,8 @@ public sealed partial class AlertWriter(IOptionsMonitor<AlertingOptions> options
             return;
         }
         var stored = await UpsertAlertsAsync(connection, transaction, findings, now, cancellationToken);
-        await AddOccurrencesAsync(connection, transaction, findings, stored, cancellationToken);
+        var counted = await AddOccurrencesAsync(connection, transaction, findings, stored, cancellationToken);
+        NoteUpdated(context, findings, stored, counted, now, changes);
         foreach (var firing in findings.Where(f => stored[f.Fingerprint].Created))
         {
             await RaiseAsync(connection, transaction, context, firing, stored[firing.Fingerprint].AlertId, now, changes, cancellationToken);
@@ -87,12 +88,43 @@ public sealed partial class AlertWriter(IOptionsMonitor<AlertingOptions> options
         return (long)(await command.ExecuteScalarAsync(cancellationToken))! > 0;
     }
 
-    // Each finding's open alert, opened now when there was none: keyed by fingerprint, with whether this created it.
-    private static async Task<Dictionary<string, (long AlertId, bool Created)>> UpsertAlertsAsync(
+    // An open alert (not one this opened) whose severity changed or that counted new occurrences is announced as updated.
+    private static void NoteUpdated(
+        EvaluationContext context, IReadOnlyList<Firing> findings, Dictionary<string, StoredAlert> stored, Dictionary<long, int> counted,
+        DateTimeOffset now, AlertChanges changes)
+    {
+        foreach (var firing in findings)
+        {
+            var alert = stored[firing.Fingerprint];
+            if (alert.Created)
+            {
+                continue;
+            }
+            var index = context.OpenAlerts.FindIndex(a => a.AlertId == alert.AlertId);
+            var severityChanged = index >= 0 && context.OpenAlerts[index].Severity != firing.Finding.Severity;
+            if (severityChanged)
+            {
+                // Later findings of this evaluation (drift events, one at a time) compare with the severity written now.
+                context.OpenAlerts[index] = context.OpenAlerts[index] with { Severity = firing.Finding.Severity };
+            }
+            var occurred = counted.TryGetValue(alert.AlertId, out var occurrences);
+            if (severityChanged || occurred)
+            {
+                changes.Updated.Add(new AlertUpdated(alert.AlertId, firing.Connector, firing.Finding.Rule, severityChanged ? "severity" : "occurred",
+                    alert.State, SeverityNames.Name(firing.Finding.Severity), occurred ? occurrences : alert.Occurrences, now));
+            }
+        }
+    }
+
+    // An open alert as the upsert left it: whether the upsert created it, its state and occurrences before any new were counted.
+    private readonly record struct StoredAlert(long AlertId, bool Created, string State, int Occurrences);
+
+    // Each finding's open alert, opened now when there was none: keyed by fingerprint.
+    private static async Task<Dictionary<string, StoredAlert>> UpsertAlertsAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<Firing> findings, DateTimeOffset now,
         CancellationToken cancellationToken)
     {
-        var stored = new Dictionary<string, (long AlertId, bool Created)>(StringComparer.Ordinal);
+        var stored = new Dictionary<string, StoredAlert>(StringComparer.Ordinal);
         await using var upsert = new NpgsqlCommand(
             """
             INSERT INTO alerting.alerts (fingerprint, connector, rule, key, severity, state, message, recommended_action, details,
@@ -103,7 +135,7 @@ public sealed partial class AlertWriter(IOptionsMonitor<AlertingOptions> options
             ON CONFLICT (fingerprint) WHERE state <> 'resolved' DO UPDATE SET
                 last_seen = greatest(alerts.last_seen, excluded.last_seen), clear_since = NULL, severity = excluded.severity,
                 message = excluded.message, recommended_action = excluded.recommended_action, details = excluded.details
-            RETURNING fingerprint, alert_id, (xmax = 0)
+            RETURNING fingerprint, alert_id, (xmax = 0), state, occurrences
             """, connection, transaction);
         upsert.Parameters.Add(Column(findings.Select(f => f.Fingerprint).ToArray(), NpgsqlDbType.Text));
         upsert.Parameters.Add(Column(findings.Select(f => f.Connector).ToArray(), NpgsqlDbType.Text));
@@ -119,21 +151,23 @@ public sealed partial class AlertWriter(IOptionsMonitor<AlertingOptions> options
         await using var reader = await upsert.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            // Columns as returned: fingerprint, alert_id, and whether the row was inserted (xmax = 0) rather than updated.
-            stored[reader.GetString(0)] = (reader.GetInt64(1), reader.GetBoolean(2));
+            // Columns as returned: fingerprint, alert_id, whether the row was inserted (xmax = 0) rather than updated, state, occurrences.
+            stored[reader.GetString(0)] = new StoredAlert(reader.GetInt64(1), reader.GetBoolean(2), reader.GetString(3), reader.GetInt32(4));
         }
         return stored;
     }
 
-    // Occurrences are counted once by their source; the alert's count and last_seen take only the new ones.
-    private static async Task AddOccurrencesAsync(
+    // Occurrences are counted once by their source; the alert's count and last_seen take only the new ones. Returns the
+    // new count of each alert that counted any.
+    private static async Task<Dictionary<long, int>> AddOccurrencesAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<Firing> findings,
-        Dictionary<string, (long AlertId, bool Created)> stored, CancellationToken cancellationToken)
+        Dictionary<string, StoredAlert> stored, CancellationToken cancellationToken)
     {
+        var counted = new Dictionary<long, int>();
         var occurrences = findings.SelectMany(f => f.Occurrences.Select(o => (stored[f.Fingerprint].AlertId, Occurrence: o))).ToList();
         if (occurrences.Count == 0)
         {
-            return;
+            return counted;
         }
         await using var occurred = new NpgsqlCommand(
             """
@@ -146,12 +180,18 @@ public sealed partial class AlertWriter(IOptionsMonitor<AlertingOptions> options
             )
             UPDATE alerting.alerts a SET occurrences = a.occurrences + counted.n, last_seen = greatest(a.last_seen, counted.latest)
             FROM counted WHERE a.alert_id = counted.alert_id
+            RETURNING a.alert_id, a.occurrences
             """, connection, transaction);
         occurred.Parameters.Add(Column(occurrences.Select(o => o.AlertId).ToArray(), NpgsqlDbType.Bigint));
         occurred.Parameters.Add(Column(occurrences.Select(o => o.Occurrence.Source).ToArray(), NpgsqlDbType.Text));
         occurred.Parameters.Add(Column(occurrences.Select(o => o.Occurrence.At).ToArray(), NpgsqlDbType.TimestampTz));
         occurred.Parameters.Add(Column(occurrences.Select(o => o.Occurrence.Detail).ToArray(), NpgsqlDbType.Text));
-        await occurred.ExecuteNonQueryAsync(cancellationToken);
+        await using var reader = await occurred.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            counted[reader.GetInt64(0)] = reader.GetInt32(1);
+        }
+        return counted;
     }
 
     // The moment an alert is raised: linked to its fingerprint's last resolved alert, flapping if those resolved too
