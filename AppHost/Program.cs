@@ -43,6 +43,22 @@ if (!string.IsNullOrWhiteSpace(builder.Configuration["Parameters:alert-webhook-u
         .WithEnvironment("Alerting__Channels__webhook__Format", builder.Configuration["Parameters:alert-webhook-format"] ?? "generic");
 }
 
+// A channel's secrets from secret parameters named channel-<channel>-url, channel-<channel>-routing-key (PagerDuty) or
+// channel-<channel>-password (SMTP), e.g. Parameters__channel-oncall-routing-key=… or user secrets; the channel's other
+// settings (Format, SmtpHost, To, filters) are the Alerting service's configuration. The API never returns a secret.
+const string ChannelSecretPrefix = "channel-";
+(string Suffix, string Setting)[] channelSecrets = [("-routing-key", "RoutingKey"), ("-password", "Password"), ("-url", "Url")];
+foreach (var setting in builder.Configuration.GetSection("Parameters").GetChildren()
+    .Where(p => p.Key.StartsWith(ChannelSecretPrefix, StringComparison.Ordinal)))
+{
+    if (channelSecrets.FirstOrDefault(c => setting.Key.EndsWith(c.Suffix, StringComparison.Ordinal)) is { Suffix: { } suffix, Setting: { } name }
+        && setting.Key.Length > ChannelSecretPrefix.Length + suffix.Length)
+    {
+        var channel = setting.Key[ChannelSecretPrefix.Length..^suffix.Length];
+        alerting.WithEnvironment($"Alerting__Channels__{channel}__{name}", builder.AddParameter(setting.Key, secret: true));
+    }
+}
+
 // The runner starts once every consumer is up: a run published before a consumer's queue is bound to the
 // exchange would reach no queue at all on a fresh broker.
 var runner = builder.AddProject<Projects.Runner>(ResourceNames.Runner)

@@ -59,6 +59,9 @@ public sealed partial class ServiceApis(
     public Task<Answer<AlertDetail>> ResolveAlertAsync(long alertId, CancellationToken cancellationToken) =>
         AskAsync(token => alerting.ResolveAlertAsync(alertId, new LifecycleRequest(), token), cancellationToken);
 
+    public Task<Answer<AlertDetail>> JudgeAlertAsync(long alertId, string verdict, string by, string? note, CancellationToken cancellationToken) =>
+        AskAsync(token => alerting.JudgeAlertAsync(alertId, new FeedbackRequest { Verdict = verdict, By = by, Note = note }, token), cancellationToken);
+
     public async Task<Answer<Silence>> AddSilenceAsync(SilenceRequest silence, CancellationToken cancellationToken)
     {
         // A refused silence is a validation problem: its errors say which field is wrong, which its title does not.

@@ -68,7 +68,9 @@ public sealed class WebUiTests(ConnectorHealthApp system) : IAsyncLifetime
     }
 
     /// <summary>Reports a run through the gateway as an outside pipeline would, and returns its id.</summary>
-    private async Task<Guid> ReportRunAsync(string connector, string status, object? payload = null, string? errorType = null, string? errorMessage = null)
+    private async Task<Guid> ReportRunAsync(
+        string connector, string status, object? payload = null, string? errorType = null, string? errorMessage = null, string? owner = null,
+        string[]? tags = null)
     {
         var runId = Guid.CreateVersion7();
         var report = JsonSerializer.Serialize(new
@@ -76,6 +78,8 @@ public sealed class WebUiTests(ConnectorHealthApp system) : IAsyncLifetime
             runId,
             connector,
             status,
+            owner,
+            tags,
             startedAt = DateTimeOffset.UtcNow.AddSeconds(-2),
             finishedAt = DateTimeOffset.UtcNow.AddSeconds(-1),
             errorType,
@@ -219,6 +223,46 @@ public sealed class WebUiTests(ConnectorHealthApp system) : IAsyncLifetime
         Assert.Equal("firing", await row.Locator(".state").InnerTextAsync());
         Assert.True(await page.EvaluateAsync<bool>("window.__sameDocument === true"), "The alerts page was reloaded.");
         await ScreenshotAsync(page, "alerts-live");
+    }
+
+    [Fact]
+    public async Task AnOperatorFindsAnAlertByItsOwnerAndJudgesItAndTheConnectorsPageCountsTheJudgement()
+    {
+        // The pipeline says who owns the connector; its failure streak is an alert of that owner's.
+        var connector = $"ui_owned_{Guid.NewGuid():N}"[..17];
+        var owner = $"team-{Guid.NewGuid():N}"[..13];
+        for (var i = 0; i < 3; i++)
+        {
+            await ReportRunAsync(connector, "failed", errorType: "http_5xx", errorMessage: "upstream answered 503", owner: owner, tags: ["pii"]);
+            await Task.Delay(20);
+        }
+        var page = await NewPageAsync();
+        var row = page.Locator($"[data-testid='alerts'] tr[data-testid='alert'][data-connector='{connector}']");
+        await Poll.UntilAsync(async () =>
+        {
+            await page.GotoAsync(WebUi($"/alerts?owner={owner}&tag=pii").ToString());
+            return await row.CountAsync() == 1;
+        }, "the owner's alert on the filtered alerts page");
+        Assert.Equal(owner, await row.Locator("[data-testid='alert-owner']").InnerTextAsync());
+
+        await row.Locator("[data-testid='alert-link']").ClickAsync();
+        await page.Locator("[data-testid='alert-actions'][data-live='true']").WaitForAsync();
+        await page.Locator("[data-testid='judge-verdict']").SelectOptionAsync("false_positive");
+        await page.Locator("[data-testid='judge-by']").FillAsync("dana");
+        await page.Locator("[data-testid='judge-note']").FillAsync("the upstream was being redeployed");
+        await page.Locator("[data-testid='judge']").ClickAsync();
+        var judged = page.Locator("dd[data-testid='alert-judged']");
+        await judged.WaitForAsync();
+        Assert.StartsWith("false positive by dana", await judged.InnerTextAsync(), StringComparison.Ordinal);
+
+        // The list filters by the verdict, and the connector's page counts it.
+        await page.GotoAsync(WebUi($"/alerts?feedback=false_positive&owner={owner}").ToString());
+        await row.WaitForAsync();
+        await page.GotoAsync(WebUi($"/connectors/{connector}").ToString());
+        var counted = page.Locator("[data-testid='judgements'] tr[data-testid='judgement'][data-rule='consecutive_failures'] td");
+        await counted.First.WaitForAsync();
+        Assert.Equal(["consecutive_failures", "0", "1", "0", "0"], await counted.AllInnerTextsAsync());
+        Assert.Empty(await page.EvaluateAsync<string[]>("window.__injected"));
     }
 
     [Fact]
