@@ -95,6 +95,16 @@ public sealed class WebUiTests(ConnectorHealthApp system) : IAsyncLifetime
         return runId;
     }
 
+    /// <summary>Three failed runs in a row, reported: the connector's consecutive-failures alert, raised by the pipeline.</summary>
+    private async Task FailThreeTimesAsync(string connector, string? owner = null, string[]? tags = null)
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            await ReportRunAsync(connector, "failed", errorType: "http_5xx", errorMessage: "upstream answered 503", owner: owner, tags: tags);
+            await Task.Delay(20);
+        }
+    }
+
     [Fact]
     public async Task TheRunsPageListsRunsReadThroughTheGateway()
     {
@@ -204,11 +214,7 @@ public sealed class WebUiTests(ConnectorHealthApp system) : IAsyncLifetime
 
         // Three failed runs in a row of a connector of its own: its consecutive-failures alert, raised by the pipeline.
         var connector = $"ui_live_{Guid.NewGuid():N}"[..16];
-        for (var i = 0; i < 3; i++)
-        {
-            await ReportRunAsync(connector, "failed", errorType: "http_5xx", errorMessage: "upstream answered 503");
-            await Task.Delay(20);
-        }
+        await FailThreeTimesAsync(connector);
         var alert = await Poll.UntilAsync(async () =>
         {
             var alerts = await system.Gateway.GetFromJsonAsync<JsonElement>($"/api/alerts?connector={connector}&rule=consecutive_failures");
@@ -231,11 +237,7 @@ public sealed class WebUiTests(ConnectorHealthApp system) : IAsyncLifetime
         // The pipeline says who owns the connector; its failure streak is an alert of that owner's.
         var connector = $"ui_owned_{Guid.NewGuid():N}"[..17];
         var owner = $"team-{Guid.NewGuid():N}"[..13];
-        for (var i = 0; i < 3; i++)
-        {
-            await ReportRunAsync(connector, "failed", errorType: "http_5xx", errorMessage: "upstream answered 503", owner: owner, tags: ["pii"]);
-            await Task.Delay(20);
-        }
+        await FailThreeTimesAsync(connector, owner, ["pii"]);
         var page = await NewPageAsync();
         var row = page.Locator($"[data-testid='alerts'] tr[data-testid='alert'][data-connector='{connector}']");
         await Poll.UntilAsync(async () =>
@@ -377,11 +379,7 @@ public sealed class WebUiTests(ConnectorHealthApp system) : IAsyncLifetime
     {
         // Three failed runs in a row of a connector of its own: its consecutive-failures alert.
         var connector = $"ui_alert_{Guid.NewGuid():N}"[..17];
-        for (var i = 0; i < 3; i++)
-        {
-            await ReportRunAsync(connector, "failed", errorType: "http_5xx", errorMessage: "upstream answered 503");
-            await Task.Delay(20);
-        }
+        await FailThreeTimesAsync(connector);
         var alert = await Poll.UntilAsync(async () =>
         {
             var alerts = await system.Gateway.GetFromJsonAsync<JsonElement>($"/api/alerts?connector={connector}&rule=consecutive_failures");

@@ -151,20 +151,20 @@ internal static class ConnectorFactsReader
 
     private static class SuccessRows
     {
-        private const int RunId = 1, FinishedAt = 2, LatencyMs = 3;
+        private const int RunId = 1, FinishedAt = 2, ServedMs = 3;
 
         public static NpgsqlBatchCommand Select(string[] connectors, int[] successesToRead) => Command(
             """
-            SELECT k.c, r.run_id, r.finished_at, r.latency_ms
+            SELECT k.c, r.run_id, r.finished_at, r.served_ms
             FROM unnest($1::text[], $2::integer[]) AS k(c, n)
             JOIN LATERAL (
-                SELECT run_id, finished_at, latency_ms FROM alerting.runs
+                SELECT run_id, finished_at, coalesce(served_ms, latency_ms) AS served_ms FROM alerting.runs
                 WHERE connector = k.c AND status = 'succeeded' ORDER BY finished_at DESC LIMIT k.n
             ) r ON true
             """, Column(connectors, NpgsqlDbType.Text), Column(successesToRead, NpgsqlDbType.Integer));
 
         public static void Read(NpgsqlDataReader reader, ConnectorFacts facts) =>
             facts.RecentSuccesses.Add(new SuccessfulRun(
-                reader.GetGuid(RunId), reader.GetFieldValue<DateTimeOffset>(FinishedAt), reader.GetDouble(LatencyMs)));
+                reader.GetGuid(RunId), reader.GetFieldValue<DateTimeOffset>(FinishedAt), reader.GetDouble(ServedMs)));
     }
 }

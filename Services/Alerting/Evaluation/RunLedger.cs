@@ -27,8 +27,9 @@ public sealed class RunLedger(NpgsqlDataSource dataSource, IOptionsMonitor<Alert
         var freshIds = new HashSet<Guid>();
         await using (var ledger = new NpgsqlCommand(
             """
-            INSERT INTO alerting.runs (run_id, connector, finished_at, status, latency_ms, rate_limited, error_type, error_message)
-            SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::float8[], $6::boolean[], $7::text[], $8::text[])
+            INSERT INTO alerting.runs (run_id, connector, finished_at, status, latency_ms, rate_limited, error_type, error_message, served_ms)
+            SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::float8[], $6::boolean[], $7::text[], $8::text[],
+                                 $9::float8[])
             ON CONFLICT (run_id) DO NOTHING
             RETURNING run_id
             """, connection, transaction))
@@ -37,10 +38,11 @@ public sealed class RunLedger(NpgsqlDataSource dataSource, IOptionsMonitor<Alert
             ledger.Parameters.Add(Column(runs.Select(r => r.Connector).ToArray(), NpgsqlDbType.Text));
             ledger.Parameters.Add(Column(runs.Select(r => r.FinishedAt).ToArray(), NpgsqlDbType.TimestampTz));
             ledger.Parameters.Add(Column(runs.Select(r => EnumNames.Name(r.Status)).ToArray(), NpgsqlDbType.Text));
-            ledger.Parameters.Add(Column(runs.Select(LatencyBaseline.ServedMs).ToArray(), NpgsqlDbType.Double));
+            ledger.Parameters.Add(Column(runs.Select(r => double.IsFinite(r.LatencyMs) ? r.LatencyMs : 0).ToArray(), NpgsqlDbType.Double));
             ledger.Parameters.Add(Column(runs.Select(r => r.RateLimited).ToArray(), NpgsqlDbType.Boolean));
             ledger.Parameters.Add(Column(runs.Select(r => r.ErrorType).ToArray(), NpgsqlDbType.Text));
             ledger.Parameters.Add(Column(runs.Select(r => r.ErrorMessage).ToArray(), NpgsqlDbType.Text));
+            ledger.Parameters.Add(Column(runs.Select(LatencyBaseline.ServedMs).ToArray(), NpgsqlDbType.Double));
             await using var reader = await ledger.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {

@@ -65,3 +65,7 @@ ALTER TABLE alerting.alerts
     ADD COLUMN feedback_note  text,
     ADD COLUMN feedback_at    timestamptz;
 CREATE INDEX alerts_by_feedback ON alerting.alerts (feedback, created_at DESC) WHERE feedback IS NOT NULL;
+
+-- What the latency rule judges: how long the source took to answer (the successful attempt), apart from the run's own
+-- latency, which is kept as the run said it. Null for runs recorded before: their latency stands in.
+ALTER TABLE alerting.runs ADD COLUMN served_ms double precision;

@@ -6,7 +6,6 @@ using ConnectorHealth.IntegrationTests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace ConnectorHealth.IntegrationTests.Alerting;
 
@@ -22,12 +21,11 @@ namespace ConnectorHealth.IntegrationTests.Alerting;
 public sealed class PagerDutyEventsServer : IAsyncDisposable
 {
     private static readonly string[] Severities = ["critical", "error", "warning", "info"];
-    private readonly int _port = TestPorts.Free();
+    private readonly LoopbackApp _app = new();
     private readonly ConcurrentDictionary<(string RoutingKey, string DedupKey), string> _alerts = new();
     private int _rateLimited;
-    private WebApplication? _app;
 
-    public string Url => $"http://127.0.0.1:{_port}/v2/enqueue";
+    public string Url => $"{_app.BaseUrl}/v2/enqueue";
 
     /// <summary>The events accepted (202), in order.</summary>
     public ConcurrentQueue<JsonObject> Accepted { get; } = new();
@@ -41,15 +39,7 @@ public sealed class PagerDutyEventsServer : IAsyncDisposable
     /// <summary>The next <paramref name="count"/> events are answered 429, as when the integration's rate limit is reached.</summary>
     public void RateLimitNext(int count) => Interlocked.Exchange(ref _rateLimited, count);
 
-    public async Task StartAsync()
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{_port}");
-        _app = builder.Build();
-        _app.MapPost("/v2/enqueue", EnqueueAsync);
-        await _app.StartAsync();
-    }
+    public Task StartAsync() => _app.StartAsync(app => app.MapPost("/v2/enqueue", EnqueueAsync));
 
     private async Task<IResult> EnqueueAsync(HttpRequest request)
     {
@@ -152,12 +142,5 @@ public sealed class PagerDutyEventsServer : IAsyncDisposable
     private static string? Text(JsonObject node, string name) =>
         node[name] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_app is not null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-    }
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
 }

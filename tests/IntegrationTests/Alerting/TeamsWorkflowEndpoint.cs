@@ -4,7 +4,6 @@ using ConnectorHealth.IntegrationTests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace ConnectorHealth.IntegrationTests.Alerting;
 
@@ -15,24 +14,18 @@ namespace ConnectorHealth.IntegrationTests.Alerting;
 /// </summary>
 public sealed class TeamsWorkflowEndpoint : IAsyncDisposable
 {
-    private readonly int _port = TestPorts.Free();
+    private readonly LoopbackApp _app = new();
     private int _throttled;
-    private WebApplication? _app;
 
     // A workflow URL carries its signature in the query string: a secret, like a Slack webhook's path.
-    public string Url => $"http://127.0.0.1:{_port}/workflows/ops/triggers/manual/paths/invoke?api-version=1&sig=secret";
+    public string Url => $"{_app.BaseUrl}/workflows/ops/triggers/manual/paths/invoke?api-version=1&sig=secret";
 
     public ConcurrentQueue<JsonObject> Cards { get; } = new();
 
     public void ThrottleNext(int count) => Interlocked.Exchange(ref _throttled, count);
 
-    public async Task StartAsync()
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{_port}");
-        _app = builder.Build();
-        _app.MapPost("/workflows/ops/triggers/manual/paths/invoke", async (HttpRequest request, HttpResponse response) =>
+    public Task StartAsync() => _app.StartAsync(app => app.MapPost("/workflows/ops/triggers/manual/paths/invoke",
+        async (HttpRequest request, HttpResponse response) =>
         {
             if (Interlocked.Decrement(ref _throttled) >= 0)
             {
@@ -55,16 +48,7 @@ public sealed class TeamsWorkflowEndpoint : IAsyncDisposable
                 Cards.Enqueue(attachment!["content"]!.AsObject().DeepClone().AsObject());
             }
             return Results.Accepted();
-        });
-        await _app.StartAsync();
-    }
+        }));
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_app is not null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-    }
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
 }
