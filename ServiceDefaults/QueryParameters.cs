@@ -110,6 +110,23 @@ public sealed class QueryParameters
         return text;
     }
 
+    /// <summary>An owner and a tag to filter by, each by the run's own rules (<see cref="RunDefinition.OwnerProblem"/>,
+    /// <see cref="RunDefinition.TagsProblem"/>): a value no run can carry is refused rather than matched against.</summary>
+    public (string? Owner, string? Tag) Labels(string? owner, string? tag)
+    {
+        if (owner is not null && RunDefinition.OwnerProblem(owner) is { } ownerProblem)
+        {
+            Fail("owner", ownerProblem);
+            owner = null;
+        }
+        if (tag is not null && RunDefinition.TagsProblem([tag], "tag") is { } tagProblem)
+        {
+            Fail("tag", tagProblem);
+            tag = null;
+        }
+        return (owner, tag);
+    }
+
     public string? Text(string name, string? text, int maxLength)
     {
         if (text is null)

@@ -4,7 +4,7 @@ namespace ConnectorHealth.Dashboard.Apis;
 
 /// <summary>What <c>GET /api/runs</c> filters by; null for any.</summary>
 public sealed record RunFilter(string? Connector = null, string? Status = null, string? Source = null, DateTimeOffset? From = null,
-    DateTimeOffset? To = null);
+    DateTimeOffset? To = null, string? Owner = null, string? Tag = null);
 
 /// <summary>What <c>GET /api/alerts</c> filters by; null for any.</summary>
 public sealed record AlertFilter(
@@ -29,7 +29,11 @@ public static class FilteredLists
         CancellationToken cancellationToken) =>
         metrics.ListRunsAsync(filter.Connector, Known<Metrics.Status>(filter.Status, "status"), Known<Metrics.Source>(filter.Source, "source"),
             filter.From is { } from ? new Metrics.From { At = from } : null, filter.To is { } to ? new Metrics.To { At = to } : null,
-            limit, cursor, cancellationToken);
+            limit, cursor, filter.Owner, filter.Tag, cancellationToken);
+
+    /// <summary>The whole status board, or only an owner's (or a tag's) connectors.</summary>
+    public static Task<Metrics.StatusBoard> StatusBoardAsync(this Metrics.MetricsClient metrics, CancellationToken cancellationToken) =>
+        metrics.ConnectorStatusBoardAsync(null, null, cancellationToken);
 
     public static Task<Alerting.AlertPage> ListAlertsAsync(this Alerting.AlertingClient alerting, AlertFilter filter, int limit, string? cursor,
         CancellationToken cancellationToken) =>

@@ -59,11 +59,7 @@ public static class AlertsApi
         {
             query.Fail("severity", "Unknown severity. Use one of: info, warning, critical.");
         }
-        owner = query.Text("owner", owner, RunDefinition.MaxOwnerLength);
-        if (tag is not null && RunDefinition.TagsProblem([tag], "tag") is { } tagProblem)
-        {
-            query.Fail("tag", tagProblem);
-        }
+        (owner, tag) = query.Labels(owner, tag);
         if (feedback is not null && !AlertFeedback.Verdicts.Contains(feedback))
         {
             query.Fail("feedback", $"Unknown verdict. Use one of: {string.Join(", ", AlertFeedback.Verdicts)}.");

@@ -34,7 +34,8 @@ public static class KpisApi
                 + $"from and to are UTC days (yyyy-MM-dd), inclusive; default the last {DefaultDays} days. "
                 + $"limit 1–{MaxReasons} (default {DefaultReasons}).");
         api.MapGet("/connectors", GetStatusBoard).WithName("ConnectorStatusBoard")
-            .WithSummary("The status board: per connector its state (failing, stale, degraded, healthy) and why, worst first");
+            .WithSummary("The status board: per connector its state (failing, stale, degraded, healthy) and why, worst first")
+            .WithDescription("Filters: owner and tag (the connector's, as its latest run that stated them said).");
         return app;
     }
 
@@ -98,11 +99,21 @@ public static class KpisApi
         return TypedResults.Ok(await reports.GetAsync(connector, start, end, time.GetUtcNow(), top, cancellationToken));
     }
 
-    public static async Task<Ok<StatusBoard>> GetStatusBoard(
-        KpiStore store, StatusRules rules, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<StatusBoard>, ValidationProblem>> GetStatusBoard(
+        KpiStore store, StatusRules rules, TimeProvider time, CancellationToken cancellationToken,
+        [StringLength(RunDefinition.MaxOwnerLength, MinimumLength = 1)] string? owner = null,
+        [StringLength(64, MinimumLength = 1)] string? tag = null)
     {
+        var query = new QueryParameters();
+        var labels = query.Labels(owner, tag);
+        if (query.HasErrors)
+        {
+            return TypedResults.ValidationProblem(query.Errors);
+        }
         var asOf = time.GetUtcNow();
-        return TypedResults.Ok(new StatusBoard(asOf, rules.Board(await store.ConnectorFactsAsync(asOf, cancellationToken), asOf)));
+        var facts = (await store.ConnectorFactsAsync(asOf, cancellationToken))
+            .Where(f => (labels.Owner is null || f.Owner == labels.Owner) && (labels.Tag is null || (f.Tags ?? []).Contains(labels.Tag)));
+        return TypedResults.Ok(new StatusBoard(asOf, rules.Board(facts, asOf)));
     }
 
     private static DateOnly Today(TimeProvider time) => DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);

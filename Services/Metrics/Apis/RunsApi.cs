@@ -15,7 +15,7 @@ public static class RunsApi
         var api = app.MapGroup("/api/runs").WithTags("Runs");
         api.MapGet("/", ListRuns).WithName("ListRuns")
             .WithSummary("Runs, newest first, with an opaque cursor for the next page")
-            .WithDescription("Filters: connector, status (succeeded|failed), source (scheduled|triggered|reported), "
+            .WithDescription("Filters: connector, owner and tag (the connector's), status (succeeded|failed), source (scheduled|triggered|reported), "
                 + "from (inclusive) and to (exclusive) on the start time as ISO-8601 UTC times or dates, "
                 + Paging.Description);
         api.MapGet("/{runId:guid}", GetRun).WithName("GetRun").WithSummary("One run with its attempts and trace id");
@@ -31,10 +31,13 @@ public static class RunsApi
         [ParsedAs(typeof(DateTimeOffset), typeof(DateOnly))] string? from = null,
         [ParsedAs(typeof(DateTimeOffset), typeof(DateOnly))] string? to = null,
         [ParsedAs(typeof(int)), Range(1, Paging.MaxLimit)] string? limit = null,
-        [StringLength(Paging.CursorMaxLength, MinimumLength = 1)] string? cursor = null)
+        [StringLength(Paging.CursorMaxLength, MinimumLength = 1)] string? cursor = null,
+        [StringLength(RunDefinition.MaxOwnerLength, MinimumLength = 1)] string? owner = null,
+        [StringLength(64, MinimumLength = 1)] string? tag = null)
     {
         var query = new QueryParameters();
         connector = query.Connector("connector", connector);
+        (owner, tag) = query.Labels(owner, tag);
         // The value is not echoed: it may be 10,000 characters of anything.
         if (status is not null && !EnumNames.TryParse<RunStatus>(status, out _))
         {
@@ -59,7 +62,7 @@ public static class RunsApi
 
         // One more than the page tells whether there is a next page, so the last page carries no cursor.
         var runs = await store.ListAsync(
-            new RunQuery(connector, status?.ToLowerInvariant(), source?.ToLowerInvariant(), start, end, pageSize + 1, after),
+            new RunQuery(connector, status?.ToLowerInvariant(), source?.ToLowerInvariant(), start, end, pageSize + 1, after, owner, tag),
             cancellationToken);
         if (runs.Count <= pageSize)
         {

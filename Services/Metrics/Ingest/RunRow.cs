@@ -20,7 +20,9 @@ internal sealed record RunRow(
     long PayloadBytes,
     bool PayloadTruncated,
     TimeSpan? ExpectedInterval,
-    IReadOnlyList<AttemptRow> Attempts)
+    IReadOnlyList<AttemptRow> Attempts,
+    string? Owner = null,
+    IReadOnlyList<string>? Tags = null)
 {
     public static RunRow From(RunCompleted run, string? traceId)
     {
@@ -53,7 +55,9 @@ internal sealed record RunRow(
                 a.ErrorType,
                 a.ErrorMessage,
                 a.RetryAfterHonoured?.TotalMilliseconds,
-                a.BackoffApplied?.TotalMilliseconds))]);
+                a.BackoffApplied?.TotalMilliseconds))],
+            run.Owner,
+            run.Tags);
     }
 }
 

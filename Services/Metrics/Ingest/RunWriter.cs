@@ -174,6 +174,26 @@ public sealed partial class RunWriter(
             yield return Command(fold, connectors, startedAt, finishedAt, statuses, latencies, attemptCounts, rateLimited, errorTypes);
         }
 
+        // Owners and tags: only runs that state them move them, and only forward in time.
+        var labelled = runs.Where(r => r.Owner is not null || r.Tags is not null).ToArray();
+        if (labelled.Length > 0)
+        {
+            yield return Command(
+                """
+                INSERT INTO metrics.connector_labels AS l (connector, owner, tags, stated_at)
+                SELECT DISTINCT ON (c) c, o, string_to_array(t, E'\n'), f
+                FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[]) AS u(c, f, o, t)
+                ORDER BY c, f DESC
+                ON CONFLICT (connector) DO UPDATE SET
+                    owner = coalesce(excluded.owner, l.owner), tags = coalesce(excluded.tags, l.tags), stated_at = excluded.stated_at
+                WHERE excluded.stated_at >= l.stated_at
+                """,
+                Column(labelled.Select(r => r.Connector).ToArray(), NpgsqlDbType.Text),
+                Column(labelled.Select(r => r.FinishedAt).ToArray(), NpgsqlDbType.TimestampTz),
+                Column(labelled.Select(r => r.Owner).ToArray(), NpgsqlDbType.Text),
+                Column(labelled.Select(r => r.Tags is { } tags ? string.Join('\n', tags) : null).ToArray(), NpgsqlDbType.Text));
+        }
+
         const string stateSource =
             $"unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::interval[]) AS r({ConnectorStateSql.SourceColumns})";
         yield return Command(ConnectorStateSql.Fold(stateSource), runIds, connectors, startedAt, finishedAt, statuses, intervals);

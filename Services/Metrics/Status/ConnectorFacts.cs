@@ -15,4 +15,6 @@ public sealed record ConnectorFacts(
     int Runs24h,
     double? SuccessRate24h,
     double? RateLimitedRate24h,
-    double? P95LatencyMs24h);
+    double? P95LatencyMs24h,
+    string? Owner = null,
+    IReadOnlyList<string>? Tags = null);

@@ -29,7 +29,9 @@ public sealed class StatusRules(StatusBoardOptions options, ConnectorHealthThres
                 x.Facts.Runs24h,
                 x.Facts.SuccessRate24h,
                 x.Facts.RateLimitedRate24h,
-                x.Facts.P95LatencyMs24h)),
+                x.Facts.P95LatencyMs24h,
+                x.Facts.Owner,
+                x.Facts.Tags ?? [])),
     ];
 
     public StatusVerdict Judge(ConnectorFacts facts, DateTimeOffset now)

@@ -172,8 +172,10 @@ public sealed class KpiStore(NpgsqlDataSource dataSource)
             """
             SELECT s.connector, s.first_run_at, s.last_run_id, s.last_run_at, s.last_run_status, s.last_success_at,
                    s.last_failure_at, s.failure_streak, s.expected_interval,
-                   coalesce(h.total, 0), h.succeeded, h.rate_limited, h.latency_min, h.latency_max, h.latency_histogram
+                   coalesce(h.total, 0), h.succeeded, h.rate_limited, h.latency_min, h.latency_max, h.latency_histogram,
+                   l.owner, l.tags
             FROM metrics.connector_state s
+            LEFT JOIN metrics.connector_labels l ON l.connector = s.connector
             LEFT JOIN (
                 SELECT connector, sum(total)::integer AS total, sum(succeeded)::integer AS succeeded,
                        sum(rate_limited)::integer AS rate_limited, min(latency_min) AS latency_min,
@@ -206,7 +208,9 @@ public sealed class KpiStore(NpgsqlDataSource dataSource)
                 runs > 0 ? RoundRate((double)reader.GetInt32(11) / runs) : null,
                 runs > 0 && LatencyHistogram.Percentile(reader.GetFieldValue<long[]>(14), reader.GetDouble(12), reader.GetDouble(13), 0.95) is { } p95
                     ? RoundMs(p95)
-                    : null));
+                    : null,
+                reader.IsDBNull(15) ? null : reader.GetString(15),
+                reader.IsDBNull(16) ? [] : reader.GetFieldValue<string[]>(16)));
         }
         return connectors;
     }

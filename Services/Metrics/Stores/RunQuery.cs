@@ -10,4 +10,6 @@ public sealed record RunQuery(
     DateTimeOffset? From = null,
     DateTimeOffset? To = null,
     int Limit = 50,
-    PageCursor? After = null);
+    PageCursor? After = null,
+    string? Owner = null,
+    string? Tag = null);

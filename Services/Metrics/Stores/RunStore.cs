@@ -21,6 +21,15 @@ public sealed class RunStore(NpgsqlDataSource dataSource)
         {
             where.Add($"connector = {Parameter(command, query.Connector, NpgsqlDbType.Text)}");
         }
+        // The connectors of an owner or a tag, as their latest runs stated them.
+        if (query.Owner is not null)
+        {
+            where.Add($"connector IN (SELECT connector FROM metrics.connector_labels WHERE owner = {Parameter(command, query.Owner, NpgsqlDbType.Text)})");
+        }
+        if (query.Tag is not null)
+        {
+            where.Add($"connector IN (SELECT connector FROM metrics.connector_labels WHERE tags @> {Parameter(command, new[] { query.Tag }, NpgsqlDbType.Array | NpgsqlDbType.Text)})");
+        }
         if (query.Status is not null)
         {
             where.Add($"status = {Parameter(command, query.Status, NpgsqlDbType.Text)}");

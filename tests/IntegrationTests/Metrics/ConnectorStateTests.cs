@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using ConnectorHealth.Contracts;
 using ConnectorHealth.IntegrationTests.Infrastructure;
 using ConnectorHealth.Metrics;
@@ -166,5 +167,37 @@ public sealed class ConnectorStateTests(PostgresServer postgres)
         var reported = board.Single(b => b.Connector == "reported");
         Assert.Equal(0, reported.Runs24h);
         Assert.Null(reported.SuccessRate24h);
+    }
+
+    [Fact]
+    public async Task AConnectorsOwnerAndTagsAreTheLatestStatedOnesAndTheBoardAndTheRunListFilterByThem()
+    {
+        await using var db = await MetricsDatabase.CreateAsync(postgres, Now);
+        await db.StoreAsync(
+            TestRuns.Run("billing", Now.AddMinutes(-30)) with { Owner = "team-old", Tags = ["pii"] },
+            TestRuns.Run("billing", Now.AddMinutes(-20)) with { Owner = "team-billing", Tags = ["pii", "tier:1"] },
+            TestRuns.Run("crm", Now.AddMinutes(-20)) with { Owner = "team-crm" },
+            TestRuns.Run("unowned", Now.AddMinutes(-20)));
+        // Later: a run that states nothing leaves them, and one that finished earlier, arriving late, does not take them back.
+        await db.StoreAsync(
+            TestRuns.Run("billing", Now.AddMinutes(-10)),
+            TestRuns.Run("billing", Now.AddMinutes(-40)) with { Owner = "team-older", Tags = [] });
+
+        var board = (await db.StatusBoardAsync(Now)).ToDictionary(s => s.Connector);
+        Assert.Equal("team-billing", board["billing"].Owner);
+        Assert.Equal(["pii", "tier:1"], board["billing"].Tags);
+        Assert.Equal(("team-crm", 0), (board["crm"].Owner, board["crm"].Tags.Count));
+        Assert.Null(board["unowned"].Owner);
+
+        await using var app = db.App();
+        var client = app.Client;
+        var owned = await client.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/kpis/connectors?owner=team-billing");
+        Assert.Equal(["billing"], owned.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("connector").GetString()));
+        var tagged = await client.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/kpis/connectors?tag=tier:1");
+        Assert.Equal(["billing"], tagged.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("connector").GetString()));
+        var runs = await client.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/runs?owner=team-crm");
+        Assert.Equal(["crm"], runs.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("connector").GetString()).Distinct());
+        using var refused = await client.GetAsync("/api/runs?tag=Not%20A%20Tag");
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, refused.StatusCode);
     }
 }
