@@ -81,7 +81,8 @@ public sealed class AlertEngine(
 
     /// <summary>
     /// Evaluates every connector that has an expected interval or an open alert: freshness fires although no message
-    /// arrives, alerts whose condition held clear long enough resolve, and alerts nobody acknowledged escalate.
+    /// arrives, alerts whose condition held clear long enough resolve, alerts held at their raise are told once nothing
+    /// holds them, and alerts nobody acknowledged escalate.
     /// </summary>
     public async Task<AlertChanges> EvaluateAllAsync(CancellationToken cancellationToken)
     {
@@ -110,6 +111,7 @@ public sealed class AlertEngine(
             await EvaluateAsync(connection, transaction, chunk, NoFreshRuns, now, changes, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
+        await groups.ReleaseHeldAsync(cancellationToken);
         await groups.EscalateDueAsync(cancellationToken);
         await ledger.ForgetOldRunsAsync(now, cancellationToken);
         return changes;

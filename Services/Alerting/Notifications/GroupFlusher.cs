@@ -206,6 +206,52 @@ public sealed class GroupFlusher(NpgsqlDataSource dataSource, RouteTrees routes,
         return escalated;
     }
 
+    /// <summary>
+    /// Tells of the firing alerts that were held when they were raised (silenced, inhibited) once nothing holds them any
+    /// more: the silence ended, the failure that inhibited them resolved. They join their routes' groups as if raised now.
+    /// </summary>
+    public async Task<int> ReleaseHeldAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var held = new List<OpenAlert>();
+        await using (var command = new NpgsqlCommand(
+            $"""
+            SELECT {OpenAlertRows.Columns} FROM alerting.alerts a
+            WHERE a.state = 'firing'
+              AND EXISTS (SELECT 1 FROM alerting.notifications n WHERE n.alert_id = a.alert_id AND n.status = 'held')
+              AND NOT EXISTS (SELECT 1 FROM alerting.group_alerts m WHERE m.alert_id = a.alert_id)
+            ORDER BY a.alert_id LIMIT {GroupsPerRound * 10} FOR UPDATE SKIP LOCKED
+            """, connection, transaction))
+        {
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                held.Add(OpenAlertRows.Read(reader));
+            }
+        }
+        if (held.Count == 0)
+        {
+            return 0;
+        }
+        var context = await EvaluationContext.LoadAsync(
+            connection, transaction, held.Select(alert => alert.Connector).Distinct().ToArray(), now, cancellationToken);
+        var released = 0;
+        foreach (var alert in held.Where(alert => NotificationQueue.HoldReason(context, alert, now) is null))
+        {
+            var labels = context.LabelsOf(alert);
+            foreach (var route in routes.Current.Match(labels))
+            {
+                await NotificationQueue.JoinGroupAsync(connection, transaction, route.GroupKey(labels), route.Path, route.Receiver,
+                    route.GroupLabels(labels), route.GroupWait, route.GroupInterval, route.RepeatInterval, alert.AlertId, now, cancellationToken);
+            }
+            released++;
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return released;
+    }
+
     private static (string Reason, DateTimeOffset Until)? MutedBy(
         (IReadOnlyList<string> Mute, IReadOnlyList<string> Active) windows, IReadOnlyDictionary<string, List<TimeIntervalOptions>> intervals,
         DateTimeOffset now)

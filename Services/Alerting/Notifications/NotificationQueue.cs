@@ -100,7 +100,7 @@ public sealed class NotificationQueue(RouteTrees routes)
         """;
 
     // Silenced first, then inhibited (another open alert of the connector says it already), then flapping.
-    private static string? HoldReason(EvaluationContext context, OpenAlert alert, DateTimeOffset now)
+    internal static string? HoldReason(EvaluationContext context, OpenAlert alert, DateTimeOffset now)
     {
         if (context.Silences.FirstOrDefault(s => s.Matches(alert.Connector, alert.Rule, alert.Severity, now)) is { } silence)
         {

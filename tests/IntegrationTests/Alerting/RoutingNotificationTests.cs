@@ -5,6 +5,7 @@ using ConnectorHealth.Alerting.Channels;
 using ConnectorHealth.Alerting.Routes;
 using ConnectorHealth.Alerting.Rules;
 using ConnectorHealth.Alerting.Windows;
+using ConnectorHealth.Contracts;
 using ConnectorHealth.IntegrationTests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -220,6 +221,42 @@ public sealed class RoutingNotificationTests(PostgresServer postgres) : IAsyncLi
         Assert.Equal("resolved", pagerDuty.Alerts[(routingKey, dedupKey)]);
         // Ops, which keeps no incidents, heard nothing of the acknowledgement.
         Assert.Single(_ops.Received);
+    }
+
+    [Fact]
+    public async Task AnAlertHeldByTheConnectorsFailureIsToldOnceTheFailureIsOver()
+    {
+        await using var db = await AlertingDatabase.CreateAsync(postgres, Options(new AlertRoute { Receiver = "ops", GroupWait = TimeSpan.Zero }));
+        var delivery = db.Delivery(_http.GetRequiredService<IHttpClientFactory>());
+        await FailAsync(db, "drifty");
+        await db.Engine().ProcessDriftAsync([new SchemaDriftDetected
+        {
+            EventId = 7, Connector = "drifty", RunId = Guid.NewGuid(), FinishedAt = db.Time.GetUtcNow(), FromVersion = 1, ToVersion = 2,
+            Kind = DriftKind.NewVersion, Changes = [new SchemaChange("$.id", SchemaChangeKind.TypeChanged, "integer", "string", true)],
+            Compatibility = CompatibilityMode.Forward, Breaking = true, Action = DriftAction.Alerted, DetectedAt = db.Time.GetUtcNow(),
+        }], CancellationToken.None);
+        await delivery.DeliverDueAsync(CancellationToken.None);
+        Assert.Equal([RuleNames.ConsecutiveFailures], _ops.Received.Select(m => m.GetProperty("alert").GetProperty("rule").GetString()));
+
+        // While the failure is open, the drift stays held, round after round.
+        await db.Engine().EvaluateAllAsync(CancellationToken.None);
+        db.Time.Advance(TimeSpan.FromMinutes(5));
+        await delivery.DeliverDueAsync(CancellationToken.None);
+        Assert.Single(_ops.Received);
+
+        // The connector recovers: its failure alert resolves once clear long enough, and the drift is told.
+        await db.Engine().ProcessRunsAsync([db.Run("drifty", true)], CancellationToken.None);
+        db.Time.Advance(new AlertingOptions().ResolveAfter + TimeSpan.FromSeconds(1));
+        await db.Engine().EvaluateAllAsync(CancellationToken.None);
+        Assert.Equal("resolved", (string)(await db.RowsAsync("SELECT state FROM alerting.alerts WHERE rule = 'consecutive_failures'")).Single()[0]!);
+        db.Time.Advance(TimeSpan.FromMinutes(5));
+        await delivery.DeliverDueAsync(CancellationToken.None);
+
+        var drift = Assert.Single(_ops.Received, m => m.GetProperty("alerts").EnumerateArray().Any(a => a.GetProperty("rule").GetString() == RuleNames.SchemaDrift));
+        Assert.Equal("firing", drift.GetProperty("kind").GetString());
+        await db.Engine().EvaluateAllAsync(CancellationToken.None);
+        await delivery.DeliverDueAsync(CancellationToken.None);
+        Assert.Single(_ops.Received, m => m.GetProperty("alerts").EnumerateArray().Any(a => a.GetProperty("rule").GetString() == RuleNames.SchemaDrift));
     }
 
     [Fact]
