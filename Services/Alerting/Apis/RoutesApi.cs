@@ -33,7 +33,7 @@ public static class RoutesApi
         var now = time.GetUtcNow();
         var tree = trees.Current;
         var windows = options.CurrentValue.TimeIntervals.OrderBy(w => w.Key, StringComparer.Ordinal)
-            .Select(w => new WindowView(w.Key, MaintenanceWindows.IsActive(w.Value, now), MaintenanceWindows.NextChange(w.Value, now, TimeSpan.FromDays(400))))
+            .Select(w => new WindowView(w.Key, MaintenanceWindows.IsActive(w.Value, now), MaintenanceWindows.NextChange(w.Value, now, RouteMuting.Horizon)))
             .ToArray();
         return TypedResults.Ok(new RouteList(tree.FromChannels, tree.Describe(), windows));
     }
@@ -85,20 +85,8 @@ public static class RoutesApi
         var now = time.GetUtcNow();
         var receivers = trees.Current.Match(labels).Select(route => new RouteTestReceiver(
                 route.Receiver, route.Path, route.GroupKey(labels), route.GroupLabels(labels), route.GroupWait, route.GroupInterval,
-                route.RepeatInterval, MutedNow(route, intervals, now), route.EscalateAfter, route.EscalateTo, route.Why))
+                route.RepeatInterval, RouteMuting.At(route.MuteTimeIntervals, route.ActiveTimeIntervals, intervals, now)?.Reason, route.EscalateAfter, route.EscalateTo, route.Why))
             .ToArray();
         return TypedResults.Ok(new RouteTestResult(receivers));
-    }
-
-    private static string? MutedNow(RouteMatch route, IReadOnlyDictionary<string, List<TimeIntervalOptions>> intervals, DateTimeOffset now)
-    {
-        if (route.MuteTimeIntervals.FirstOrDefault(name => intervals.TryGetValue(name, out var window) && MaintenanceWindows.IsActive(window, now)) is { } muting)
-        {
-            return $"muted by window {muting}";
-        }
-        var active = route.ActiveTimeIntervals.Where(intervals.ContainsKey).ToArray();
-        return active.Length > 0 && !active.Any(name => MaintenanceWindows.IsActive(intervals[name], now))
-            ? $"muted outside window {string.Join(", ", active)}"
-            : null;
     }
 }

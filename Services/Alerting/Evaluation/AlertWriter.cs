@@ -206,16 +206,14 @@ public sealed partial class AlertWriter(IOptionsMonitor<AlertingOptions> options
         var flapping = Flapping.IsFlapping(resolutions, now, settings.FlapWindow, settings.FlapThreshold);
         var alert = new OpenAlert(alertId, fingerprint, connector, finding.Rule, finding.Severity, null, flapping);
         context.OpenAlerts.Add(alert);
-        var notified = await notifications.QueueAsync(connection, transaction, context, alert, NotificationKinds.Firing, now, cancellationToken);
+        await notifications.QueueAsync(connection, transaction, context, alert, NotificationKinds.Firing, now, cancellationToken);
         await using (var link = new NpgsqlCommand(
-            "UPDATE alerting.alerts SET previous_alert_id = $2, flapping = $3, last_notified_at = CASE WHEN $4 THEN $5 END WHERE alert_id = $1",
+            "UPDATE alerting.alerts SET previous_alert_id = $2, flapping = $3 WHERE alert_id = $1",
             connection, transaction))
         {
             link.Parameters.Add(new NpgsqlParameter { Value = alertId, NpgsqlDbType = NpgsqlDbType.Bigint });
             link.Parameters.Add(new NpgsqlParameter { Value = (object?)previousAlertId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
             link.Parameters.AddWithValue(flapping);
-            link.Parameters.AddWithValue(notified > 0);
-            link.Parameters.Add(new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
             await link.ExecuteNonQueryAsync(cancellationToken);
         }
         changes.Raised.Add(new AlertRaised(alertId, connector, finding.Rule, SeverityNames.Name(finding.Severity), finding.Message,

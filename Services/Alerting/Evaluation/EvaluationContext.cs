@@ -16,7 +16,7 @@ internal sealed class EvaluationContext
 {
     public List<OpenAlert> OpenAlerts { get; } = [];
     public List<Silence> Silences { get; } = [];
-    public Dictionary<string, (string? Owner, string[]? Tags)> Owners { get; private set; } = new(StringComparer.Ordinal);
+    public Dictionary<string, (string? Owner, string[]? Tags)> Owners { get; } = new(StringComparer.Ordinal);
 
     /// <summary>What routes match the alert on.</summary>
     public AlertLabels LabelsOf(OpenAlert alert)
@@ -38,8 +38,7 @@ internal sealed class EvaluationContext
         batch.BatchCommands.Add(Command(
             $"SELECT {SilenceRows.Columns} FROM alerting.silences WHERE starts_at <= $1 AND ends_at > $1",
             Instant(now)));
-        batch.BatchCommands.Add(Command(
-            "SELECT connector, owner, tags FROM alerting.connectors WHERE connector = ANY($1)", Column(connectors, NpgsqlDbType.Text)));
+        batch.BatchCommands.Add(Command(ConnectorOwners.Select, Column(connectors, NpgsqlDbType.Text)));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -53,7 +52,7 @@ internal sealed class EvaluationContext
         await reader.NextResultAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            context.Owners[reader.GetString(0)] = (reader.IsDBNull(1) ? null : reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<string[]>(2));
+            ConnectorOwners.Read(reader, context.Owners);
         }
         return context;
     }

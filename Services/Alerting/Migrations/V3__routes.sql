@@ -69,3 +69,6 @@ CREATE INDEX alerts_by_feedback ON alerting.alerts (feedback, created_at DESC) W
 -- What the latency rule judges: how long the source took to answer (the successful attempt), apart from the run's own
 -- latency, which is kept as the run said it. Null for runs recorded before: their latency stands in.
 ALTER TABLE alerting.runs ADD COLUMN served_ms double precision;
+
+-- Reminders are a group's (every repeat interval while it fires); an alert no longer keeps when it was last told.
+ALTER TABLE alerting.alerts DROP COLUMN last_notified_at;

@@ -21,7 +21,6 @@ namespace ConnectorHealth.Alerting.Notifications;
 public sealed class GroupFlusher(NpgsqlDataSource dataSource, RouteTrees routes, IOptionsMonitor<AlertingOptions> options, TimeProvider time)
 {
     private const int GroupsPerRound = 50;
-    private static readonly TimeSpan WindowHorizon = TimeSpan.FromDays(400);
 
     /// <summary>The suffix of an escalation group's route: its message says the alert escalated.</summary>
     public const string EscalationSuffix = "/escalation";
@@ -77,7 +76,8 @@ public sealed class GroupFlusher(NpgsqlDataSource dataSource, RouteTrees routes,
     {
         var settings = options.CurrentValue;
         var routePath = group.Route.EndsWith(EscalationSuffix, StringComparison.Ordinal) ? group.Route[..^EscalationSuffix.Length] : group.Route;
-        if (MutedBy(routes.Current.WindowsOf(routePath), settings.TimeIntervals, now) is { } muted)
+        var (mute, active) = routes.Current.WindowsOf(routePath);
+        if (RouteMuting.At(mute, active, settings.TimeIntervals, now) is { } muted)
         {
             await ExecuteAsync(connection, transaction,
                 "UPDATE alerting.alert_groups SET muted_by = $2, flush_at = $3 WHERE group_id = $1",
@@ -127,6 +127,7 @@ public sealed class GroupFlusher(NpgsqlDataSource dataSource, RouteTrees routes,
         // What the group said is now what it knows: every alert it showed when it sent, else only the changes not worth a
         // message (an acknowledgement) of alerts it had told of. Resolved alerts it said, or never said, leave it.
         var known = (sent ? shown : shown.Where(m => m.NotifiedState is not null)).Select(m => m.Body.AlertId).ToArray();
+        var stateOf = members.ToDictionary(m => m.Body.AlertId, m => m.Body.State);
         var leaving = members.Where(m => m.Body.State == AlertStates.Resolved && (m.NotifiedState is null || known.Contains(m.Body.AlertId)))
             .Select(m => m.Body.AlertId).ToArray();
         await ExecuteAsync(connection, transaction,
@@ -139,7 +140,7 @@ public sealed class GroupFlusher(NpgsqlDataSource dataSource, RouteTrees routes,
             WHERE m.group_id = $1 AND m.alert_id = u.alert_id AND NOT u.alert_id = ANY($3)
             """,
             cancellationToken, group.GroupId, known, leaving,
-            known.Select(id => members.First(m => m.Body.AlertId == id).Body.State).ToArray());
+            known.Select(id => stateOf[id]).ToArray());
         var lastSent = sent ? now : group.LastSentAt;
         var stillFiring = status == AlertStates.Firing && open.Count > 0;
         await ExecuteAsync(connection, transaction,
@@ -259,27 +260,6 @@ public sealed class GroupFlusher(NpgsqlDataSource dataSource, RouteTrees routes,
         }
         await transaction.CommitAsync(cancellationToken);
         return released;
-    }
-
-    private static (string Reason, DateTimeOffset Until)? MutedBy(
-        (IReadOnlyList<string> Mute, IReadOnlyList<string> Active) windows, IReadOnlyDictionary<string, List<TimeIntervalOptions>> intervals,
-        DateTimeOffset now)
-    {
-        foreach (var name in windows.Mute)
-        {
-            if (intervals.TryGetValue(name, out var window) && MaintenanceWindows.IsActive(window, now))
-            {
-                return ($"muted by window {name}", MaintenanceWindows.NextChange(window, now, WindowHorizon) ?? now + WindowHorizon);
-            }
-        }
-        var active = windows.Active.Where(intervals.ContainsKey).ToArray();
-        if (active.Length > 0 && !active.Any(name => MaintenanceWindows.IsActive(intervals[name], now)))
-        {
-            var next = active.Select(name => MaintenanceWindows.NextChange(intervals[name], now, WindowHorizon)).OfType<DateTimeOffset>()
-                .DefaultIfEmpty(now + WindowHorizon).Min();
-            return ($"muted outside window {string.Join(", ", active)}", next);
-        }
-        return null;
     }
 
     private static async Task<Dictionary<long, List<Member>>> ReadMembersAsync(

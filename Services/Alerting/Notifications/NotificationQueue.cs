@@ -12,8 +12,8 @@ namespace ConnectorHealth.Alerting.Notifications;
 /// </summary>
 public sealed class NotificationQueue(RouteTrees routes)
 {
-    /// <summary>Adds the alert to a group per route it reaches; returns how many groups will tell someone (not held).</summary>
-    internal async Task<int> QueueAsync(
+    /// <summary>Adds the alert to a group per route it reaches, or records it as held there with the reason.</summary>
+    internal async Task QueueAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, EvaluationContext context, OpenAlert alert, string kind,
         DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -21,7 +21,7 @@ public sealed class NotificationQueue(RouteTrees routes)
         var reached = routes.Current.Match(labels);
         if (reached.Count == 0)
         {
-            return 0;
+            return;
         }
         if (HoldReason(context, alert, now) is { } heldBecause)
         {
@@ -39,14 +39,13 @@ public sealed class NotificationQueue(RouteTrees routes)
             held.Parameters.AddWithValue(heldBecause);
             held.Parameters.Add(new NpgsqlParameter { Value = now, NpgsqlDbType = NpgsqlDbType.TimestampTz });
             await held.ExecuteNonQueryAsync(cancellationToken);
-            return 0;
+            return;
         }
         foreach (var route in reached)
         {
             await JoinGroupAsync(connection, transaction, route.GroupKey(labels), route.Path, route.Receiver, route.GroupLabels(labels),
                 route.GroupWait, route.GroupInterval, route.RepeatInterval, alert.AlertId, now, cancellationToken);
         }
-        return reached.Count;
     }
 
     /// <summary>
