@@ -1,9 +1,13 @@
 using ConnectorHealth.Runner.Connectors;
+using ConnectorHealth.Runner.Connectors.Secrets;
 using ConnectorHealth.Runner.Publishing;
 using ConnectorHealth.Runner.Reports;
 using ConnectorHealth.Runner.Runs;
 using ConnectorHealth.ServiceDefaults;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace ConnectorHealth.Runner;
 
@@ -26,9 +30,22 @@ internal static class ApplicationServices
         builder.Services.AddHttpClient(ConnectorCatalog.HttpClientName).RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
 
+        // Connector secrets are protected with keys every replica shares, kept beside the connectors in PostgreSQL.
+        builder.Services.AddDataProtection().SetApplicationName(ConnectorSecrets.ApplicationName);
+        builder.Services.AddOptions<KeyManagementOptions>()
+            .Configure<NpgsqlDataSource>((keys, dataSource) => keys.XmlRepository = new PostgresKeyRepository(dataSource));
+        builder.Services.AddSingleton<ConnectorSecrets>();
+
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ConnectorCatalog>();
+        builder.Services.AddSingleton<ConnectorStore>();
         builder.Services.AddSingleton<ConnectorStateStore>();
+        builder.Services.AddSingleton<ScheduleSlots>();
+        builder.Services.AddSingleton<ConnectorLocks>();
+        // Before the API answers and before anything is scheduled, the catalog is seeded and read (hosted services
+        // start in order, after the schema migration).
+        builder.Services.AddSingleton<ConnectorCatalogSync>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ConnectorCatalogSync>());
         builder.Services.AddSingleton<ReportStore>();
         builder.Services.AddSingleton<ConnectorRunner>();
         builder.Services.AddSingleton<ReportIntake>();

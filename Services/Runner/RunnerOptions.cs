@@ -48,4 +48,16 @@ public sealed class RunnerOptions
     /// </summary>
     [Range(1, 1_000)]
     public int ParkAfterFailures { get; set; } = 3;
+
+    /// <summary>
+    /// How soon another replica takes over what a replica that stopped (or vanished) was doing: a scheduled run under
+    /// way (run again, late and once) and the pending runs it held. Scheduled slots themselves need no taking over:
+    /// every replica waits for each slot and one takes it.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:03", "01:00:00")]
+    public TimeSpan FailoverAfter { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often each replica compares its catalog with <c>runner.connectors</c> (changes made on it show at once).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan CatalogRefresh { get; set; } = TimeSpan.FromSeconds(2);
 }

@@ -1,30 +1,63 @@
-using System.Collections.Frozen;
+using System.Collections.Concurrent;
+using System.Threading.Channels;
 using ConnectorHealth.Runner.Connectors.Simulated;
 using Microsoft.Extensions.Options;
 
 namespace ConnectorHealth.Runner.Connectors;
 
-/// <summary>The configured connectors, and how to make each one's implementation.</summary>
+/// <summary>
+/// The connectors this replica knows, as <see cref="ConnectorCatalogSync"/> last read them from <c>runner.connectors</c>,
+/// and how to make each one's implementation. Each change is told to the scheduler through <see cref="Changes"/>.
+/// </summary>
 public sealed class ConnectorCatalog
 {
     public const string HttpClientName = "connectors";
 
-    private readonly FrozenDictionary<string, CatalogEntry> _entries;
+    private readonly ConcurrentDictionary<string, CatalogEntry> _entries = new(StringComparer.Ordinal);
+    private readonly Channel<string> _changes = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly IHttpClientFactory _httpClients;
+    private readonly int _seed;
 
     public ConnectorCatalog(IOptions<RunnerOptions> options, IHttpClientFactory httpClients)
     {
         _httpClients = httpClients;
-        var seed = options.Value.Seed ?? Random.Shared.Next();
-        _entries = options.Value.Connectors.ToFrozenDictionary(
-            c => c.Key,
-            c => new CatalogEntry(c.Key, c.Value, SeedFor(seed, c.Key)),
-            StringComparer.Ordinal);
+        _seed = options.Value.Seed ?? Random.Shared.Next();
     }
 
     public IEnumerable<CatalogEntry> Entries => _entries.Values.OrderBy(e => e.Name, StringComparer.Ordinal);
 
+    public int Count => _entries.Count;
+
     public CatalogEntry? Find(string name) => _entries.GetValueOrDefault(name);
+
+    /// <summary>Done once the catalog has been read from the database the first time.</summary>
+    public Task Loaded => _loaded.Task;
+
+    /// <summary>Names of connectors added, changed or removed, for the scheduler.</summary>
+    internal ChannelReader<string> Changes => _changes.Reader;
+
+    /// <summary>Takes a stored connector in, unless this revision is already held.</summary>
+    internal void Apply(StoredConnector stored)
+    {
+        var previous = Find(stored.Name);
+        if (previous?.Revision == stored.Revision)
+        {
+            return;
+        }
+        _entries[stored.Name] = new CatalogEntry(stored, SeedFor(_seed, stored.Name), previous);
+        _changes.Writer.TryWrite(stored.Name);
+    }
+
+    internal void Remove(string name)
+    {
+        if (_entries.TryRemove(name, out _))
+        {
+            _changes.Writer.TryWrite(name);
+        }
+    }
+
+    internal void MarkLoaded() => _loaded.TrySetResult();
 
     public IConnector Create(CatalogEntry entry) => Create(entry.Options, _httpClients);
 

@@ -70,6 +70,10 @@ public sealed class ConnectorSchedule
         return _cron!.GetNextOccurrence(now, TimeZoneInfo.Utc) ?? DateTimeOffset.MaxValue;
     }
 
+    /// <summary>The slot after the one due at <paramref name="due"/>, however late that one runs.</summary>
+    public DateTimeOffset After(DateTimeOffset due) =>
+        _interval is { } interval ? due + interval : _cron!.GetNextOccurrence(due, TimeZoneInfo.Utc) ?? DateTimeOffset.MaxValue;
+
     /// <summary>The first start: at once for an interval, the next occurrence for cron.</summary>
     public DateTimeOffset First(DateTimeOffset now) =>
         _interval is not null ? now : _cron!.GetNextOccurrence(now, TimeZoneInfo.Utc) ?? DateTimeOffset.MaxValue;

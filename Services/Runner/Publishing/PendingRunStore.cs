@@ -12,32 +12,65 @@ public sealed class PendingRunStore(NpgsqlDataSource dataSource)
     // Deeper than any payload the limits let through, so a run that MassTransit's envelope cannot carry can still be parked.
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { MaxDepth = 256 };
 
+    /// <summary>Stores runs as pending that no replica holds (a shutdown's): the next sweep of any replica takes them.</summary>
     public async Task StorePendingAsync(IReadOnlyCollection<PendingRun> runs, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await InsertPendingAsync(connection, transaction, [.. runs], cancellationToken);
+        await InsertPendingAsync(connection, transaction, [.. runs], holdFor: null, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
 
-    /// <summary>The oldest pending runs, leaving out those already in hand.</summary>
-    public async Task<List<PendingRun>> LoadPendingAsync(int limit, IReadOnlyCollection<Guid> inHand, CancellationToken cancellationToken)
+    /// <summary>
+    /// Renews this replica's hold on the pending runs it has in hand, and takes the oldest that no replica holds (never
+    /// held, or whose holder stopped renewing) up to <paramref name="limit"/>, each for <paramref name="holdFor"/>. Rows
+    /// another replica is taking at the same moment are skipped, so no run is taken by two.
+    /// </summary>
+    public async Task<List<PendingRun>> ClaimPendingAsync(
+        int limit, IReadOnlyCollection<Guid> inHand, TimeSpan holdFor, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        if (inHand.Count > 0)
+        {
+            await using var renew = new NpgsqlCommand(
+                "UPDATE runner.pending_runs SET held_until = now() + $2 WHERE run_id = ANY($1)", connection);
+            renew.Parameters.AddWithValue(inHand.ToArray());
+            renew.Parameters.AddWithValue(holdFor);
+            await renew.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await using var command = new NpgsqlCommand(
             """
-            SELECT message, trace_parent, created_at FROM runner.pending_runs
-             WHERE NOT (run_id = ANY($2))
-             ORDER BY created_at LIMIT $1
-            """);
+            UPDATE runner.pending_runs p SET held_until = now() + $3
+              FROM (SELECT run_id FROM runner.pending_runs
+                     WHERE (held_until IS NULL OR held_until < now()) AND NOT (run_id = ANY($2))
+                     ORDER BY created_at LIMIT $1
+                       FOR UPDATE SKIP LOCKED) free
+             WHERE p.run_id = free.run_id
+            RETURNING p.message::text, p.trace_parent, p.created_at
+            """, connection);
         command.Parameters.AddWithValue(limit);
         command.Parameters.AddWithValue(inHand.ToArray());
+        command.Parameters.AddWithValue(holdFor);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var runs = new List<PendingRun>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            var run = JsonSerializer.Deserialize<RunCompleted>(reader.GetString(0), Json)!;
-            runs.Add(new PendingRun(run, reader.IsDBNull(1) ? null : reader.GetString(1), Stored: true,
-                reader.GetFieldValue<DateTimeOffset>(2)));
+            runs.Add(Pending(reader));
+        }
+        return [.. runs.OrderBy(r => r.Since)];
+    }
+
+    /// <summary>The oldest pending runs, whoever holds them.</summary>
+    internal async Task<List<PendingRun>> ListPendingAsync(int limit, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT message::text, trace_parent, created_at FROM runner.pending_runs ORDER BY created_at LIMIT $1");
+        command.Parameters.AddWithValue(limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var runs = new List<PendingRun>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            runs.Add(Pending(reader));
         }
         return runs;
     }
@@ -127,28 +160,36 @@ public sealed class PendingRunStore(NpgsqlDataSource dataSource)
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                var run = JsonSerializer.Deserialize<RunCompleted>(reader.GetString(0), Json)!;
-                runs.Add(new PendingRun(run, reader.IsDBNull(1) ? null : reader.GetString(1), Stored: true,
-                    reader.GetFieldValue<DateTimeOffset>(2)));
+                runs.Add(Pending(reader));
             }
         }
         await transaction.CommitAsync(cancellationToken);
         return runs;
     }
 
-    /// <summary>Makes runs pending in the caller's transaction (an accepted report becomes pending in the one that accepts it).</summary>
+    /// <summary>
+    /// Makes runs pending in the caller's transaction (an accepted report becomes pending in the one that accepts it),
+    /// held by this replica for <paramref name="holdFor"/> (it is about to publish them), or by none.
+    /// </summary>
     internal static async Task InsertPendingAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<PendingRun> runs, CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<PendingRun> runs, TimeSpan? holdFor,
+        CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
             """
-            INSERT INTO runner.pending_runs (run_id, message, trace_parent)
-            SELECT * FROM unnest($1::uuid[], $2::jsonb[], $3::text[])
+            INSERT INTO runner.pending_runs (run_id, message, trace_parent, held_until)
+            SELECT run_id, message, trace_parent, now() + $4 FROM unnest($1::uuid[], $2::jsonb[], $3::text[]) AS r(run_id, message, trace_parent)
             ON CONFLICT (run_id) DO NOTHING
             """, connection, transaction);
         command.Parameters.Add(Column(runs.Select(r => r.Run.RunId).ToArray(), NpgsqlDbType.Uuid));
         command.Parameters.Add(Column(runs.Select(r => JsonSerializer.Serialize(r.Run, Json)).ToArray(), NpgsqlDbType.Jsonb));
         command.Parameters.Add(Column(runs.Select(r => r.TraceParent).ToArray(), NpgsqlDbType.Text));
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)holdFor ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Interval });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    /// <summary>A stored run read back from (message, trace_parent, created_at).</summary>
+    private static PendingRun Pending(NpgsqlDataReader reader) =>
+        new(JsonSerializer.Deserialize<RunCompleted>(reader.GetString(0), Json)!, reader.IsDBNull(1) ? null : reader.GetString(1),
+            Stored: true, reader.GetFieldValue<DateTimeOffset>(2));
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using ConnectorHealth.Contracts;
 using ConnectorHealth.Runner.Publishing;
 using Npgsql;
@@ -7,7 +8,7 @@ using static ConnectorHealth.ServiceDefaults.Sql;
 namespace ConnectorHealth.Runner.Reports;
 
 /// <summary>The reported runs' ledger: each run id accepted once, with the fingerprint of what was reported under it.</summary>
-public sealed class ReportStore(NpgsqlDataSource dataSource)
+public sealed class ReportStore(NpgsqlDataSource dataSource, IOptions<RunnerOptions> options)
 {
     /// <summary>
     /// Accepts a reported run once. In the same transaction the run becomes pending, so an accepted report is
@@ -69,7 +70,7 @@ public sealed class ReportStore(NpgsqlDataSource dataSource)
         if (accepted.Count > 0)
         {
             var now = DateTimeOffset.UtcNow;
-            await PendingRunStore.InsertPendingAsync(connection, transaction, [.. accepted.Select(r => new PendingRun(r.Run, r.TraceParent, Stored: true, now))], cancellationToken);
+            await PendingRunStore.InsertPendingAsync(connection, transaction, [.. accepted.Select(r => new PendingRun(r.Run, r.TraceParent, Stored: true, now))], options.Value.FailoverAfter, cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
 

@@ -12,11 +12,15 @@ public sealed partial class ConnectorRunner(
     ConnectorCatalog catalog,
     RunBuffer buffer,
     ConnectorStateStore store,
+    ScheduleSlots slots,
     TimeProvider time,
     IOptions<RunnerOptions> options,
     IHostApplicationLifetime lifetime,
     ILogger<ConnectorRunner> logger)
 {
+    // A scheduled run is stored with the end of its slot: an outage of the database is waited out, not a run lost.
+    private readonly Polly.ResiliencePipeline _storeSlotRun = Retries.WhileTransient("Storing a scheduled run", logger, time);
+
     /// <summary>
     /// Starts a run now unless one is under way, here or on another replica: then <c>RunId</c> is that run's, when known.
     /// Of many calls at once one starts a run: on this replica the lock is taken without waiting, and across replicas
@@ -91,18 +95,20 @@ public sealed partial class ConnectorRunner(
         return (true, id);
     }
 
-    /// <summary>Runs when the connector is free: a slow earlier run delays this one rather than overlapping it.</summary>
-    public async Task<RunCompleted> RunAsync(CatalogEntry entry, RunSource source, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the slot taken for <paramref name="runId"/> when the connector is free here (a slow earlier run delays this
+    /// one rather than overlapping it); the run is stored as pending with the end of its slot, then published.
+    /// </summary>
+    public async Task<RunCompleted> RunSlotAsync(CatalogEntry entry, Guid runId, CancellationToken cancellationToken)
     {
         await entry.RunLock.WaitAsync(cancellationToken);
         try
         {
-            var runId = Guid.CreateVersion7();
             lock (entry.StartGate)
             {
                 entry.UnderWay = Task.FromResult<Guid?>(runId);
             }
-            return await RunLockedAsync(entry, runId, source, cancellationToken);
+            return await RunLockedAsync(entry, runId, RunSource.Scheduled, cancellationToken, endsSlot: true);
         }
         finally
         {
@@ -158,7 +164,8 @@ public sealed partial class ConnectorRunner(
         }
     }
 
-    private async Task<RunCompleted> RunLockedAsync(CatalogEntry entry, Guid runId, RunSource source, CancellationToken cancellationToken)
+    private async Task<RunCompleted> RunLockedAsync(
+        CatalogEntry entry, Guid runId, RunSource source, CancellationToken cancellationToken, bool endsSlot = false)
     {
         // The run's span is the root of everything downstream: the publish, each consumer, their SQL.
         using var activity = Telemetry.ActivitySource.StartActivity($"run {entry.Name}", ActivityKind.Internal);
@@ -180,7 +187,17 @@ public sealed partial class ConnectorRunner(
 
         var last = new LastRun(run.RunId, EnumNames.Name(run.Status), run.StartedAt, run.FinishedAt, run.ErrorType);
         entry.LastRun = last;
-        await buffer.EnqueueAsync(run, cancellationToken);
+        if (endsSlot)
+        {
+            var pending = new PendingRun(run, Activity.Current?.Id, Stored: true, time.GetUtcNow());
+            await _storeSlotRun.ExecuteAsync(ct => new ValueTask(slots.CompleteAsync(pending, options.Value.FailoverAfter, ct)), cancellationToken);
+            // A run the buffer has no room for now stays pending; a sweep takes it once its hold lapses.
+            buffer.TryEnqueueStored(pending);
+        }
+        else
+        {
+            await buffer.EnqueueAsync(run, cancellationToken);
+        }
         try
         {
             await store.SaveLastRunAsync(entry.Name, last, cancellationToken);

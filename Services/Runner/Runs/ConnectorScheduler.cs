@@ -1,73 +1,180 @@
-using ConnectorHealth.Contracts;
 using ConnectorHealth.Runner.Connectors;
+using Microsoft.Extensions.Options;
 
 namespace ConnectorHealth.Runner.Runs;
 
 /// <summary>
-/// Runs every enabled connector on its schedule, each in a loop of its own: a slow run delays only its own next
-/// run, and a run that overran its slot is followed at once rather than by a burst of missed runs.
+/// Runs every schedulable connector of the catalog on its schedule, each in a loop of its own, on every replica: each
+/// replica waits for each slot and one of them takes it (<see cref="ScheduleSlots"/>), so a slot runs once however many
+/// replicas there are and nothing needs handing over when one stops. A slot under way on a replica that stopped (its
+/// connector lock is free, <see cref="ConnectorLocks"/>) is run again by another, late and once, with the same run id.
+/// A slow run delays only its own connector, and a run that overran its slot is followed at once rather than by a burst
+/// of the slots it missed. A connector changed, paused or deleted (on any replica) has its loop restarted or stopped.
 /// </summary>
 public sealed partial class ConnectorScheduler(
-    ConnectorCatalog catalog, ConnectorRunner runner, ConnectorStateStore store, TimeProvider time, ILogger<ConnectorScheduler> logger)
-    : BackgroundService
+    ConnectorCatalog catalog,
+    ConnectorRunner runner,
+    ScheduleSlots slots,
+    ConnectorLocks locks,
+    IOptions<RunnerOptions> options,
+    TimeProvider time,
+    ILogger<ConnectorScheduler> logger) : BackgroundService
 {
+    private readonly Dictionary<string, Loop> _loops = new(StringComparer.Ordinal);
+
+    private sealed record Loop(CatalogEntry Entry, CancellationTokenSource Stop, Task Running);
+
+    // How soon a replica that lost a slot to another looks again (that one is running it, or has just taken it).
+    private static readonly TimeSpan TakenElsewhereWait = TimeSpan.FromSeconds(1);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await RestoreLastRunsAsync(stoppingToken);
-        await Task.WhenAll(catalog.Entries
-            .Where(e => e.Options.Enabled)
-            .Select(e => RunOnScheduleAsync(e, stoppingToken)));
+        try
+        {
+            await catalog.Loaded.WaitAsync(stoppingToken);
+            await foreach (var name in catalog.Changes.ReadAllAsync(stoppingToken))
+            {
+                Reconcile(name, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            foreach (var loop in _loops.Values)
+            {
+                loop.Stop.Cancel();
+            }
+            await Task.WhenAll(_loops.Values.Select(l => l.Running));
+        }
     }
 
-    private async Task RunOnScheduleAsync(CatalogEntry entry, CancellationToken stoppingToken)
+    /// <summary>Makes the connector's loop match its catalog entry: started, restarted on a new definition, or stopped.</summary>
+    private void Reconcile(string name, CancellationToken stoppingToken)
     {
-        var due = entry.Schedule.First(time.GetUtcNow());
-        while (!stoppingToken.IsCancellationRequested)
+        var entry = catalog.Find(name);
+        if (_loops.TryGetValue(name, out var loop))
         {
-            entry.NextRunAt = due;
+            if (ReferenceEquals(loop.Entry, entry))
+            {
+                return;
+            }
+            // The loop stops waiting; a run it has under way goes on to its end (it runs on the host's token).
+            loop.Stop.Cancel();
+            _loops.Remove(name);
+            _ = loop.Running.ContinueWith(_ => loop.Stop.Dispose(), TaskScheduler.Default);
+        }
+        if (entry is { Schedulable: true })
+        {
+            var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            _loops[name] = new Loop(entry, stop, Task.Run(() => RunOnScheduleAsync(entry, stop.Token, stoppingToken), CancellationToken.None));
+        }
+        else if (entry is not null)
+        {
+            entry.NextRunAt = null;
+        }
+    }
+
+    private async Task RunOnScheduleAsync(CatalogEntry entry, CancellationToken loopToken, CancellationToken stoppingToken)
+    {
+        while (!loopToken.IsCancellationRequested)
+        {
             try
             {
-                var wait = due - time.GetUtcNow();
+                var slot = await slots.ReadAsync(entry.Name, entry.Schedule.Description, entry.Schedule.First(time.GetUtcNow()), loopToken);
+                if (slot is null)
+                {
+                    return;
+                }
+                if (slot.RunningId is { } runningId)
+                {
+                    entry.NextRunAt = slot.RunningDue;
+                    if (!await TryRetakeAsync(entry, runningId, loopToken, stoppingToken))
+                    {
+                        await Task.Delay(options.Value.FailoverAfter / 3, time, loopToken);
+                    }
+                    continue;
+                }
+                entry.NextRunAt = slot.NextSlot;
+                var wait = slot.NextSlot - time.GetUtcNow();
                 if (wait > TimeSpan.Zero)
                 {
-                    await Task.Delay(wait, time, stoppingToken);
+                    await Task.Delay(wait, time, loopToken);
                 }
-                await runner.RunAsync(entry, RunSource.Scheduled, stoppingToken);
+                if (!await TryRunAsync(entry, slot.NextSlot, loopToken, stoppingToken))
+                {
+                    await Task.Delay(TakenElsewhereWait, time, loopToken);
+                }
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (loopToken.IsCancellationRequested)
             {
                 return;
             }
             catch (Exception ex)
             {
+                // The database away (waited out: the slot stays due and runs late, once) or a run that failed to complete.
                 LogRunFailed(logger, ex, entry.Name);
-            }
-            due = entry.Schedule.Next(due, time.GetUtcNow());
-        }
-    }
-
-    private async Task RestoreLastRunsAsync(CancellationToken stoppingToken)
-    {
-        try
-        {
-            var lastRuns = await store.LoadLastRunsAsync(stoppingToken);
-            foreach (var entry in catalog.Entries)
-            {
-                if (lastRuns.TryGetValue(entry.Name, out var last) && entry.LastRun is null)
+                try
                 {
-                    entry.LastRun = last;
+                    await Task.Delay(options.Value.FailoverAfter / 3, time, loopToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
                 }
             }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+    }
+
+    /// <summary>Takes and runs the slot due at <paramref name="due"/>; false when another replica has it.</summary>
+    private async Task<bool> TryRunAsync(CatalogEntry entry, DateTimeOffset due, CancellationToken loopToken, CancellationToken stoppingToken)
+    {
+        await using var held = await locks.TryAcquireAsync(entry.Name, loopToken);
+        if (held is null)
         {
-            LogRestoreFailed(logger, ex);
+            return false;
         }
+        var runId = Guid.CreateVersion7();
+        var after = entry.Schedule.After(due);
+        if (!await slots.ClaimAsync(entry.Name, due, after, runId, loopToken))
+        {
+            return false;
+        }
+        await runner.RunSlotAsync(entry, runId, stoppingToken);
+        var now = time.GetUtcNow();
+        if (after <= now)
+        {
+            await slots.SkipAsync(entry.Name, after, entry.Schedule.Next(due, now), stoppingToken);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// A slot under way whose connector lock is free was left by a replica that stopped mid-run: it runs again here with
+    /// its run id (downstream services keep a run id once). False while its replica still holds the lock.
+    /// </summary>
+    private async Task<bool> TryRetakeAsync(CatalogEntry entry, Guid runId, CancellationToken loopToken, CancellationToken stoppingToken)
+    {
+        await using var held = await locks.TryAcquireAsync(entry.Name, loopToken);
+        if (held is null)
+        {
+            return false;
+        }
+        // Read again under the lock: the run may have been stored between the first read and taking the lock.
+        var slot = await slots.ReadAsync(entry.Name, entry.Schedule.Description, entry.Schedule.First(time.GetUtcNow()), loopToken);
+        if (slot?.RunningId != runId)
+        {
+            return true;
+        }
+        LogRetaken(logger, entry.Name, runId, slot.RunningDue);
+        await runner.RunSlotAsync(entry, runId, stoppingToken);
+        return true;
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Scheduled run of {Connector} could not be completed")]
     private static partial void LogRunFailed(ILogger logger, Exception exception, string connector);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The connectors' last runs could not be restored")]
-    private static partial void LogRestoreFailed(ILogger logger, Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Scheduled run {RunId} of {Connector}, due at {Due}, was left under way by a replica that stopped; running it again")]
+    private static partial void LogRetaken(ILogger logger, string connector, Guid runId, DateTimeOffset? due);
 }

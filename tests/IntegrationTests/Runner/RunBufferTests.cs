@@ -179,7 +179,7 @@ public sealed class RunBufferTests(RabbitMQServer rabbit, PostgresServer postgre
         Assert.Equal(ReportOutcome.AlreadyAccepted, await reports.AcceptReportAsync(run, [1, 2, 3], null, CancellationToken.None));
         Assert.Equal(ReportOutcome.ConflictsWithEarlierReport, await reports.AcceptReportAsync(run, [9, 9, 9], null, CancellationToken.None));
 
-        var pending = Assert.Single(await pendingRuns.LoadPendingAsync(100, [], CancellationToken.None));
+        var pending = Assert.Single(await pendingRuns.ListPendingAsync(100, CancellationToken.None));
         Assert.Equal(run, pending.Run with { Attempts = run.Attempts, PayloadTruncationReasons = run.PayloadTruncationReasons });
         await host.StopAsync();
     }
@@ -209,7 +209,7 @@ public sealed class RunBufferTests(RabbitMQServer rabbit, PostgresServer postgre
             [ReportOutcome.Accepted, ReportOutcome.AlreadyAccepted, ReportOutcome.ConflictsWithEarlierReport,
              ReportOutcome.AlreadyAccepted, ReportOutcome.ConflictsWithEarlierReport, ReportOutcome.Accepted],
             outcomes);
-        var pending = await pendingRuns.LoadPendingAsync(100, [], CancellationToken.None);
+        var pending = await pendingRuns.ListPendingAsync(100, CancellationToken.None);
         Assert.Equal(
             new[] { earlierSame.RunId, earlierOther.RunId, fresh.RunId, alsoFresh.RunId }.Order(),
             pending.Select(p => p.Run.RunId).Order());
@@ -342,7 +342,7 @@ public sealed class RunBufferTests(RabbitMQServer rabbit, PostgresServer postgre
         Assert.Equal(poison.RunId, parked.RunId);
         Assert.Contains("serialised", parked.Reason, StringComparison.Ordinal);
         Assert.False(received.Runs.ContainsKey(poison.RunId));
-        Assert.Empty(await pendingRuns.LoadPendingAsync(10, [], CancellationToken.None));
+        Assert.Empty(await pendingRuns.ListPendingAsync(10, CancellationToken.None));
         await Poll.UntilAsync(() => buffer.Depth == 0, "the buffer to empty");
 
         // Re-driven while the cause persists, it is parked again rather than lost or stuck.
