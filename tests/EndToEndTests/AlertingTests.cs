@@ -37,7 +37,7 @@ public sealed class AlertingTests(ConnectorHealthApp system)
 
         // A handful of alerts for the default catalog, not hundreds: every open alert is one condition of one connector. Only
         // the catalog's connectors count: other tests on this shared system report connectors of their own, which fail on purpose.
-        var catalog = (await system.Gateway.GetFromJsonAsync<JsonElement>("/api/connectors")).EnumerateArray()
+        var catalog = (await system.Gateway.GetFromJsonAsync<JsonElement>("/api/connectors?limit=500")).GetProperty("items").EnumerateArray()
             .Select(c => c.GetProperty("name").GetString()).ToHashSet();
         var all = await AlertsAsync("?limit=500");
         var openAlerts = all.Where(a => a.GetProperty("state").GetString() != "resolved" && catalog.Contains(a.GetProperty("connector").GetString())).ToList();

@@ -47,7 +47,11 @@ public sealed class GatewaySecurityTests(ConnectorHealthApp system)
         using var read = await viewer.GetAsync("/api/connectors");
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);
 
-        foreach (var (method, path) in new[] { (HttpMethod.Post, "/api/connectors/good_api/runs"), (HttpMethod.Post, "/api/silences"), (HttpMethod.Put, "/api/schemas/x/compatibility") })
+        foreach (var (method, path) in new[]
+            {
+                (HttpMethod.Post, "/api/connectors/good_api/runs"), (HttpMethod.Post, "/api/silences"), (HttpMethod.Put, "/api/schemas/x/compatibility"),
+                (HttpMethod.Put, "/api/connectors/viewer_made"), (HttpMethod.Patch, "/api/connectors/good_api"), (HttpMethod.Delete, "/api/connectors/good_api"),
+            })
         {
             using var response = await viewer.SendAsync(new HttpRequestMessage(method, path) { Content = JsonContent.Create(new { }) });
             Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);

@@ -132,7 +132,7 @@ public sealed class RunnerApiTests(ConnectorHealthApp system)
     [Fact]
     public async Task TheCatalogShowsSchedulesRetryPoliciesAndTheDisabledHttpConnector()
     {
-        var connectors = (await system.Gateway.GetFromJsonAsync<JsonElement>("/api/connectors")).EnumerateArray().ToList();
+        var connectors = (await system.Gateway.GetFromJsonAsync<JsonElement>("/api/connectors?limit=500")).GetProperty("items").EnumerateArray().ToList();
 
         var names = connectors.Select(c => c.GetProperty("name").GetString()).ToList();
         Assert.Superset(new HashSet<string?> { "good_api", "rate_limited_api", "schema_changer", "open_meteo" }, names.ToHashSet());
@@ -143,6 +143,33 @@ public sealed class RunnerApiTests(ConnectorHealthApp system)
         Assert.Equal(3, rateLimited.GetProperty("retry").GetProperty("maxAttempts").GetInt32());
         var authFailing = connectors.Single(c => c.GetProperty("name").GetString() == "auth_failing_api");
         Assert.StartsWith("cron", authFailing.GetProperty("schedule").GetString());
+        Assert.All(connectors.Where(c => names.Contains(c.GetProperty("name").GetString()) && c.GetProperty("name").GetString() is "good_api" or "open_meteo"),
+            c => Assert.Equal("configuration", c.GetProperty("origin").GetString()));
+    }
+
+    [Fact]
+    public async Task AConnectorCreatedThroughTheGatewayRunsOnItsScheduleAndIsDeletedWithItsHistoryKept()
+    {
+        var name = $"made_{Guid.NewGuid():N}"[..16];
+        using var created = await system.Gateway.PutAsJsonAsync($"/api/connectors/{name}",
+            new { kind = "good_api", interval = "00:00:02", owner = "team-e2e", tags = new[] { "e2e" } });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+
+        // Its first slot is now; the run reaches the run history like any other.
+        var runs = await Poll.UntilAsync(
+            () => system.Gateway.GetFromJsonAsync<JsonElement>($"/api/runs?connector={name}"),
+            page => page.GetProperty("items").GetArrayLength() >= 2,
+            page => $"two runs of {name} in the history (saw {page.GetProperty("items").GetArrayLength()})");
+        Assert.All(runs.GetProperty("items").EnumerateArray(), r => Assert.Equal("scheduled", r.GetProperty("source").GetString()));
+
+        using var paused = await system.Gateway.PatchAsJsonAsync($"/api/connectors/{name}", new { enabled = false });
+        Assert.Equal(HttpStatusCode.OK, paused.StatusCode);
+        using var deleted = await system.Gateway.DeleteAsync($"/api/connectors/{name}");
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        using var gone = await system.Gateway.GetAsync($"/api/connectors/{name}");
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        var kept = await system.Gateway.GetFromJsonAsync<JsonElement>($"/api/runs?connector={name}");
+        Assert.True(kept.GetProperty("items").GetArrayLength() >= 2);
     }
 
     [Fact]

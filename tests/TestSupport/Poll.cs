@@ -33,6 +33,14 @@ public static class Poll
     public static async Task<T> UntilAsync<T>(Func<Task<T?>> probe, string what, TimeSpan? timeout = null) where T : struct =>
         (await UntilAsync(probe, value => value is not null, _ => what, timeout))!.Value;
 
+    /// <summary>Waits until <paramref name="probe"/> finds something, and returns it.</summary>
+    public static async Task<T> UntilFoundAsync<T>(Func<Task<T?>> probe, string what, TimeSpan? timeout = null) where T : class =>
+        (await UntilAsync(probe, value => value is not null, _ => what, timeout))!;
+
+    /// <summary>Waits until <paramref name="probe"/> finds something, and returns it.</summary>
+    public static Task<T> UntilFoundAsync<T>(Func<T?> probe, string what, TimeSpan? timeout = null) where T : class =>
+        UntilFoundAsync(() => Task.FromResult(probe()), what, timeout);
+
     /// <summary>
     /// Reads <paramref name="read"/> until <paramref name="done"/> holds for what it answers, and returns that answer;
     /// on timeout the failure names what was awaited as <paramref name="what"/> describes it from the last answer.

@@ -104,7 +104,7 @@ public static partial class ConnectorRules
             add("Http", $"Http is required for kind '{ConnectorKinds.Http}'.");
             return;
         }
-        if (http.Url is null || http.Url.Length > MaxUrlLength
+        if (http.Url is null || http.Url.Length > MaxUrlLength || !StorableText.IsStorable(http.Url)
             || !Uri.TryCreate(http.Url, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
         {
             add("Http:Url", $"Http:Url '{Shorten(http.Url)}' is not an absolute http(s) URL of at most {MaxUrlLength} characters.");
@@ -131,7 +131,7 @@ public static partial class ConnectorRules
                 }
                 else if (value is null || !IsHeaderValue(value))
                 {
-                    add("Http:Headers", $"Http:Headers:{header} must be visible text of at most {MaxHeaderValueLength} characters, with no line breaks.");
+                    add("Http:Headers", $"Http:Headers:{header} must be printable ASCII of at most {MaxHeaderValueLength} characters, with no line breaks.");
                 }
             }
         }
@@ -147,7 +147,7 @@ public static partial class ConnectorRules
             }
             else if (!IsHeaderValue(http.SecretValue))
             {
-                add("Http:SecretValue", $"Http:SecretValue must be visible text of at most {MaxHeaderValueLength} characters, with no line breaks.");
+                add("Http:SecretValue", $"Http:SecretValue must be printable ASCII of at most {MaxHeaderValueLength} characters, with no line breaks.");
             }
         }
         else if (http.SecretValue is not null)
@@ -159,7 +159,7 @@ public static partial class ConnectorRules
     private static bool IsHeaderName(string? name) => name is { Length: > 0 and <= 256 } && HeaderName().IsMatch(name);
 
     private static bool IsHeaderValue(string value) =>
-        value.Length <= MaxHeaderValueLength && value.All(ch => ch == '\t' || (ch >= ' ' && ch != '\x7f'));
+        value.Length <= MaxHeaderValueLength && value.All(ch => ch == '\t' || ch is >= ' ' and <= '~');
 
     private static string Shorten(string? text) => text is null ? "" : text.Length > 80 ? text[..80] + "…" : text;
 

@@ -13,6 +13,7 @@ public sealed partial class ConnectorRunner(
     RunBuffer buffer,
     ConnectorStateStore store,
     ScheduleSlots slots,
+    ConnectorLocks locks,
     TimeProvider time,
     IOptions<RunnerOptions> options,
     IHostApplicationLifetime lifetime,
@@ -24,7 +25,8 @@ public sealed partial class ConnectorRunner(
     /// <summary>
     /// Starts a run now unless one is under way, here or on another replica: then <c>RunId</c> is that run's, when known.
     /// Of many calls at once one starts a run: on this replica the lock is taken without waiting, and across replicas
-    /// the run is claimed in <c>runner.runs_under_way</c>. The run goes on in the background.
+    /// the run is claimed in <c>runner.runs_under_way</c>. It then holds the connector's lock (<see cref="ConnectorLocks"/>),
+    /// as a scheduled run does, so it never overlaps a scheduled run on another replica. The run goes on in the background.
     /// </summary>
     public async Task<(bool Started, Guid? RunId)> TryStartNowAsync(CatalogEntry entry, CancellationToken cancellationToken)
     {
@@ -68,6 +70,11 @@ public sealed partial class ConnectorRunner(
             Finish(entry);
             throw;
         }
+        IAsyncDisposable? held = null;
+        if (holder == id)
+        {
+            (held, holder) = await HoldConnectorAsync(entry, id, cancellationToken);
+        }
         known.SetResult(holder);
         if (holder != id)
         {
@@ -88,6 +95,7 @@ public sealed partial class ConnectorRunner(
             }
             finally
             {
+                await held!.DisposeAsync();
                 await ReleaseAsync(entry, id);
                 Finish(entry);
             }
@@ -114,6 +122,36 @@ public sealed partial class ConnectorRunner(
         {
             Finish(entry);
         }
+    }
+
+    /// <summary>
+    /// Takes the connector's lock for a claimed run-now. When a scheduled run holds it (on any replica), the claim is
+    /// given up and the answer is that run's id, when known.
+    /// </summary>
+    private async Task<(IAsyncDisposable? Held, Guid? Holder)> HoldConnectorAsync(CatalogEntry entry, Guid id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (await locks.TryAcquireAsync(entry.Name, cancellationToken) is { } held)
+            {
+                return (held, id);
+            }
+            await ReleaseAsync(entry, id);
+            return (null, await slots.RunningIdAsync(entry.Name, cancellationToken));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // As with the claim: without the database, this replica's own lock still keeps its runs apart.
+            LogClaimFailed(logger, ex, entry.Name);
+            return (NotHeld.Instance, id);
+        }
+    }
+
+    private sealed class NotHeld : IAsyncDisposable
+    {
+        public static readonly NotHeld Instance = new();
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
     private static async Task<Guid?> RunUnderWayAsync(Task<Guid?>? underWay, CancellationToken cancellationToken)

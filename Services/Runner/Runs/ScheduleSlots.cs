@@ -47,6 +47,14 @@ public sealed class ScheduleSlots(NpgsqlDataSource dataSource)
             reader.IsDBNull(2) ? null : reader.GetGuid(2));
     }
 
+    /// <summary>The run id of the connector's slot under way, if one is.</summary>
+    public async Task<Guid?> RunningIdAsync(string connector, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT running_id FROM runner.connector_slots WHERE connector = $1");
+        command.Parameters.AddWithValue(connector);
+        return await command.ExecuteScalarAsync(cancellationToken) as Guid?;
+    }
+
     /// <summary>Takes the slot due at <paramref name="due"/> for <paramref name="runId"/>, moving the schedule on to <paramref name="after"/>. False: another replica took it.</summary>
     public async Task<bool> ClaimAsync(string connector, DateTimeOffset due, DateTimeOffset after, Guid runId, CancellationToken cancellationToken)
     {

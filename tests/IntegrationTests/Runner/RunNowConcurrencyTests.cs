@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -25,7 +24,7 @@ public sealed class RunNowConcurrencyTests(RabbitMQServer rabbit, PostgresServer
 {
     private const string Connector = "gated_api";
     private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly RunCounter _published = new();
+    private readonly PublishedRuns _published = new();
     private int _calls;
     private WebApplication _api = null!;
     private ServiceHost<RunnerOptions> _first = null!;
@@ -100,31 +99,8 @@ public sealed class RunNowConcurrencyTests(RabbitMQServer rabbit, PostgresServer
             return next is not null;
         }, "a second run accepted once the first is over");
         await Poll.UntilAsync(() => _published.Count(Guid.Parse(next!)) == 1, "the second run published");
-        Assert.Equal(2, _published.Runs);
+        Assert.Equal(2, _published.Of(Connector).Count);
         Assert.Equal(2, Volatile.Read(ref _calls));
-    }
-
-    /// <summary>Counts the RunCompleted messages of the test's connector the service publishes.</summary>
-    private sealed class RunCounter : IPublishObserver
-    {
-        private readonly ConcurrentDictionary<Guid, int> _counts = new();
-
-        public int Count(Guid runId) => _counts.GetValueOrDefault(runId);
-
-        public int Runs => _counts.Values.Sum();
-
-        public Task PrePublish<T>(PublishContext<T> context) where T : class => Task.CompletedTask;
-
-        public Task PostPublish<T>(PublishContext<T> context) where T : class
-        {
-            if (context.Message is RunCompleted { Connector: Connector } run)
-            {
-                _counts.AddOrUpdate(run.RunId, 1, (_, n) => n + 1);
-            }
-            return Task.CompletedTask;
-        }
-
-        public Task PublishFault<T>(PublishContext<T> context, Exception exception) where T : class => Task.CompletedTask;
     }
 
     /// <summary>The Runner service's real Program on the test broker and database, with the gated connector only run on demand.</summary>

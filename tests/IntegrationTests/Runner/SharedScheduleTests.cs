@@ -1,0 +1,145 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ConnectorHealth.Contracts;
+using ConnectorHealth.IntegrationTests.Infrastructure;
+using ConnectorHealth.Runner;
+using ConnectorHealth.Runner.Connectors;
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Xunit.Abstractions;
+
+namespace ConnectorHealth.IntegrationTests.Runner;
+
+/// <summary>
+/// Three replicas of the real Runner service share one schedule (real PostgreSQL and RabbitMQ): every slot of every
+/// connector runs once, a replica that stops loses no slot, and a slot its run left under way is run again, late and once.
+/// </summary>
+[Collection(BrokerAndDatabaseCollection.Name)]
+public sealed class SharedScheduleTests(RabbitMQServer rabbit, PostgresServer postgres, ITestOutputHelper output)
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);
+
+    [Fact]
+    public async Task EverySlotRunsOnceOnThreeReplicasAndNoneIsLostWhenOneStops()
+    {
+        var connectors = Enumerable.Range(1, 6).Select(i => $"shared_{i}").ToArray();
+        var settings = connectors.SelectMany(c => new[]
+        {
+            ($"Runner:Connectors:{c}:Kind", "good_api"),
+            ($"Runner:Connectors:{c}:Interval", Interval.ToString()),
+        }).Append(("Runner:FailoverAfter", "00:00:03")).ToArray();
+        var database = await postgres.CreateDatabaseConnectionStringAsync("runner_shared_schedule");
+        var published = new PublishedRuns();
+        var replicas = Enumerable.Range(0, 3).Select(_ => new ServiceHost<RunnerOptions>(database, rabbit.Uri, settings)).ToList();
+        try
+        {
+            foreach (var replica in replicas)
+            {
+                replica.Services.GetRequiredService<IBus>().ConnectPublishObserver(published);
+            }
+            await Poll.UntilAsync(() => connectors.All(c => published.Of(c).Count >= 4), "four slots of every connector");
+            // One replica stops; the other two go on with its share of the slots.
+            await replicas[0].DisposeAsync();
+            var stoppedAt = DateTimeOffset.UtcNow;
+            await Poll.UntilAsync(() => connectors.All(c => published.Of(c).Count(r => r.StartedAt > stoppedAt) >= 4), "four more slots of every connector");
+        }
+        finally
+        {
+            foreach (var replica in replicas)
+            {
+                await replica.DisposeAsync();
+            }
+        }
+
+        foreach (var connector in connectors)
+        {
+            var runs = published.Of(connector);
+            Assert.Equal(runs.Count, runs.Select(r => r.RunId).Distinct().Count());
+            var starts = runs.Select(r => r.StartedAt).Order().ToList();
+            var gaps = starts.Zip(starts.Skip(1), (a, b) => b - a).ToList();
+            output.WriteLine($"{connector}: {runs.Count} runs, gaps {string.Join(", ", gaps.Select(g => g.TotalSeconds.ToString("F2")))} s");
+            // Two runs of one slot would start together; a lost slot would leave a gap of two intervals.
+            Assert.All(gaps, gap => Assert.InRange(gap, Interval - TimeSpan.FromSeconds(0.5), Interval * 2 - TimeSpan.FromSeconds(0.3)));
+            Assert.All(runs, r => Assert.Equal(RunSource.Scheduled, r.Source));
+        }
+    }
+
+    [Fact]
+    public async Task ASlotLeftUnderWayByAReplicaThatStoppedRunsAgainLateAndOnceWithItsRunId()
+    {
+        const string Connector = "held_api";
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var calls = 0;
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var api = builder.Build();
+        api.MapGet("/held", async (CancellationToken aborted) =>
+        {
+            Interlocked.Increment(ref calls);
+            await release.Task.WaitAsync(aborted);
+            return Results.Json(new { ok = true });
+        });
+        await api.StartAsync();
+
+        var database = await postgres.CreateDatabaseConnectionStringAsync("runner_slot_retaken");
+        var published = new PublishedRuns();
+        (string, string)[] settings =
+        [
+            ($"Runner:Connectors:{Connector}:Kind", "http"),
+            ($"Runner:Connectors:{Connector}:Interval", "01:00:00"),
+            ($"Runner:Connectors:{Connector}:Timeout", "00:01:00"),
+            ($"Runner:Connectors:{Connector}:Retry:MaxAttempts", "1"),
+            ($"Runner:Connectors:{Connector}:Http:Url", $"{api.Urls.First()}/held"),
+            ("Runner:FailoverAfter", "00:00:03"),
+        ];
+        var replicas = Enumerable.Range(0, 3).Select(_ => new ServiceHost<RunnerOptions>(database, rabbit.Uri, settings)).ToList();
+        Guid underWay;
+        try
+        {
+            foreach (var replica in replicas)
+            {
+                replica.Services.GetRequiredService<IBus>().ConnectPublishObserver(published);
+            }
+            // The first slot is now: one replica takes it and its run waits at the API.
+            await Poll.UntilAsync(() => Volatile.Read(ref calls) == 1, "the first slot's run to call the API");
+            var holder = await Poll.UntilFoundAsync(
+                () => replicas.FirstOrDefault(r => r.Services.GetRequiredService<ConnectorCatalog>().Find(Connector)?.IsRunning == true),
+                "the replica running the slot");
+
+            // Run now, on a replica that is not running it, is refused and pointed at the scheduled run under way.
+            using (var other = replicas.First(r => r != holder).CreateClient())
+            using (var refused = await other.PostAsync($"/api/connectors/{Connector}/runs", null))
+            {
+                Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+                underWay = (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("runId").GetGuid();
+            }
+            await holder.DisposeAsync();
+
+            // Another replica finds the slot under way with no one holding it, and runs it again.
+            await Poll.UntilAsync(() => Volatile.Read(ref calls) == 2, "the slot to be run again by another replica", TimeSpan.FromSeconds(30));
+            release.SetResult();
+            var run = await Poll.UntilFoundAsync(() => published.Of(Connector).FirstOrDefault(), "the slot's run published");
+            Assert.Equal(RunStatus.Succeeded, run.Status);
+            Assert.Equal(underWay, run.RunId);
+
+            // Nothing more: the next slot is an hour away, and the slot's run is published once.
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            Assert.Equal(run.RunId, Assert.Single(published.Of(Connector)).RunId);
+            Assert.Equal(2, Volatile.Read(ref calls));
+        }
+        finally
+        {
+            release.TrySetResult();
+            foreach (var replica in replicas)
+            {
+                await replica.DisposeAsync();
+            }
+        }
+    }
+}
