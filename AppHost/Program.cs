@@ -7,6 +7,7 @@ var builder = DistributedApplication.CreateBuilder(args);
 ConnectorHealthInfrastructure infrastructure;
 try
 {
+    ConfiguredReplicas.Validate(builder.Configuration);
     infrastructure = builder.AddInfrastructure();
 }
 catch (InfrastructureException ex)
@@ -22,17 +23,17 @@ var messaging = infrastructure.Messaging;
 var metrics = builder.AddProject<Projects.Metrics>(ResourceNames.Metrics)
     .WithReference(database, ResourceNames.Database).WaitFor(database)
     .WithReference(messaging, ResourceNames.Messaging).WaitFor(messaging)
-    .WithServiceHealthCheck().WithRedriveCommand();
+    .WithServiceHealthCheck().WithRedriveCommand().WithConfiguredReplicas(builder.Configuration);
 
 var drift = builder.AddProject<Projects.Drift>(ResourceNames.Drift)
     .WithReference(database, ResourceNames.Database).WaitFor(database)
     .WithReference(messaging, ResourceNames.Messaging).WaitFor(messaging)
-    .WithServiceHealthCheck().WithRedriveCommand();
+    .WithServiceHealthCheck().WithRedriveCommand().WithConfiguredReplicas(builder.Configuration);
 
 var alerting = builder.AddProject<Projects.Alerting>(ResourceNames.Alerting)
     .WithReference(database, ResourceNames.Database).WaitFor(database)
     .WithReference(messaging, ResourceNames.Messaging).WaitFor(messaging)
-    .WithServiceHealthCheck().WithRedriveCommand();
+    .WithServiceHealthCheck().WithRedriveCommand().WithConfiguredReplicas(builder.Configuration);
 
 // An alert webhook, if one is set: its URL is a secret parameter (Parameters__alert-webhook-url, or user secrets), never
 // a committed file; Parameters__alert-webhook-format is generic (default) or slack.
@@ -65,7 +66,7 @@ var runner = builder.AddProject<Projects.Runner>(ResourceNames.Runner)
     .WithReference(database, ResourceNames.Database).WaitFor(database)
     .WithReference(messaging, ResourceNames.Messaging).WaitFor(messaging)
     .WaitFor(metrics).WaitFor(drift).WaitFor(alerting)
-    .WithServiceHealthCheck().WithRedriveCommand();
+    .WithServiceHealthCheck().WithRedriveCommand().WithConfiguredReplicas(builder.Configuration);
 
 // The API keys: generated on first run and kept in the AppHost's user secrets (`dotnet user-secrets list --project
 // AppHost`), or set like any parameter (Parameters__operator-api-key). Secrets: shown masked in the dashboard.
