@@ -473,6 +473,13 @@ public sealed class WebUiTests(ConnectorHealthApp system) : IAsyncLifetime
         }
     }
 
+    /// <summary>Opens the operator's connector list and waits until its live island shows the page it read itself.</summary>
+    private static async Task OpenLiveListAsync(IPage page, Uri url)
+    {
+        await page.GotoAsync(url.ToString());
+        await page.Locator("[data-testid='connector-board'][data-live='true']").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+    }
+
     [Fact]
     public async Task AnOperatorCreatesFindsPausesEditsAndDeletesAConnectorFromTheConnectorsPage()
     {
@@ -482,7 +489,7 @@ public sealed class WebUiTests(ConnectorHealthApp system) : IAsyncLifetime
         Assert.Equal("Connectors · ConnectorHealth", await page.TitleAsync());
         // Configuration's connectors are listed too, and offer pause and resume only.
         var goodApi = page.Locator("[data-testid='connector-row'][data-name='good_api']");
-        await page.GotoAsync(WebUi("/connectors?search=good_api").ToString());
+        await OpenLiveListAsync(page, WebUi("/connectors?search=good_api"));
         Assert.Equal("configuration", await goodApi.GetAttributeAsync("data-origin"));
         await goodApi.Locator("[data-testid='connector-actions'][data-live='true']").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
         Assert.Equal(0, await goodApi.Locator("[data-testid='connector-edit'], [data-testid='connector-delete']").CountAsync());
@@ -520,7 +527,7 @@ public sealed class WebUiTests(ConnectorHealthApp system) : IAsyncLifetime
 
         // Found by the search filter, which stays in the address; paused from its row.
         var listed = $"/connectors?search={connector}";
-        await page.GotoAsync(WebUi(listed).ToString());
+        await OpenLiveListAsync(page, WebUi(listed));
         Assert.Equal(connector, await page.Locator("[data-testid='connector-search']").InputValueAsync());
         var rows = page.Locator("[data-testid='connector-row']");
         Assert.Equal(1, await rows.CountAsync());
@@ -532,7 +539,7 @@ public sealed class WebUiTests(ConnectorHealthApp system) : IAsyncLifetime
         await actions.Locator("[data-testid='connector-pause']").ClickAsync();
         await row.Locator("[data-testid='connector-actions'][data-enabled='false']").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
         Assert.False((await system.Gateway.GetFromJsonAsync<JsonElement>($"/api/connectors/{connector}")).GetProperty("enabled").GetBoolean());
-        await page.GotoAsync(WebUi($"{listed}&state=paused").ToString());
+        await OpenLiveListAsync(page, WebUi($"{listed}&state=paused"));
         Assert.Equal("paused", await row.Locator("[data-testid='connector-enabled']").InnerTextAsync());
         await ScreenshotAsync(page, "connectors-paused");
 
@@ -554,7 +561,7 @@ public sealed class WebUiTests(ConnectorHealthApp system) : IAsyncLifetime
         await page.GotoAsync(WebUi($"/connectors/{connector}").ToString());
         Assert.Equal("api", await page.Locator("[data-testid='connector-definition']").GetAttributeAsync("data-origin"));
         Assert.Contains("team-ui-2", await page.Locator("[data-testid='connector-definition']").InnerTextAsync(), StringComparison.Ordinal);
-        await page.GotoAsync(WebUi(listed).ToString());
+        await OpenLiveListAsync(page, WebUi(listed));
         actions = row.Locator("[data-testid='connector-actions'][data-live='true']");
         await actions.WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
         await actions.Locator("[data-testid='connector-delete']").ClickAsync();
@@ -564,7 +571,7 @@ public sealed class WebUiTests(ConnectorHealthApp system) : IAsyncLifetime
         {
             Assert.Equal(HttpStatusCode.NotFound, deleted.StatusCode);
         }
-        await page.GotoAsync(WebUi(listed).ToString());
+        await OpenLiveListAsync(page, WebUi(listed));
         Assert.Equal(0, await rows.CountAsync());
         Assert.Equal(1, await page.Locator("[data-testid='no-connectors']").CountAsync());
     }

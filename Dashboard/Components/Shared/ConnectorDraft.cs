@@ -47,8 +47,8 @@ public sealed class ConnectorDraft
 
     public bool IsHttp => Kind == "http";
 
-    /// <summary>Whether the stored secret stays when the secret value is left empty: the same header names it.</summary>
-    public bool KeepsStoredSecret => StoredSecretHeader is not null && SecretHeader.Trim() == StoredSecretHeader;
+    /// <summary>Whether the stored secret stays when the secret value is left empty: the same header (as the runner compares them) names it.</summary>
+    public bool KeepsStoredSecret => StoredSecretHeader is not null && string.Equals(SecretHeader.Trim(), StoredSecretHeader, StringComparison.OrdinalIgnoreCase);
 
     public static ConnectorDraft From(ConnectorView view) => new()
     {
