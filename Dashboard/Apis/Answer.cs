@@ -15,6 +15,9 @@ public sealed record Answer<T>(T? Value, string? Problem) where T : class
 
     public IReadOnlyList<string> Reasons { get; init; } = [];
 
+    /// <summary>A validation problem's errors by field (its JSON path, e.g. <c>retry.maxAttempts</c>), for a form to show beside each field.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Errors { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+
     public static Answer<T> Of(T value) => new(value, null);
 
     public static Answer<T> Failed(string problem) => new(null, problem);

@@ -22,6 +22,20 @@ public sealed record AlertFilter(
     public static readonly IReadOnlyList<string> Rules = ["schema_drift", "consecutive_failures", "success_rate", "rate_limited", "latency", "freshness"];
 }
 
+/// <summary>What <c>GET /api/connectors</c> filters by; null for any.</summary>
+public sealed record ConnectorFilter(string? Search = null, string? Owner = null, string? Tag = null, string? State = null)
+{
+    /// <summary>The Runner service's connector states (its <c>ConnectorStates.All</c>), which it refuses anything else for.</summary>
+    public static readonly IReadOnlyList<string> States = ["enabled", "paused", "running", "failed", "unschedulable"];
+
+    /// <summary>The Runner service's connector kinds (its <c>ConnectorKinds.All</c>): what a new connector may be.</summary>
+    public static readonly IReadOnlyList<string> Kinds =
+        ["good_api", "rate_limited_api", "schema_changer", "flaky_api", "slow_api", "auth_failing_api", "nested_types_api", "nulling_field_api", "http"];
+
+    /// <summary>The Runner service's HTTP methods for an <c>http</c> connector (its <c>ConnectorRules.Methods</c>).</summary>
+    public static readonly IReadOnlyList<string> Methods = ["GET", "POST", "PUT", "HEAD"];
+}
+
 /// <summary>The list routes called with a page's filter.</summary>
 public static class FilteredLists
 {
@@ -34,6 +48,10 @@ public static class FilteredLists
     /// <summary>The whole status board, or only an owner's (or a tag's) connectors.</summary>
     public static Task<Metrics.StatusBoard> StatusBoardAsync(this Metrics.MetricsClient metrics, CancellationToken cancellationToken) =>
         metrics.ConnectorStatusBoardAsync(null, null, cancellationToken);
+
+    public static Task<Runner.ConnectorPage> ListConnectorsAsync(this Runner.RunnerClient runner, ConnectorFilter filter, int limit, string? cursor,
+        CancellationToken cancellationToken) =>
+        runner.ListConnectorsAsync(filter.Search, filter.Owner, filter.Tag, filter.State, limit, cursor, cancellationToken);
 
     public static Task<Alerting.AlertPage> ListAlertsAsync(this Alerting.AlertingClient alerting, AlertFilter filter, int limit, string? cursor,
         CancellationToken cancellationToken) =>

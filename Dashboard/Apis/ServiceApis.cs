@@ -95,6 +95,7 @@ public sealed partial class ServiceApis(
         }
         var problem = status;
         List<string> reasons = [];
+        Dictionary<string, IReadOnlyList<string>> errors = [];
         try
         {
             using var document = JsonDocument.Parse(refused.Response ?? "");
@@ -104,28 +105,33 @@ public sealed partial class ServiceApis(
                     .Select(name => document.RootElement.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null)
                     .FirstOrDefault(said => said is not null);
                 problem = text is null ? status : $"{status}: {text}";
-                reasons = Reasons(document.RootElement);
+                errors = Errors(document.RootElement);
+                reasons = Reasons(document.RootElement, errors);
             }
         }
         catch (JsonException)
         {
             // Not a problem document: the status is all there is.
         }
-        return Answer<T>.Failed(problem) with { Status = code, FromApi = fromApi, Reasons = reasons };
+        return Answer<T>.Failed(problem) with { Status = code, FromApi = fromApi, Reasons = reasons, Errors = errors };
     }
 
-    private static List<string> Reasons(JsonElement problem)
+    private static Dictionary<string, IReadOnlyList<string>> Errors(JsonElement problem)
     {
-        var reasons = new List<string>();
-        if (problem.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Object)
+        var errors = new Dictionary<string, IReadOnlyList<string>>();
+        if (problem.TryGetProperty("errors", out var fields) && fields.ValueKind == JsonValueKind.Object)
         {
-            foreach (var field in errors.EnumerateObject().Where(field => field.Value.ValueKind == JsonValueKind.Array))
+            foreach (var field in fields.EnumerateObject().Where(field => field.Value.ValueKind == JsonValueKind.Array))
             {
-                reasons.AddRange(field.Value.EnumerateArray()
-                    .Where(message => message.ValueKind == JsonValueKind.String)
-                    .Select(message => $"{field.Name}: {message.GetString()}"));
+                errors[field.Name] = [.. field.Value.EnumerateArray().Where(m => m.ValueKind == JsonValueKind.String).Select(m => m.GetString()!)];
             }
         }
+        return errors;
+    }
+
+    private static List<string> Reasons(JsonElement problem, Dictionary<string, IReadOnlyList<string>> errors)
+    {
+        var reasons = errors.SelectMany(field => field.Value.Select(message => $"{field.Key}: {message}")).ToList();
         if (problem.TryGetProperty("violations", out var violations) && violations.ValueKind == JsonValueKind.Array)
         {
             reasons.AddRange(violations.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!));

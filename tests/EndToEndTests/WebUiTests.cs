@@ -473,6 +473,134 @@ public sealed class WebUiTests(ConnectorHealthApp system) : IAsyncLifetime
         }
     }
 
+    /// <summary>Opens the operator's connector list and waits until its live island shows the page it read itself.</summary>
+    private static async Task OpenLiveListAsync(IPage page, Uri url)
+    {
+        await page.GotoAsync(url.ToString());
+        await page.Locator("[data-testid='connector-board'][data-live='true']").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+    }
+
+    [Fact]
+    public async Task AnOperatorCreatesFindsPausesEditsAndDeletesAConnectorFromTheConnectorsPage()
+    {
+        var connector = $"ui_conn_{Guid.NewGuid():N}"[..20];
+        var page = await NewPageAsync();
+        await page.GotoAsync(WebUi("/connectors").ToString());
+        Assert.Equal("Connectors · ConnectorHealth", await page.TitleAsync());
+        // Configuration's connectors are listed too, and offer pause and resume only.
+        var goodApi = page.Locator("[data-testid='connector-row'][data-name='good_api']");
+        await OpenLiveListAsync(page, WebUi("/connectors?search=good_api"));
+        Assert.Equal("configuration", await goodApi.GetAttributeAsync("data-origin"));
+        await goodApi.Locator("[data-testid='connector-actions'][data-live='true']").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        Assert.Equal(0, await goodApi.Locator("[data-testid='connector-edit'], [data-testid='connector-delete']").CountAsync());
+
+        // Created through the form: a value the API refuses is shown beside its field, and nothing is created.
+        await page.GotoAsync(WebUi("/connectors").ToString());
+        await page.Locator("[data-testid='connector-new']").ClickAsync();
+        await page.WaitForURLAsync("**/new-connector");
+        var form = page.Locator("[data-testid='connector-form'][data-live='true']");
+        await form.WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        await page.Locator("[data-testid='connector-name']").FillAsync(connector);
+        await page.Locator("[data-testid='connector-kind']").SelectOptionAsync("good_api");
+        await page.Locator("[data-testid='connector-interval']").FillAsync("00:00:00");
+        await page.Locator("[data-testid='connector-owner']").FillAsync("team-ui");
+        await page.Locator("[data-testid='connector-tags']").FillAsync("ui, tier:3");
+        await page.Locator("[data-testid='connector-save']").ClickAsync();
+        await page.Locator("[data-testid='connector-result'][data-ok='false']").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        Assert.Contains("Interval", await page.Locator("[data-testid='field-error'][data-field='interval']").InnerTextAsync(), StringComparison.Ordinal);
+        using (var absent = await system.Gateway.GetAsync($"/api/connectors/{connector}"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, absent.StatusCode);
+        }
+
+        await page.Locator("[data-testid='connector-interval']").FillAsync("00:10:00");
+        await page.Locator("[data-testid='connector-save']").ClickAsync();
+        await page.Locator("[data-testid='connector-result'][data-ok='true']").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        Assert.Equal(0, await page.Locator("[data-testid='field-error']").CountAsync());
+        var created = await system.Gateway.GetFromJsonAsync<JsonElement>($"/api/connectors/{connector}");
+        Assert.Equal("api", created.GetProperty("origin").GetString());
+        Assert.Equal("good_api", created.GetProperty("kind").GetString());
+        Assert.Equal("00:10:00", created.GetProperty("interval").GetString());
+        Assert.Equal("team-ui", created.GetProperty("owner").GetString());
+        Assert.Equal(["ui", "tier:3"], created.GetProperty("tags").EnumerateArray().Select(t => t.GetString()!));
+        await ScreenshotAsync(page, "connector-created");
+
+        // Found by the search filter, which stays in the address; paused from its row.
+        var listed = $"/connectors?search={connector}";
+        await OpenLiveListAsync(page, WebUi(listed));
+        Assert.Equal(connector, await page.Locator("[data-testid='connector-search']").InputValueAsync());
+        var rows = page.Locator("[data-testid='connector-row']");
+        Assert.Equal(1, await rows.CountAsync());
+        var row = page.Locator($"[data-testid='connector-row'][data-name='{connector}']");
+        Assert.Contains("team-ui", await row.InnerTextAsync(), StringComparison.Ordinal);
+        var actions = row.Locator("[data-testid='connector-actions'][data-live='true']");
+        await actions.WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        Assert.Equal("true", await actions.GetAttributeAsync("data-enabled"));
+        await actions.Locator("[data-testid='connector-pause']").ClickAsync();
+        await row.Locator("[data-testid='connector-actions'][data-enabled='false']").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        Assert.False((await system.Gateway.GetFromJsonAsync<JsonElement>($"/api/connectors/{connector}")).GetProperty("enabled").GetBoolean());
+        await OpenLiveListAsync(page, WebUi($"{listed}&state=paused"));
+        Assert.Equal("paused", await row.Locator("[data-testid='connector-enabled']").InnerTextAsync());
+        await ScreenshotAsync(page, "connectors-paused");
+
+        // Edited: the form starts from what the runner holds (paused), the name fixed.
+        await row.Locator("[data-testid='connector-actions'][data-live='true'] [data-testid='connector-edit']").ClickAsync();
+        await page.WaitForURLAsync($"**/connectors/{connector}/edit");
+        await page.Locator("[data-testid='connector-form'][data-live='true'][data-mode='edit']").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        Assert.True(await page.Locator("[data-testid='connector-name']").IsDisabledAsync());
+        Assert.Equal("00:10:00", await page.Locator("[data-testid='connector-interval']").InputValueAsync());
+        Assert.False(await page.Locator("[data-testid='connector-enabled-input']").IsCheckedAsync());
+        await page.Locator("[data-testid='connector-owner']").FillAsync("team-ui-2");
+        await page.Locator("[data-testid='connector-save']").ClickAsync();
+        await page.Locator("[data-testid='connector-result'][data-ok='true']").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        var edited = await system.Gateway.GetFromJsonAsync<JsonElement>($"/api/connectors/{connector}");
+        Assert.Equal("team-ui-2", edited.GetProperty("owner").GetString());
+        Assert.False(edited.GetProperty("enabled").GetBoolean());
+
+        // Its page shows the definition, with the same actions; deleted from the list after a confirmation, it is gone.
+        await page.GotoAsync(WebUi($"/connectors/{connector}").ToString());
+        Assert.Equal("api", await page.Locator("[data-testid='connector-definition']").GetAttributeAsync("data-origin"));
+        Assert.Contains("team-ui-2", await page.Locator("[data-testid='connector-definition']").InnerTextAsync(), StringComparison.Ordinal);
+        await OpenLiveListAsync(page, WebUi(listed));
+        actions = row.Locator("[data-testid='connector-actions'][data-live='true']");
+        await actions.WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        await actions.Locator("[data-testid='connector-delete']").ClickAsync();
+        await actions.Locator("[data-testid='connector-delete-confirm']").ClickAsync();
+        await row.Locator("[data-testid='connector-deleted']").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        using (var deleted = await system.Gateway.GetAsync($"/api/connectors/{connector}"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, deleted.StatusCode);
+        }
+        await OpenLiveListAsync(page, WebUi(listed));
+        Assert.Equal(0, await rows.CountAsync());
+        Assert.Equal(1, await page.Locator("[data-testid='no-connectors']").CountAsync());
+    }
+
+    [Fact]
+    public async Task AViewerSeesTheConnectorsButNoControlsToCreateEditOrDeleteThem()
+    {
+        var page = await NewPageAsync();
+        await page.GotoAsync(ViewerWebUi("/connectors").ToString());
+        Assert.Equal("viewer", await page.Locator("[data-testid='role']").GetAttributeAsync("data-role"));
+        Assert.True(await page.Locator("[data-testid='connector-row']").CountAsync() > 0);
+        Assert.Equal(1, await page.Locator("[data-testid='connector-row'][data-name='good_api']").CountAsync());
+        Assert.Equal(0, await page.Locator("[data-testid='connector-new']").CountAsync());
+        Assert.Equal(0, await page.Locator("[data-testid='connector-actions']").CountAsync());
+        foreach (var action in new[] { "New connector", "Pause", "Resume", "Edit", "Delete" })
+        {
+            Assert.Equal(0, await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = action }).CountAsync());
+        }
+        await ScreenshotAsync(page, "connectors-viewer");
+
+        await page.GotoAsync(ViewerWebUi("/connectors/good_api").ToString());
+        await page.Locator("[data-testid='connector-definition']").WaitForAsync();
+        Assert.Equal(0, await page.Locator("[data-testid='connector-actions']").CountAsync());
+
+        await page.GotoAsync(ViewerWebUi("/new-connector").ToString());
+        Assert.Equal(1, await page.Locator("[data-testid='connector-form-refused']").CountAsync());
+        Assert.Equal(0, await page.Locator("[data-testid='connector-form'], input, textarea").CountAsync());
+    }
+
     [Fact]
     public async Task AViewerSeesNoOperatorActions()
     {

@@ -90,6 +90,20 @@ public static class Look
 
     public static string Time(DateTimeOffset? at) => at?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? "–";
 
+    /// <summary>"in 3 min": how soon something is due; "due" once the moment has passed.</summary>
+    public static string Until(DateTimeOffset at)
+    {
+        var wait = at - DateTimeOffset.UtcNow;
+        return wait.TotalSeconds switch
+        {
+            < 1 => "due",
+            < 60 => $"in {(int)wait.TotalSeconds} s",
+            < 3600 => $"in {(int)wait.TotalMinutes} min",
+            < 86400 => $"in {(int)wait.TotalHours} h",
+            _ => $"in {(int)wait.TotalDays} d",
+        };
+    }
+
     /// <summary>"3 min ago": how old something is, which a status board reads faster than a timestamp.</summary>
     public static string Ago(DateTimeOffset? at)
     {
