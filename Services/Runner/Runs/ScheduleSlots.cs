@@ -20,31 +20,38 @@ public sealed class ScheduleSlots(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<SlotState?> ReadAsync(string connector, string schedule, DateTimeOffset first, CancellationToken cancellationToken)
     {
-        await using var command = dataSource.CreateCommand(
+        // Read first: a plain read takes no row lock, and nearly every read finds the slot as it should be.
+        if (await ReadRowAsync(connector, cancellationToken) is { } row && (row.Schedule == schedule || row.State.RunningId is not null))
+        {
+            return row.State;
+        }
+        await using var start = dataSource.CreateCommand(
             """
-            WITH started AS (
-                INSERT INTO runner.connector_slots (connector, next_slot, schedule)
-                SELECT $1, $3, $2 WHERE EXISTS (SELECT 1 FROM runner.connectors WHERE name = $1)
-                ON CONFLICT (connector) DO UPDATE SET next_slot = excluded.next_slot, schedule = excluded.schedule
-                 WHERE runner.connector_slots.schedule <> excluded.schedule AND runner.connector_slots.running_id IS NULL
-                RETURNING next_slot, running_due, running_id
-            )
-            SELECT next_slot, running_due, running_id FROM started
-            UNION ALL
-            SELECT next_slot, running_due, running_id FROM runner.connector_slots
-             WHERE connector = $1 AND NOT EXISTS (SELECT 1 FROM started)
+            INSERT INTO runner.connector_slots (connector, next_slot, schedule)
+            SELECT $1, $3, $2 WHERE EXISTS (SELECT 1 FROM runner.connectors WHERE name = $1)
+            ON CONFLICT (connector) DO UPDATE SET next_slot = excluded.next_slot, schedule = excluded.schedule
+             WHERE runner.connector_slots.schedule <> excluded.schedule AND runner.connector_slots.running_id IS NULL
             """);
+        start.Parameters.AddWithValue(connector);
+        start.Parameters.AddWithValue(schedule);
+        start.Parameters.Add(Timestamp(first));
+        await start.ExecuteNonQueryAsync(cancellationToken);
+        return (await ReadRowAsync(connector, cancellationToken))?.State;
+    }
+
+    private async Task<(SlotState State, string Schedule)?> ReadRowAsync(string connector, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            "SELECT next_slot, running_due, running_id, schedule FROM runner.connector_slots WHERE connector = $1");
         command.Parameters.AddWithValue(connector);
-        command.Parameters.AddWithValue(schedule);
-        command.Parameters.Add(Timestamp(first));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {
             return null;
         }
-        return new SlotState(reader.GetFieldValue<DateTimeOffset>(0),
+        return (new SlotState(reader.GetFieldValue<DateTimeOffset>(0),
             reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1),
-            reader.IsDBNull(2) ? null : reader.GetGuid(2));
+            reader.IsDBNull(2) ? null : reader.GetGuid(2)), reader.GetString(3));
     }
 
     /// <summary>The run id of the connector's slot under way, if one is.</summary>
