@@ -51,7 +51,9 @@ internal static class ApplicationServices
         builder.Services.AddSingleton<ReportIntake>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReportIntake>());
         builder.Services.AddRunPublishing();
-        builder.Services.AddHealthChecks().AddCheck<ReportIntakeHealthCheck>(ReportIntakeHealthCheck.Name, tags: ["ready"]);
+        builder.Services.AddHealthChecks()
+            .AddCheck<ReportIntakeHealthCheck>(ReportIntakeHealthCheck.Name, tags: ["ready"])
+            .AddCheck<ConnectorCatalogHealthCheck>(ConnectorCatalogHealthCheck.Name, tags: ["ready"]);
         builder.Services.AddHostedService<ConnectorScheduler>();
 
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new OffsetTimestampConverter()));

@@ -21,6 +21,7 @@ public sealed class CatalogEntry
         RunLock = previous?.RunLock ?? new SemaphoreSlim(1, 1);
         StartGate = previous?.StartGate ?? new Lock();
         LastRun = previous?.LastRun;
+        RunningElsewhere = previous?.RunningElsewhere ?? false;
         if (previous is not null)
         {
             lock (StartGate)
@@ -55,7 +56,14 @@ public sealed class CatalogEntry
     /// <summary>Held for the whole of a run on this replica: a connector never runs twice at once.</summary>
     public SemaphoreSlim RunLock { get; }
 
-    public bool IsRunning => RunLock.CurrentCount == 0;
+    /// <summary>A run of it is under way: here, or on another replica as the last catalog refresh saw.</summary>
+    public bool IsRunning => RunningHere || RunningElsewhere;
+
+    /// <summary>A run of it is under way on this replica.</summary>
+    public bool RunningHere => RunLock.CurrentCount == 0;
+
+    /// <summary>Another replica had a run of it under way at the last catalog refresh.</summary>
+    public bool RunningElsewhere { get; set; }
 
     /// <summary>Makes taking <see cref="RunLock"/> and setting <see cref="UnderWay"/> one step for run-now.</summary>
     public Lock StartGate { get; }

@@ -20,6 +20,15 @@ public sealed partial class ConnectorCatalogSync(
 {
     protected override TimeSpan Interval => options.Value.CatalogRefresh;
 
+    // Runs that finished since the last round (less a margin for replicas whose clocks differ a little) are read again.
+    private static readonly TimeSpan ClockMargin = TimeSpan.FromMinutes(1);
+    private DateTimeOffset? _lastRunsSince;
+    private long _lastRefreshTicks;
+
+    /// <summary>When the catalog was last read whole from the database: what <c>/health</c> judges its freshness by.</summary>
+    public DateTimeOffset? LastRefreshedAt =>
+        Interlocked.Read(ref _lastRefreshTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         // The database being away at start is waited out, as the schema migration before this waits it out.
@@ -31,7 +40,6 @@ public sealed partial class ConnectorCatalogSync(
                 LogSeeded(Logger, written);
             }
             await RefreshAsync(ct);
-            await RestoreLastRunsAsync(ct);
         }, cancellationToken);
         catalog.MarkLoaded();
         await base.StartAsync(cancellationToken);
@@ -43,9 +51,13 @@ public sealed partial class ConnectorCatalogSync(
         return false;
     }
 
-    /// <summary>Reads again the connectors whose revision differs from the one held, and drops those deleted.</summary>
+    /// <summary>
+    /// Reads again the connectors whose revision differs from the one held, drops those deleted, and takes in what other
+    /// replicas did: the runs they finished and the runs they have under way.
+    /// </summary>
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
+        var started = Time.GetUtcNow();
         var revisions = await store.LoadRevisionsAsync(cancellationToken);
         var changed = revisions.Where(r => catalog.Find(r.Key)?.Revision != r.Value).Select(r => r.Key).ToList();
         foreach (var chunk in changed.Chunk(1_000))
@@ -59,6 +71,21 @@ public sealed partial class ConnectorCatalogSync(
         {
             catalog.Remove(entry.Name);
         }
+
+        foreach (var (name, last) in await state.LoadLastRunsAsync(cancellationToken, _lastRunsSince))
+        {
+            if (catalog.Find(name) is { } entry && (entry.LastRun is null || entry.LastRun.StartedAt < last.StartedAt))
+            {
+                entry.LastRun = last;
+            }
+        }
+        _lastRunsSince = started - ClockMargin;
+        var running = await state.LoadRunningAsync(cancellationToken);
+        foreach (var entry in catalog.Entries)
+        {
+            entry.RunningElsewhere = running.Contains(entry.Name);
+        }
+        Interlocked.Exchange(ref _lastRefreshTicks, started.UtcTicks);
     }
 
     /// <summary>Reads one connector again (after this replica changed it), so the change shows here at once.</summary>
@@ -71,18 +98,6 @@ public sealed partial class ConnectorCatalogSync(
         else
         {
             catalog.Remove(name);
-        }
-    }
-
-    private async Task RestoreLastRunsAsync(CancellationToken cancellationToken)
-    {
-        var lastRuns = await state.LoadLastRunsAsync(cancellationToken);
-        foreach (var entry in catalog.Entries)
-        {
-            if (lastRuns.TryGetValue(entry.Name, out var last) && entry.LastRun is null)
-            {
-                entry.LastRun = last;
-            }
         }
     }
 

@@ -78,11 +78,18 @@ public sealed partial class ConnectorScheduler(
 
     private async Task RunOnScheduleAsync(CatalogEntry entry, CancellationToken loopToken, CancellationToken stoppingToken)
     {
+        // An outage fails every connector's loop at once: each says so once, and again when it is back.
+        var failing = false;
         while (!loopToken.IsCancellationRequested)
         {
             try
             {
                 var slot = await slots.ReadAsync(entry.Name, entry.Schedule.Description, entry.Schedule.First(time.GetUtcNow()), loopToken);
+                if (failing)
+                {
+                    LogRecovered(logger, entry.Name);
+                    failing = false;
+                }
                 if (slot is null)
                 {
                     return;
@@ -114,7 +121,11 @@ public sealed partial class ConnectorScheduler(
             catch (Exception ex)
             {
                 // The database away (waited out: the slot stays due and runs late, once) or a run that failed to complete.
-                LogRunFailed(logger, ex, entry.Name);
+                if (!failing)
+                {
+                    LogRunFailed(logger, ex, entry.Name);
+                    failing = true;
+                }
                 try
                 {
                     await Task.Delay(options.Value.FailoverAfter / 3, time, loopToken);
@@ -172,8 +183,11 @@ public sealed partial class ConnectorScheduler(
         return true;
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Scheduled run of {Connector} could not be completed")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "The schedule of {Connector} is held up; it is tried again every few seconds, and said again once it goes on")]
     private static partial void LogRunFailed(ILogger logger, Exception exception, string connector);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "The schedule of {Connector} goes on")]
+    private static partial void LogRecovered(ILogger logger, string connector);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Scheduled run {RunId} of {Connector}, due at {Due}, was left under way by a replica that stopped; running it again")]
     private static partial void LogRetaken(ILogger logger, string connector, Guid runId, DateTimeOffset? due);

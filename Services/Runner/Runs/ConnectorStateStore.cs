@@ -7,10 +7,15 @@ namespace ConnectorHealth.Runner.Runs;
 /// <summary>What the runner keeps of each connector across restarts and replicas: its last run, and the run-now claims.</summary>
 public sealed class ConnectorStateStore(NpgsqlDataSource dataSource)
 {
-    public async Task<Dictionary<string, LastRun>> LoadLastRunsAsync(CancellationToken cancellationToken)
+    /// <summary>Each connector's last run, or only those that finished after <paramref name="finishedAfter"/>.</summary>
+    public async Task<Dictionary<string, LastRun>> LoadLastRunsAsync(CancellationToken cancellationToken, DateTimeOffset? finishedAfter = null)
     {
         await using var command = dataSource.CreateCommand(
-            "SELECT connector, last_run_id, last_status, last_started_at, last_finished_at, last_error_type FROM runner.connector_state");
+            """
+            SELECT connector, last_run_id, last_status, last_started_at, last_finished_at, last_error_type FROM runner.connector_state
+             WHERE $1::timestamptz IS NULL OR last_finished_at > $1
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)finishedAfter ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var runs = new Dictionary<string, LastRun>(StringComparer.Ordinal);
         while (await reader.ReadAsync(cancellationToken))
@@ -59,6 +64,23 @@ public sealed class ConnectorStateStore(NpgsqlDataSource dataSource)
             }
         }
         return null;
+    }
+
+    /// <summary>Connectors with a run under way on some replica: a scheduled slot, or a run-now claim still held.</summary>
+    public async Task<HashSet<string>> LoadRunningAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT connector FROM runner.connector_slots WHERE running_id IS NOT NULL
+            UNION SELECT connector FROM runner.runs_under_way WHERE held_until > now()
+            """);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var running = new HashSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            running.Add(reader.GetString(0));
+        }
+        return running;
     }
 
     /// <summary>Ends a run's claim (only its own: an expired claim may have been taken over).</summary>

@@ -87,6 +87,10 @@ public sealed class ConnectorsApiTests(RabbitMQServer rabbit, PostgresServer pos
         var run = await Poll.UntilFoundAsync(() => _published.Of("secret_api").SingleOrDefault(r => r.RunId == runId), "the run published");
         Assert.Equal(RunStatus.Succeeded, run.Status);
         Assert.Equal("team-billing", run.Owner);
+        // The replica that did not run it shows it as the connector's last run.
+        await Poll.UntilAsync(async () =>
+            (await first.GetFromJsonAsync<JsonElement>("/api/connectors/secret_api")).GetProperty("lastRun") is { ValueKind: JsonValueKind.Object } last
+            && last.GetProperty("runId").GetGuid() == runId, "the first replica to show the run as the last");
 
         // At rest: the definition holds no secret, and the stored secret is not the secret.
         await using (var data = NpgsqlDataSource.Create(_database))

@@ -109,10 +109,15 @@ public sealed class SharedScheduleTests(RabbitMQServer rabbit, PostgresServer po
             // The first slot is now: one replica takes it and its run waits at the API.
             await Poll.UntilAsync(() => Volatile.Read(ref calls) == 1, "the first slot's run to call the API");
             var holder = await Poll.UntilFoundAsync(
-                () => replicas.FirstOrDefault(r => r.Services.GetRequiredService<ConnectorCatalog>().Find(Connector)?.IsRunning == true),
+                () => replicas.FirstOrDefault(r => r.Services.GetRequiredService<ConnectorCatalog>().Find(Connector)?.RunningHere == true),
                 "the replica running the slot");
 
-            // Run now, on a replica that is not running it, is refused and pointed at the scheduled run under way.
+            // The other replicas show it running, and run now on one of them is refused, pointed at the run under way.
+            using (var other = replicas.First(r => r != holder).CreateClient())
+            {
+                await Poll.UntilAsync(async () => (await other.GetFromJsonAsync<JsonElement>($"/api/connectors/{Connector}")).GetProperty("running").GetBoolean(),
+                    "another replica to show the connector running");
+            }
             using (var other = replicas.First(r => r != holder).CreateClient())
             using (var refused = await other.PostAsync($"/api/connectors/{Connector}/runs", null))
             {
