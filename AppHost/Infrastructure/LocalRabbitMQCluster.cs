@@ -25,6 +25,7 @@ public static class LocalRabbitMQCluster
             LocalRabbitMQ.WriteErlangCookie(LocalRabbitMQ.Environment(nodes[0], options), cookie);
         }
 
+        var join = new ClusterJoin(binaries, nodes, options);
         var resources = new List<IResourceBuilder<ExecutableResource>>();
         foreach (var node in nodes.Skip(1))
         {
@@ -40,11 +41,10 @@ public static class LocalRabbitMQCluster
             }
 
             var name = $"{ResourceNames.Messaging}-{number}";
-            var join = new ClusterJoin(binaries, node, nodes[0], environment);
             var healthCheck = $"{name}-joined";
             var amqp = new ReadinessConnection(node.Port, password);
             builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
-                healthCheck, _ => new ClusterMemberHealthCheck(join, amqp), failureStatus: default, tags: default));
+                healthCheck, _ => new ClusterMemberHealthCheck(join, node, amqp), failureStatus: default, tags: default));
             var server = builder.AddExecutable(name, binaries.Server, node.DataDirectory)
                 .WithHealthCheck(healthCheck)
                 .WaitFor(epmd)
@@ -53,14 +53,15 @@ public static class LocalRabbitMQCluster
             {
                 server.WithEnvironment(key, value);
             }
-            // Once node 1 takes connections: the join waits for this node's own start (rabbitmqctl await_startup) itself.
-            builder.Eventing.Subscribe<ResourceReadyEvent>(first.Resource, (ready, _) =>
-            {
-                join.Start(ready.Services.GetRequiredService<ResourceLoggerService>().GetLogger(server.Resource));
-                return Task.CompletedTask;
-            });
             resources.Add(server);
         }
+        // Once node 1 takes connections; each join waits for its node's own start (rabbitmqctl await_startup) itself.
+        first.OnResourceReady((resource, ready, _) =>
+        {
+            // Not awaited: the nodes' health checks report the joins, and node 1's readiness must not wait for them.
+            join.StartAsync(ready.Services.GetRequiredService<ResourceLoggerService>().GetLogger(resource));
+            return Task.CompletedTask;
+        });
 
         var settings = new Dictionary<string, string>(StringComparer.Ordinal)
         {
@@ -73,45 +74,61 @@ public static class LocalRabbitMQCluster
 }
 
 /// <summary>
-/// Joins one node to node 1's cluster, once per AppHost run and once per data directory: stop_app, join_cluster,
-/// start_app (rabbitmqctl with the node's environment: its epmd port and cookie), then a marker in its data directory.
+/// Joins nodes 2 … n to node 1's cluster, one after the other (RabbitMQ wants one join at a time), once per AppHost run and
+/// once per data directory: rabbitmqctl await_startup, stop_app, join_cluster, start_app (with the node's environment: its
+/// epmd port and cookie), then a marker in the node's data directory.
 /// </summary>
-internal sealed class ClusterJoin(
-    RabbitMQBinaries binaries, LocalRabbitMQNode node, LocalRabbitMQNode first, IReadOnlyDictionary<string, string> environment)
+public sealed class ClusterJoin(RabbitMQBinaries binaries, IReadOnlyList<LocalRabbitMQNode> nodes, LocalOptions options)
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(2);
     private readonly Lock _gate = new();
+    private readonly HashSet<string> _joined = new(StringComparer.Ordinal);
     private Task? _join;
 
-    public bool Joined => _join is { IsCompletedSuccessfully: true };
-
-    public string? Failure => _join?.Exception?.GetBaseException().Message;
-
-    public void Start(ILogger logger)
+    public bool HasJoined(LocalRabbitMQNode node)
     {
         lock (_gate)
         {
-            _join ??= Task.Run(() => Join(logger));
+            return _joined.Contains(node.Name);
         }
     }
 
-    private void Join(ILogger logger)
+    public string? Failure => _join?.Exception?.GetBaseException().Message;
+
+    /// <summary>Starts the joins (once: later calls return the same task).</summary>
+    public Task StartAsync(ILogger logger)
     {
-        Run(LocalRabbitMQ.AwaitStartup(binaries, node, StartTimeout));
-        var marker = Path.Combine(node.DataDirectory, LocalRabbitMQCluster.JoinedMarker);
-        if (File.Exists(marker))
+        lock (_gate)
         {
-            return;
+            return _join ??= Task.Run(() => JoinAll(logger));
         }
-        foreach (var step in LocalRabbitMQ.JoinCluster(binaries, node, first))
-        {
-            Run(step);
-        }
-        File.WriteAllText(marker, first.Name);
-        logger.LogInformation("{Node} joined {First}'s cluster", node.Name, first.Name);
     }
 
-    private void Run(LaunchSpec step)
+    private void JoinAll(ILogger logger)
+    {
+        var first = nodes[0];
+        foreach (var node in nodes.Skip(1))
+        {
+            var environment = LocalRabbitMQ.Environment(node, options);
+            Run(LocalRabbitMQ.AwaitStartup(binaries, node, StartTimeout), node, environment);
+            var marker = Path.Combine(node.DataDirectory, LocalRabbitMQCluster.JoinedMarker);
+            if (!File.Exists(marker))
+            {
+                foreach (var step in LocalRabbitMQ.JoinCluster(binaries, node, first))
+                {
+                    Run(step, node, environment);
+                }
+                File.WriteAllText(marker, first.Name);
+                logger.LogInformation("{Node} joined {First}'s cluster", node.Name, first.Name);
+            }
+            lock (_gate)
+            {
+                _joined.Add(node.Name);
+            }
+        }
+    }
+
+    private static void Run(LaunchSpec step, LocalRabbitMQNode node, IReadOnlyDictionary<string, string> environment)
     {
         var result = HostCommand.Run(step.Command, step.Args, StartTimeout + TimeSpan.FromSeconds(30), node.DataDirectory, environment);
         if (result.ExitCode != 0)
@@ -122,11 +139,11 @@ internal sealed class ClusterJoin(
 }
 
 /// <summary>A node that has joined the cluster and takes connections.</summary>
-internal sealed class ClusterMemberHealthCheck(ClusterJoin join, ReadinessConnection amqp) : IHealthCheck
+internal sealed class ClusterMemberHealthCheck(ClusterJoin join, LocalRabbitMQNode node, ReadinessConnection amqp) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        if (!join.Joined)
+        if (!join.HasJoined(node))
         {
             return HealthCheckResult.Unhealthy(join.Failure ?? "Joining node 1's cluster");
         }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using ConnectorHealth.AppHost.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
@@ -57,13 +58,8 @@ public sealed class RabbitMQCluster : IAsyncLifetime
         }
         _epmd = TestProcess.Start(LocalRabbitMQ.Epmd(_binaries, _options), _root);
         await Task.WhenAll(Nodes.Select(StartAsync));
-        foreach (var node in Nodes.Skip(1))
-        {
-            foreach (var step in LocalRabbitMQ.JoinCluster(_binaries, node, Nodes[0]))
-            {
-                Ctl(node, step);
-            }
-        }
+        // Joined as the AppHost joins them.
+        await new ClusterJoin(_binaries, Nodes, _options).StartAsync(NullLogger.Instance);
         await Task.WhenAll(Nodes.Select(WaitUntilReadyAsync));
     }
 
