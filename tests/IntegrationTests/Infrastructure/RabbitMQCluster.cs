@@ -157,7 +157,7 @@ public sealed class RabbitMQCluster : IAsyncLifetime
         }, StartTimeout);
 
     /// <summary>The first of <paramref name="count"/> consecutive free ports in [<paramref name="low"/>, <paramref name="high"/>].</summary>
-    private static int FreeRange(int low, int high, int count)
+    public static int FreeRange(int low, int high, int count)
     {
         var start = low + Random.Shared.Next((high - low - count) / count) * count;
         for (var first = start; first + count - 1 <= high; first += count)
