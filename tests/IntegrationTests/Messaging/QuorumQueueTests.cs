@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using ConnectorHealth.IntegrationTests.Infrastructure;
+using ConnectorHealth.Operations.Broker;
+using ConnectorHealth.Operations.DeadLetters;
 using ConnectorHealth.ServiceDefaults;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
@@ -161,6 +163,44 @@ public sealed class QuorumQueueTests(RabbitMQCluster cluster, ITestOutputHelper 
         var live = Assert.Single(types, t => t.Key.StartsWith(formatter.Consumer<LiveProbeConsumer>(), StringComparison.Ordinal));
         Assert.Equal("classic", live.Value);
         await host.StopAsync();
+    }
+
+    [Fact]
+    public async Task AMessageReturnedUnsettledPastTheDeliveryLimitIsDeadLetteredToTheErrorQueueNotDropped()
+    {
+        const string service = "quorum-limit";
+        var queue = new KebabCaseEndpointNameFormatter(service, includeNamespace: false).Consumer<PoisonConsumer>();
+        using (var host = BuildHost(service, new Consumed(), bus => bus.AddConsumer<PoisonConsumer>()))
+        {
+            // Declares the queue and its error queue, as a service does; then no consumer is left on it.
+            await host.StartAsync();
+            await host.StopAsync();
+        }
+
+        await using var connection = await new ConnectionFactory { Uri = cluster.Uri }.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(
+            publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        await channel.BasicPublishAsync("", queue, mandatory: true, new BasicProperties { Persistent = true, MessageId = "held-and-lost" },
+            "{}"u8.ToArray());
+        // Each delivery taken and handed back unsettled, as when the consumer holding it is lost.
+        var returns = 0;
+        while (await channel.BasicGetAsync(queue, autoAck: false) is { } delivery)
+        {
+            await channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true);
+            returns++;
+            Assert.True(returns <= QuorumQueues.DeliveryLimit + 1, "the message came back past the delivery limit");
+        }
+
+        var errorQueue = QuorumQueues.ErrorQueue(queue);
+        var inError = await Poll.UntilAsync(async () => await CountAsync(errorQueue) is var n and > 0 ? n : (uint?)null, "the message in the error queue");
+        Assert.Equal(1u, inError);
+        var deadLetter = await channel.BasicGetAsync(errorQueue, autoAck: true);
+        Assert.NotNull(deadLetter);
+        Assert.Equal("held-and-lost", deadLetter.BasicProperties.MessageId);
+        var listed = ErrorQueueDeadLetterStore.ToDeadLetter(errorQueue, new BrokerMessage(
+            "held-and-lost", deadLetter.BasicProperties.Headers!.ToDictionary(h => h.Key, h => h.Value), deadLetter.Body.ToArray()));
+        Assert.StartsWith($"Went back to its queue unsettled more than {QuorumQueues.DeliveryLimit} times", listed.Reason, StringComparison.Ordinal);
+        output.WriteLine($"returned unsettled {returns} times, then dead-lettered to {errorQueue}: {listed.Reason}");
     }
 
     [Fact]
