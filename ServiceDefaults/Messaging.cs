@@ -25,11 +25,9 @@ public static class MessagingExtensions
         var broker = builder.Configuration.GetBrokerUri();
         var options = MessagingOptions.From(builder.Configuration);
         var quorumQueues = new QuorumQueueNames();
-        builder.Services.AddSingleton(options);
         if (options.QuorumQueues)
         {
             // Registered before MassTransit's hosted service, so it runs before the bus starts.
-            builder.Services.AddSingleton(quorumQueues);
             builder.Services.AddHostedService(provider => new QuorumQueueCheck(
                 provider, quorumQueues, options, broker, provider.GetRequiredService<ILogger<QuorumQueueCheck>>()));
         }
