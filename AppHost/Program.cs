@@ -18,21 +18,20 @@ catch (InfrastructureException ex)
 }
 
 var database = infrastructure.Database;
-var messaging = infrastructure.Messaging;
 
 var metrics = builder.AddProject<Projects.Metrics>(ResourceNames.Metrics)
     .WithReference(database, ResourceNames.Database).WaitFor(database)
-    .WithReference(messaging, ResourceNames.Messaging).WaitFor(messaging)
+    .WithMessaging(infrastructure)
     .WithServiceHealthCheck().WithRedriveCommand().WithConfiguredReplicas(builder.Configuration);
 
 var drift = builder.AddProject<Projects.Drift>(ResourceNames.Drift)
     .WithReference(database, ResourceNames.Database).WaitFor(database)
-    .WithReference(messaging, ResourceNames.Messaging).WaitFor(messaging)
+    .WithMessaging(infrastructure)
     .WithServiceHealthCheck().WithRedriveCommand().WithConfiguredReplicas(builder.Configuration);
 
 var alerting = builder.AddProject<Projects.Alerting>(ResourceNames.Alerting)
     .WithReference(database, ResourceNames.Database).WaitFor(database)
-    .WithReference(messaging, ResourceNames.Messaging).WaitFor(messaging)
+    .WithMessaging(infrastructure)
     .WithServiceHealthCheck().WithRedriveCommand().WithConfiguredReplicas(builder.Configuration);
 
 // An alert webhook, if one is set: its URL is a secret parameter (Parameters__alert-webhook-url, or user secrets), never
@@ -64,7 +63,7 @@ foreach (var setting in builder.Configuration.GetSection("Parameters").GetChildr
 // exchange would reach no queue at all on a fresh broker.
 var runner = builder.AddProject<Projects.Runner>(ResourceNames.Runner)
     .WithReference(database, ResourceNames.Database).WaitFor(database)
-    .WithReference(messaging, ResourceNames.Messaging).WaitFor(messaging)
+    .WithMessaging(infrastructure)
     .WaitFor(metrics).WaitFor(drift).WaitFor(alerting)
     .WithServiceHealthCheck().WithRedriveCommand().WithConfiguredReplicas(builder.Configuration);
 

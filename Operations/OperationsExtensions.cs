@@ -2,9 +2,10 @@ using ConnectorHealth.Operations.Broker;
 using ConnectorHealth.Operations.DeadLetters;
 using ConnectorHealth.Operations.PipelineHealth;
 using ConnectorHealth.Operations.SystemStatus;
+using ConnectorHealth.ServiceDefaults;
 using MassTransit;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -30,7 +31,8 @@ public static class OperationsExtensions
         services.AddSingleton<IValidateOptions<PipelineOptions>, PipelineOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(new PipelineService(serviceName));
-        services.AddSingleton(sp => new RabbitMqBrokerAdmin(broker, sp.GetRequiredService<ILogger<RabbitMqBrokerAdmin>>()));
+        services.AddSingleton(sp => new RabbitMqBrokerAdmin(
+            broker, sp.GetRequiredService<ILogger<RabbitMqBrokerAdmin>>(), MessagingOptions.From(builder.Configuration)));
         services.AddSingleton<ReceiveEndpoints>();
         // MassTransit applies every IConfigureReceiveEndpoint in the container to each endpoint it configures.
         services.AddSingleton<IConfigureReceiveEndpoint, ReceiveEndpointRecorder>();

@@ -1,7 +1,9 @@
+using System.Globalization;
 using ConnectorHealth.ServiceDefaults;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -12,25 +14,59 @@ public static class MessagingExtensions
     /// kebab-case queue names prefixed with the service's name (so two services consuming the same message
     /// get a queue each), in-memory retries on every endpoint, then the <c>_error</c> queue. Messages are written as
     /// compact JSON and read in one pass (<see cref="OnePassEnvelopeDeserializer"/>), leaving <paramref name="unread"/>
-    /// out of what the consumers receive.
+    /// out of what the consumers receive. Section <c>Messaging</c> (<see cref="MessagingOptions"/>): the nodes of a
+    /// cluster, and quorum queues for every consumer queue but a replica's temporary one (<see cref="QuorumQueues"/>),
+    /// checked at start against what the broker holds (<see cref="QuorumQueueCheck"/>).
     /// </summary>
     public static TBuilder AddMessaging<TBuilder>(
         this TBuilder builder, string serviceName, Action<IBusRegistrationConfigurator>? configure = null, UnreadMembers? unread = null)
         where TBuilder : IHostApplicationBuilder
     {
         var broker = builder.Configuration.GetBrokerUri();
+        var options = MessagingOptions.From(builder.Configuration);
+        var quorumQueues = new QuorumQueueNames();
+        if (options.QuorumQueues)
+        {
+            // Registered before MassTransit's hosted service, so it runs before the bus starts.
+            builder.Services.AddHostedService(provider => new QuorumQueueCheck(
+                provider, quorumQueues, options, broker, provider.GetRequiredService<ILogger<QuorumQueueCheck>>()));
+        }
 
         builder.Services.AddMassTransit(bus =>
         {
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(serviceName, includeNamespace: false));
             configure?.Invoke(bus);
 
-            bus.AddConfigureEndpointsCallback((_, _, endpoint) => endpoint.UseRetryPolicies());
+            bus.AddConfigureEndpointsCallback((_, queue, endpoint) =>
+            {
+                endpoint.UseRetryPolicies();
+                if (options.QuorumQueues && endpoint is IRabbitMqReceiveEndpointConfigurator rabbit && !QuorumQueues.IsTemporary(endpoint))
+                {
+                    QuorumQueues.Use(rabbit, queue);
+                    quorumQueues.Add(queue);
+                }
+            });
 
             bus.UsingRabbitMq((context, rabbit) =>
             {
-                // User, password, port and virtual host all come from the URI.
-                rabbit.Host(broker, _ => { });
+                // User, password, port and virtual host all come from the URI; a cluster's nodes are tried in turn.
+                rabbit.Host(broker, host =>
+                {
+                    if (options.Nodes() is { Count: > 0 } nodes)
+                    {
+                        host.UseCluster(cluster =>
+                        {
+                            foreach (var (name, port) in nodes)
+                            {
+                                cluster.Node($"{name}:{port.ToString(CultureInfo.InvariantCulture)}");
+                            }
+                        });
+                    }
+                });
+                if (options.QuorumQueues)
+                {
+                    QuorumQueues.UseForDeadLetters(rabbit);
+                }
                 rabbit.UseMessageJson(unread);
                 rabbit.ConfigureEndpoints(context);
             });

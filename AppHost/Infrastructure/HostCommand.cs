@@ -7,7 +7,9 @@ public static class HostCommand
 {
     public sealed record Result(int ExitCode, string Output);
 
-    public static Result Run(string command, IEnumerable<string> args, TimeSpan timeout, string? workingDirectory = null)
+    public static Result Run(
+        string command, IEnumerable<string> args, TimeSpan timeout, string? workingDirectory = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(command)
         {
@@ -19,6 +21,10 @@ public static class HostCommand
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
+        }
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
         }
 
         try

@@ -6,7 +6,11 @@ public sealed record PostgresBinaries(string BinDirectory)
     public string Postgres => Path.Combine(BinDirectory, "postgres");
 }
 
-public sealed record RabbitMQBinaries(string Server, string Epmd);
+public sealed record RabbitMQBinaries(string Server, string Epmd)
+{
+    /// <summary>rabbitmqctl beside the server script (Debian's /usr/sbin one is a wrapper that switches user).</summary>
+    public string Ctl => Path.Combine(Path.GetDirectoryName(Server) ?? "", "rabbitmqctl");
+}
 
 /// <summary>Looks at this machine: container runtimes, PostgreSQL and RabbitMQ binaries, who we are.</summary>
 public sealed class HostProbe(Func<string, string?>? environment = null) : IHostProbe

@@ -42,8 +42,8 @@ public static class InfrastructureExtensions
             ?? Path.Combine(builder.AppHostDirectory, "..", ".data"));
 
         var postgres = builder.AddLocalPostgres(probe.FindPostgres()!, options, dataRoot);
-        var (messaging, _) = builder.AddLocalRabbitMQ(probe.FindRabbitMQ()!, options, dataRoot);
-        return new(InfrastructureMode.Local, Widen(postgres), Widen(messaging));
+        var (messaging, _, cluster) = builder.AddLocalRabbitMQ(probe.FindRabbitMQ()!, options, dataRoot);
+        return new(InfrastructureMode.Local, Widen(postgres), Widen(messaging), cluster);
     }
 
     private static ConnectorHealthInfrastructure AddExternal(IDistributedApplicationBuilder builder)

@@ -15,4 +15,11 @@ public sealed class LocalOptions
     public int RabbitMQPort { get; set; } = 55672;
     public int RabbitMQDistPort { get; set; } = 55673;
     public int EpmdPort { get; set; } = 54369;
+
+    /// <summary>
+    /// RabbitMQ nodes to run: 1 (one node, as always), or 3 for a cluster of three on this machine, whose consumer queues
+    /// are then quorum queues. Node n takes the AMQP and distribution ports 2(n − 1) above <see cref="RabbitMQPort"/>
+    /// and <see cref="RabbitMQDistPort"/>.
+    /// </summary>
+    public int RabbitMQNodes { get; set; } = 1;
 }

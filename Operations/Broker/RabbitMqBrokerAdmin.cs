@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using ConnectorHealth.ServiceDefaults;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using RabbitMQ.Client;
@@ -19,14 +20,20 @@ public sealed partial class RabbitMqBrokerAdmin : IAsyncDisposable
     private const ushort NotFound = 404;
 
     private readonly ConnectionFactory _factory;
+    private readonly IList<AmqpTcpEndpoint> _nodes;
+    private readonly Dictionary<string, object?>? _errorQueueArguments;
     private readonly ILogger<RabbitMqBrokerAdmin> _logger;
     private readonly SemaphoreSlim _connecting = new(1, 1);
     private IConnection? _connection;
     private int _unreachable;
 
-    public RabbitMqBrokerAdmin(Uri broker, ILogger<RabbitMqBrokerAdmin> logger)
+    /// <param name="messaging">A cluster's nodes (tried in turn), and whether error queues are quorum queues.</param>
+    public RabbitMqBrokerAdmin(Uri broker, ILogger<RabbitMqBrokerAdmin> logger, MessagingOptions? messaging = null)
     {
         _logger = logger;
+        messaging ??= new MessagingOptions();
+        _nodes = messaging.Endpoints(broker);
+        _errorQueueArguments = messaging.QuorumQueues ? QuorumQueues.DeadLetterQueueArguments() : null;
         _factory = new ConnectionFactory
         {
             Uri = broker,
@@ -179,7 +186,8 @@ public sealed partial class RabbitMqBrokerAdmin : IAsyncDisposable
         {
             if (!existing.Exists)
             {
-                await channel.QueueDeclareAsync(errorQueue, durable: true, exclusive: false, autoDelete: false, cancellationToken: cancellationToken);
+                await channel.QueueDeclareAsync(
+                    errorQueue, durable: true, exclusive: false, autoDelete: false, _errorQueueArguments, cancellationToken: cancellationToken);
             }
             var headers = new Dictionary<string, object?>(StringComparer.Ordinal);
             foreach (var (name, value) in original?.Headers ?? originalHeaders)
@@ -283,7 +291,7 @@ public sealed partial class RabbitMqBrokerAdmin : IAsyncDisposable
                     // It is already gone; only its resources were to be released.
                 }
             }
-            _connection = await _factory.CreateConnectionAsync(cancellationToken);
+            _connection = await _factory.CreateConnectionAsync(_nodes, cancellationToken);
             return _connection;
         }
         finally

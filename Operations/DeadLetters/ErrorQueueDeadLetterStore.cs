@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using ConnectorHealth.Operations.Broker;
+using ConnectorHealth.ServiceDefaults;
 using MassTransit;
 
 namespace ConnectorHealth.Operations.DeadLetters;
@@ -39,13 +40,26 @@ public sealed class ErrorQueueDeadLetterStore(string queue, RabbitMqBrokerAdmin 
         return new DeadLetter(
             message.Id,
             store,
-            Text(headers, MessageHeaders.FaultMessage) ?? Text(headers, MessageHeaders.Reason) ?? "unknown",
+            Text(headers, MessageHeaders.FaultMessage) ?? Text(headers, MessageHeaders.Reason) ?? DeadLetteredByBroker(headers) ?? "unknown",
             Text(headers, MessageHeaders.FaultExceptionType),
             failedAt,
             runId,
             connector,
             messageType ?? Trim(Text(headers, MessageHeaders.FaultMessageType)));
     }
+
+    /// <summary>
+    /// A message RabbitMQ dead-lettered into the error queue itself (no MassTransit fault headers, its own x-death ones): a
+    /// quorum queue's delivery limit (<see cref="QuorumQueues"/>), or another reason the broker names.
+    /// </summary>
+    private static string? DeadLetteredByBroker(IReadOnlyDictionary<string, object?> headers) =>
+        Text(headers, "x-first-death-reason") switch
+        {
+            null => null,
+            "delivery_limit" => $"Went back to its queue unsettled more than {QuorumQueues.DeliveryLimit} times (a consumer lost while "
+                + "it held the message): dead-lettered by the broker",
+            var reason => $"Dead-lettered by the broker ({reason})",
+        };
 
     private static (Guid? RunId, string? Connector, string? MessageType) ReadEnvelope(ReadOnlyMemory<byte> body)
     {

@@ -58,6 +58,53 @@ public class LocalLauncherTests
     }
 
     [Fact]
+    public void OneRabbitMQNodeIsTheNodeOfBefore()
+    {
+        var node = Assert.Single(LocalRabbitMQ.Nodes("/data", new LocalOptions { RabbitMQPort = 41001, RabbitMQDistPort = 41002 }));
+
+        Assert.Equal(new LocalRabbitMQNode(1, LocalRabbitMQ.NodeName, 41001, 41002, "/data/rabbitmq"), node);
+    }
+
+    [Fact]
+    public void ThreeRabbitMQNodesTakeTheirOwnNamesPortsAndDataAndShareEpmd()
+    {
+        var options = new LocalOptions { RabbitMQPort = 41001, RabbitMQDistPort = 41002, EpmdPort = 41000, RabbitMQNodes = 3 };
+
+        var nodes = LocalRabbitMQ.Nodes("/data", options);
+
+        Assert.Equal(
+            [
+                new LocalRabbitMQNode(1, "connectorhealth@localhost", 41001, 41002, "/data/rabbitmq"),
+                new LocalRabbitMQNode(2, "connectorhealth-2@localhost", 41003, 41004, "/data/rabbitmq-2"),
+                new LocalRabbitMQNode(3, "connectorhealth-3@localhost", 41005, 41006, "/data/rabbitmq-3"),
+            ],
+            nodes);
+        var third = LocalRabbitMQ.Environment(nodes[2], options);
+        Assert.Equal("connectorhealth-3@localhost", third["RABBITMQ_NODENAME"]);
+        Assert.Equal("41005", third["RABBITMQ_NODE_PORT"]);
+        Assert.Equal("41006", third["RABBITMQ_DIST_PORT"]);
+        Assert.Equal("41000", third["ERL_EPMD_PORT"]);
+        Assert.StartsWith("/data/rabbitmq-3/", third["RABBITMQ_MNESIA_BASE"]);
+    }
+
+    [Fact]
+    public void ANodeJoinsNodeOnesClusterWithItsApplicationStopped()
+    {
+        var nodes = LocalRabbitMQ.Nodes("/data", new LocalOptions { RabbitMQNodes = 3 });
+
+        var steps = LocalRabbitMQ.JoinCluster(RabbitMQ, nodes[1], nodes[0]);
+
+        Assert.All(steps, step => Assert.Equal("/usr/lib/rabbitmq/bin/rabbitmqctl", step.Command));
+        Assert.Equal(
+            [
+                ["-n", "connectorhealth-2@localhost", "stop_app"],
+                ["-n", "connectorhealth-2@localhost", "join_cluster", "connectorhealth@localhost"],
+                ["-n", "connectorhealth-2@localhost", "start_app"],
+            ],
+            steps.Select(step => step.Args.ToArray()));
+    }
+
+    [Fact]
     public void EpmdRunsInTheForegroundOnTheSamePrivatePort()
     {
         var launch = LocalRabbitMQ.Epmd(RabbitMQ, new LocalOptions { EpmdPort = 41003 });
