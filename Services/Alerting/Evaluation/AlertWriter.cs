@@ -157,8 +157,10 @@ public sealed partial class AlertWriter(IOptionsMonitor<AlertingOptions> options
         return stored;
     }
 
-    // Occurrences are counted once by their source; the alert's count and last_seen take only the new ones. Returns the
-    // new count of each alert that counted any.
+    // Occurrences are counted once by their source; the alert's count and last_seen take only the new ones, and its
+    // first_seen the earliest of them: runs arrive out of order (and replicas take them in parallel), so the failed run
+    // that starts a streak may come in after the alert was raised on the later ones. Returns the new count of each alert
+    // that counted any.
     private static async Task<Dictionary<long, int>> AddOccurrencesAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<Firing> findings,
         Dictionary<string, StoredAlert> stored, CancellationToken cancellationToken)
@@ -176,9 +178,10 @@ public sealed partial class AlertWriter(IOptionsMonitor<AlertingOptions> options
                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[])
                 ON CONFLICT DO NOTHING RETURNING alert_id, occurred_at
             ), counted AS (
-                SELECT alert_id, count(*) AS n, max(occurred_at) AS latest FROM inserted GROUP BY alert_id
+                SELECT alert_id, count(*) AS n, min(occurred_at) AS earliest, max(occurred_at) AS latest FROM inserted GROUP BY alert_id
             )
-            UPDATE alerting.alerts a SET occurrences = a.occurrences + counted.n, last_seen = greatest(a.last_seen, counted.latest)
+            UPDATE alerting.alerts a SET occurrences = a.occurrences + counted.n, last_seen = greatest(a.last_seen, counted.latest),
+                first_seen = least(a.first_seen, counted.earliest)
             FROM counted WHERE a.alert_id = counted.alert_id
             RETURNING a.alert_id, a.occurrences
             """, connection, transaction);
