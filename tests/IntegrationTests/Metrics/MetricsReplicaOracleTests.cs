@@ -117,14 +117,19 @@ public sealed class MetricsReplicaOracleTests(RabbitMQServer rabbit, PostgresSer
     private static string[] KpiPaths(string range) =>
         [$"/api/kpis/daily?{range}", $"/api/kpis/daily/totals?{range}", $"/api/kpis/failure-reasons?{range}&limit=1000"];
 
-    // Payload sizes (the service keeps the size, never the payload), and owners and tags that changed two days ago.
+    // Payload sizes (the service keeps the size, never the payload), and owners and tags: crm's changed two days ago; erp's
+    // runs stated its tags until then and its owner since (each is what the latest run that stated it said).
     private static RunCompleted Described(RunCompleted run, Random random, DateTimeOffset today)
     {
         var bytes = random.Next(0, 3_000_000);
         run = run with { PayloadBytes = bytes, PayloadTruncated = bytes > 1_048_576 };
-        return run.Connector != "crm" ? run
-            : run.FinishedAt < today.AddDays(-2) ? run with { Owner = "team-a", Tags = ["sales"] }
-            : run with { Owner = "team-b", Tags = ["sales", "tier:1"] };
+        var early = run.FinishedAt < today.AddDays(-2);
+        return run.Connector switch
+        {
+            "crm" => early ? run with { Owner = "team-a", Tags = ["sales"] } : run with { Owner = "team-b", Tags = ["sales", "tier:1"] },
+            "erp" => early ? run with { Tags = ["finance"] } : run with { Owner = "team-c" },
+            _ => run,
+        };
     }
 
     // The oracle gets each run once, in the order runs finished; the replicas every run twice, shuffled (seeded).
