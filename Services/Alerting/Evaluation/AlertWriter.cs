@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ConnectorHealth.Alerting.Alerts;
 using ConnectorHealth.Alerting.Notifications;
+using ConnectorHealth.Alerting.Rules;
 using ConnectorHealth.Contracts;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -101,23 +102,29 @@ public sealed partial class AlertWriter(IOptionsMonitor<AlertingOptions> options
                 continue;
             }
             var index = context.OpenAlerts.FindIndex(a => a.AlertId == alert.AlertId);
-            var severityChanged = index >= 0 && context.OpenAlerts[index].Severity != firing.Finding.Severity;
+            var severityChanged = index >= 0 && context.OpenAlerts[index].Severity != alert.Severity;
             if (severityChanged)
             {
                 // Later findings of this evaluation (drift events, one at a time) compare with the severity written now.
-                context.OpenAlerts[index] = context.OpenAlerts[index] with { Severity = firing.Finding.Severity };
+                context.OpenAlerts[index] = context.OpenAlerts[index] with { Severity = alert.Severity };
             }
             var occurred = counted.TryGetValue(alert.AlertId, out var occurrences);
             if (severityChanged || occurred)
             {
                 changes.Updated.Add(new AlertUpdated(alert.AlertId, firing.Connector, firing.Finding.Rule, severityChanged ? "severity" : "occurred",
-                    alert.State, SeverityNames.Name(firing.Finding.Severity), occurred ? occurrences : alert.Occurrences, now));
+                    alert.State, SeverityNames.Name(alert.Severity), occurred ? occurrences : alert.Occurrences, now));
             }
         }
     }
 
     // An open alert as the upsert left it: whether the upsert created it, its state and occurrences before any new were counted.
-    private readonly record struct StoredAlert(long AlertId, bool Created, string State, int Occurrences);
+    private readonly record struct StoredAlert(long AlertId, bool Created, string State, int Occurrences, Severity Severity);
+
+    // Whether a finding says what its open alert now says. A run rule's finding is judged on every run the database holds,
+    // so the latest evaluation is right. A drift finding is one event: drift events arrive out of order (and replicas take
+    // them in parallel), so an event older than the alert's latest occurrence is counted but does not take back what the
+    // newer one said (its severity, message and details). excluded.last_seen is a drift finding's event time.
+    private const string Newer = $"(alerts.rule <> '{RuleNames.SchemaDrift}' OR excluded.last_seen >= alerts.last_seen)";
 
     // Each finding's open alert, opened now when there was none: keyed by fingerprint.
     private static async Task<Dictionary<string, StoredAlert>> UpsertAlertsAsync(
@@ -126,16 +133,19 @@ public sealed partial class AlertWriter(IOptionsMonitor<AlertingOptions> options
     {
         var stored = new Dictionary<string, StoredAlert>(StringComparer.Ordinal);
         await using var upsert = new NpgsqlCommand(
-            """
+            $"""
             INSERT INTO alerting.alerts (fingerprint, connector, rule, key, severity, state, message, recommended_action, details,
                                          occurrences, first_seen, last_seen, created_at)
             SELECT f, c, r, k, s, 'firing', m, a, d::jsonb, 0, t, t, $10
             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
                 AS u(f, c, r, k, s, m, a, d, t)
             ON CONFLICT (fingerprint) WHERE state <> 'resolved' DO UPDATE SET
-                last_seen = greatest(alerts.last_seen, excluded.last_seen), clear_since = NULL, severity = excluded.severity,
-                message = excluded.message, recommended_action = excluded.recommended_action, details = excluded.details
-            RETURNING fingerprint, alert_id, (xmax = 0), state, occurrences
+                last_seen = greatest(alerts.last_seen, excluded.last_seen), clear_since = NULL,
+                severity = CASE WHEN {Newer} THEN excluded.severity ELSE alerts.severity END,
+                message = CASE WHEN {Newer} THEN excluded.message ELSE alerts.message END,
+                recommended_action = CASE WHEN {Newer} THEN excluded.recommended_action ELSE alerts.recommended_action END,
+                details = CASE WHEN {Newer} THEN excluded.details ELSE alerts.details END
+            RETURNING fingerprint, alert_id, (xmax = 0), state, occurrences, severity
             """, connection, transaction);
         upsert.Parameters.Add(Column(findings.Select(f => f.Fingerprint).ToArray(), NpgsqlDbType.Text));
         upsert.Parameters.Add(Column(findings.Select(f => f.Connector).ToArray(), NpgsqlDbType.Text));
@@ -151,14 +161,18 @@ public sealed partial class AlertWriter(IOptionsMonitor<AlertingOptions> options
         await using var reader = await upsert.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            // Columns as returned: fingerprint, alert_id, whether the row was inserted (xmax = 0) rather than updated, state, occurrences.
-            stored[reader.GetString(0)] = new StoredAlert(reader.GetInt64(1), reader.GetBoolean(2), reader.GetString(3), reader.GetInt32(4));
+            // Columns as returned: fingerprint, alert_id, whether the row was inserted (xmax = 0) rather than updated, state, occurrences,
+            // the severity it now has.
+            stored[reader.GetString(0)] = new StoredAlert(
+                reader.GetInt64(1), reader.GetBoolean(2), reader.GetString(3), reader.GetInt32(4), SeverityNames.Parse(reader.GetString(5)));
         }
         return stored;
     }
 
-    // Occurrences are counted once by their source; the alert's count and last_seen take only the new ones. Returns the
-    // new count of each alert that counted any.
+    // Occurrences are counted once by their source; the alert's count and last_seen take only the new ones, and its
+    // first_seen the earliest of them: runs arrive out of order (and replicas take them in parallel), so the failed run
+    // that starts a streak may come in after the alert was raised on the later ones. Returns the new count of each alert
+    // that counted any.
     private static async Task<Dictionary<long, int>> AddOccurrencesAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<Firing> findings,
         Dictionary<string, StoredAlert> stored, CancellationToken cancellationToken)
@@ -176,9 +190,10 @@ public sealed partial class AlertWriter(IOptionsMonitor<AlertingOptions> options
                 SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[])
                 ON CONFLICT DO NOTHING RETURNING alert_id, occurred_at
             ), counted AS (
-                SELECT alert_id, count(*) AS n, max(occurred_at) AS latest FROM inserted GROUP BY alert_id
+                SELECT alert_id, count(*) AS n, min(occurred_at) AS earliest, max(occurred_at) AS latest FROM inserted GROUP BY alert_id
             )
-            UPDATE alerting.alerts a SET occurrences = a.occurrences + counted.n, last_seen = greatest(a.last_seen, counted.latest)
+            UPDATE alerting.alerts a SET occurrences = a.occurrences + counted.n, last_seen = greatest(a.last_seen, counted.latest),
+                first_seen = least(a.first_seen, counted.earliest)
             FROM counted WHERE a.alert_id = counted.alert_id
             RETURNING a.alert_id, a.occurrences
             """, connection, transaction);

@@ -100,15 +100,16 @@ public sealed class RunLedger(NpgsqlDataSource dataSource, IOptionsMonitor<Alert
             .Select(g => (g.Key.Connector, g.Key.Minute, Total: g.Count(), Failed: g.Count(r => r.Status == RunStatus.Failed),
                 RateLimited: g.Count(r => r.RateLimited)))
             .ToArray();
+        // The latest run (by finish time) that states a schedule, an owner or tags says what it is now, and when: a run
+        // that states none leaves them as they were.
+        static (T? Value, DateTimeOffset? At) Latest<T>(IEnumerable<RunCompleted> runs, Func<RunCompleted, T?> stated) =>
+            runs.Where(r => stated(r) is not null).MaxBy(r => r.FinishedAt) is { } run ? (stated(run), run.FinishedAt) : (default, null);
         var connectors = fresh.GroupBy(r => r.Connector, StringComparer.Ordinal)
             .Select(g => (Connector: g.Key, FirstRunAt: g.Min(r => r.FinishedAt), LastRunAt: g.Max(r => r.FinishedAt),
                 LastSuccessAt: g.Where(r => r.Status == RunStatus.Succeeded).Select(r => (DateTimeOffset?)r.FinishedAt).Max(),
-                // The latest run that states a schedule says what it is now.
-                ExpectedInterval: g.OrderBy(r => r.FinishedAt).Select(r => r.ExpectedInterval).LastOrDefault(i => i is not null),
-                // Likewise the owner and the tags: a run that states none leaves them as they were.
-                Owner: g.OrderBy(r => r.FinishedAt).Select(r => r.Owner).LastOrDefault(o => o is not null),
-                Tags: g.OrderBy(r => r.FinishedAt).Select(r => r.Tags).LastOrDefault(t => t is not null) is { } tags
-                    ? string.Join('\n', tags) : null))
+                ExpectedInterval: Latest(g, r => r.ExpectedInterval),
+                Owner: Latest(g, r => r.Owner),
+                Tags: Latest(g, r => r.Tags is { } tags ? string.Join('\n', tags) : null)))
             .ToArray();
         await using var batch = new NpgsqlBatch(connection, transaction);
         batch.BatchCommands.Add(Command(
@@ -125,26 +126,38 @@ public sealed class RunLedger(NpgsqlDataSource dataSource, IOptionsMonitor<Alert
             Column(minutes.Select(m => m.RateLimited).ToArray(), NpgsqlDbType.Integer)));
         batch.BatchCommands.Add(Command(
             """
-            INSERT INTO alerting.connectors (connector, first_seen_at, last_run_at, last_success_at, expected_interval, owner, tags)
-            SELECT c, f, l, s, i, o, string_to_array(t, E'\n')
-            FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[], $5::interval[], $6::text[], $7::text[])
-                AS u(c, f, l, s, i, o, t)
+            INSERT INTO alerting.connectors (connector, first_seen_at, last_run_at, last_success_at, expected_interval, owner, tags,
+                                             expected_interval_stated_at, owner_stated_at, tags_stated_at)
+            SELECT c, f, l, s, i, o, string_to_array(t, E'\n'), ia, oa, ta
+            FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[], $5::interval[], $6::text[], $7::text[],
+                        $8::timestamptz[], $9::timestamptz[], $10::timestamptz[])
+                AS u(c, f, l, s, i, o, t, ia, oa, ta)
             ON CONFLICT (connector) DO UPDATE SET
-                owner = coalesce(excluded.owner, connectors.owner),
-                tags = coalesce(excluded.tags, connectors.tags),
+                -- Only a later statement replaces one (a batch that states nothing has no time: the comparison is null).
+                owner = CASE WHEN excluded.owner_stated_at >= coalesce(connectors.owner_stated_at, '-infinity')
+                             THEN excluded.owner ELSE connectors.owner END,
+                owner_stated_at = greatest(connectors.owner_stated_at, excluded.owner_stated_at),
+                tags = CASE WHEN excluded.tags_stated_at >= coalesce(connectors.tags_stated_at, '-infinity')
+                            THEN excluded.tags ELSE connectors.tags END,
+                tags_stated_at = greatest(connectors.tags_stated_at, excluded.tags_stated_at),
+                expected_interval = CASE WHEN excluded.expected_interval_stated_at >= coalesce(connectors.expected_interval_stated_at, '-infinity')
+                                         THEN excluded.expected_interval ELSE connectors.expected_interval END,
+                expected_interval_stated_at = greatest(connectors.expected_interval_stated_at, excluded.expected_interval_stated_at),
                 first_seen_at = least(connectors.first_seen_at, excluded.first_seen_at),
                 last_run_at = greatest(connectors.last_run_at, excluded.last_run_at),
                 last_success_at = greatest(connectors.last_success_at, excluded.last_success_at),
-                expected_interval = coalesce(excluded.expected_interval, connectors.expected_interval),
                 updated_at = now()
             """,
             Column(connectors.Select(c => c.Connector).ToArray(), NpgsqlDbType.Text),
             Column(connectors.Select(c => c.FirstRunAt).ToArray(), NpgsqlDbType.TimestampTz),
             Column(connectors.Select(c => c.LastRunAt).ToArray(), NpgsqlDbType.TimestampTz),
             Column(connectors.Select(c => c.LastSuccessAt).ToArray(), NpgsqlDbType.TimestampTz),
-            Column(connectors.Select(c => c.ExpectedInterval).ToArray(), NpgsqlDbType.Interval),
-            Column(connectors.Select(c => c.Owner).ToArray(), NpgsqlDbType.Text),
-            Column(connectors.Select(c => c.Tags).ToArray(), NpgsqlDbType.Text)));
+            Column(connectors.Select(c => c.ExpectedInterval.Value).ToArray(), NpgsqlDbType.Interval),
+            Column(connectors.Select(c => c.Owner.Value).ToArray(), NpgsqlDbType.Text),
+            Column(connectors.Select(c => c.Tags.Value).ToArray(), NpgsqlDbType.Text),
+            Column(connectors.Select(c => c.ExpectedInterval.At).ToArray(), NpgsqlDbType.TimestampTz),
+            Column(connectors.Select(c => c.Owner.At).ToArray(), NpgsqlDbType.TimestampTz),
+            Column(connectors.Select(c => c.Tags.At).ToArray(), NpgsqlDbType.TimestampTz)));
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 }

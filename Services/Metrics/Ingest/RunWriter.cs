@@ -174,24 +174,34 @@ public sealed partial class RunWriter(
             yield return Command(fold, connectors, startedAt, finishedAt, statuses, latencies, attemptCounts, rateLimited, errorTypes);
         }
 
-        // Owners and tags: only runs that state them move them, and only forward in time.
-        var labelled = runs.Where(r => r.Owner is not null || r.Tags is not null).ToArray();
-        if (labelled.Length > 0)
+        // Owners and tags: only runs that state them move them, and only forward in time, each by the time of the latest
+        // run that stated it (a run may state one and not the other; an older run arriving later takes nothing back).
+        var labels = runs.GroupBy(r => r.Connector, StringComparer.Ordinal)
+            .Select(g => (Connector: g.Key,
+                Owner: g.Where(r => r.Owner is not null).MaxBy(r => r.FinishedAt),
+                Tags: g.Where(r => r.Tags is not null).MaxBy(r => r.FinishedAt)))
+            .Where(l => l.Owner is not null || l.Tags is not null)
+            .OrderBy(l => l.Connector, StringComparer.Ordinal)
+            .ToArray();
+        if (labels.Length > 0)
         {
             yield return Command(
                 """
-                INSERT INTO metrics.connector_labels AS l (connector, owner, tags, stated_at)
-                SELECT DISTINCT ON (c) c, o, string_to_array(t, E'\n'), f
-                FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[]) AS u(c, f, o, t)
-                ORDER BY c, f DESC
+                INSERT INTO metrics.connector_labels AS l (connector, owner, owner_stated_at, tags, tags_stated_at, stated_at)
+                SELECT c, o, oa, string_to_array(t, E'\n'), ta, greatest(oa, ta)
+                FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::timestamptz[]) AS u(c, o, oa, t, ta)
                 ON CONFLICT (connector) DO UPDATE SET
-                    owner = coalesce(excluded.owner, l.owner), tags = coalesce(excluded.tags, l.tags), stated_at = excluded.stated_at
-                WHERE excluded.stated_at >= l.stated_at
+                    owner = CASE WHEN excluded.owner_stated_at >= coalesce(l.owner_stated_at, '-infinity') THEN excluded.owner ELSE l.owner END,
+                    owner_stated_at = greatest(l.owner_stated_at, excluded.owner_stated_at),
+                    tags = CASE WHEN excluded.tags_stated_at >= coalesce(l.tags_stated_at, '-infinity') THEN excluded.tags ELSE l.tags END,
+                    tags_stated_at = greatest(l.tags_stated_at, excluded.tags_stated_at),
+                    stated_at = greatest(l.stated_at, excluded.stated_at)
                 """,
-                Column(labelled.Select(r => r.Connector).ToArray(), NpgsqlDbType.Text),
-                Column(labelled.Select(r => r.FinishedAt).ToArray(), NpgsqlDbType.TimestampTz),
-                Column(labelled.Select(r => r.Owner).ToArray(), NpgsqlDbType.Text),
-                Column(labelled.Select(r => r.Tags is { } tags ? string.Join('\n', tags) : null).ToArray(), NpgsqlDbType.Text));
+                Column(labels.Select(l => l.Connector).ToArray(), NpgsqlDbType.Text),
+                Column(labels.Select(l => l.Owner?.Owner).ToArray(), NpgsqlDbType.Text),
+                Column(labels.Select(l => l.Owner?.FinishedAt).ToArray(), NpgsqlDbType.TimestampTz),
+                Column(labels.Select(l => l.Tags?.Tags is { } tags ? string.Join('\n', tags) : null).ToArray(), NpgsqlDbType.Text),
+                Column(labels.Select(l => l.Tags?.FinishedAt).ToArray(), NpgsqlDbType.TimestampTz));
         }
 
         const string stateSource =

@@ -164,6 +164,27 @@ public sealed class AlertEngineTests(PostgresServer postgres)
         Assert.All(alerts, a => Assert.Contains("Update mapping/contract", (string)a[2]!, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task AnOlderDriftArrivingAfterANewerOneOfTheSamePathsIsCountedButLeavesTheAlertSayingWhatTheNewerSays()
+    {
+        var removed = Drift(1, "orders", breaking: true, new SchemaChange("$.value", SchemaChangeKind.FieldRemoved, "integer", null, true))
+            with { FinishedAt = DateTimeOffset.UtcNow.AddMinutes(-10) };
+        var back = Drift(2, "orders", breaking: false, new SchemaChange("$.value", SchemaChangeKind.FieldAdded, null, "integer", false))
+            with { FinishedAt = DateTimeOffset.UtcNow.AddMinutes(-5), FromVersion = 2, ToVersion = 3 };
+        const string Alert = "SELECT severity, message, details::text, occurrences, first_seen, last_seen FROM alerting.alerts";
+
+        await using var inOrder = await AlertingDatabase.CreateAsync(postgres);
+        await inOrder.Engine().ProcessDriftAsync([removed], CancellationToken.None);
+        await inOrder.Engine().ProcessDriftAsync([back], CancellationToken.None);
+        await using var newerFirst = await AlertingDatabase.CreateAsync(postgres);
+        await newerFirst.Engine().ProcessDriftAsync([back], CancellationToken.None);
+        await newerFirst.Engine().ProcessDriftAsync([removed], CancellationToken.None);
+
+        var expected = Assert.Single(await inOrder.RowsAsync(Alert));
+        Assert.Equal(["info", 2], new[] { expected[0], expected[3] });
+        Assert.Equal(expected, Assert.Single(await newerFirst.RowsAsync(Alert)));
+    }
+
     private static SchemaDriftDetected Drift(long id, string connector, bool breaking, params SchemaChange[] changes) => new()
     {
         EventId = id,

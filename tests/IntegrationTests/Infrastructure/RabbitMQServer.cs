@@ -66,6 +66,45 @@ public sealed class RabbitMQServer : IAsyncLifetime
         }, TimeSpan.FromSeconds(90));
     }
 
+    /// <summary>
+    /// A new virtual host on this node, open to the test user, and its URI: services on it see queues and exchanges of
+    /// their own, so two set-ups of the same service (an oracle and its replicas) run side by side on one node.
+    /// </summary>
+    public async Task<Uri> AddVirtualHostAsync(string name)
+    {
+        await ControlAsync("add_vhost", name);
+        await ControlAsync("set_permissions", "-p", name, LocalRabbitMQResource.User, ".*", ".*", ".*");
+        return new Uri(Uri, Uri.EscapeDataString(name));
+    }
+
+    // rabbitmqctl beside the server script, with the node's environment (its name, epmd port and Erlang cookie's home).
+    private async Task ControlAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo(Path.Combine(Path.GetDirectoryName(_binaries.Server)!, "rabbitmqctl"))
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+        foreach (var (key, value) in LocalRabbitMQ.Environment(Path.Combine(_root, "rabbitmq"), _options))
+        {
+            start.Environment[key] = value;
+        }
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', args)} exited with {process.ExitCode}: {await output}{await errors}");
+        }
+    }
+
     /// <summary>Stops the node (SIGTERM: the server script shuts RabbitMQ down cleanly); epmd stays.</summary>
     public Task StopAsync() => TestProcess.StopAsync(_server, signal: 15);
 
