@@ -218,26 +218,12 @@ public sealed record LocalPorts(int Postgres, int RabbitMQ, int RabbitMQDist, in
         while (ports.Count < 4)
         {
             var port = Random.Shared.Next(FirstPort, LastPort + 1);
-            if (!ports.Contains(port) && IsFree(port))
+            if (!ports.Contains(port) && FreePorts.IsFree(port))
             {
                 ports.Add(port);
             }
         }
         return new LocalPorts(ports[0], ports[1], ports[2], ports[3]);
-    }
-
-    public static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 
     public IEnumerable<int> All => [Postgres, RabbitMQ, RabbitMQDist, Epmd];

@@ -31,7 +31,7 @@ public sealed class LifecycleTests
             var left = new List<string>();
             await Poll.UntilAsync(() => (left = ProcessesUsing(dataDirectory, ports)).Count == 0,
                 () => $"no process left of the stopped system (still running: {string.Join("; ", left)})", TimeSpan.FromSeconds(60));
-            Assert.All(ports.All, port => Assert.True(LocalPorts.IsFree(port), $"port {port} is still taken"));
+            Assert.All(ports.All, port => Assert.True(FreePorts.IsFree(port), $"port {port} is still taken"));
 
             await using var second = await ConnectorHealthApp.StartAsync(dataDirectory, ports);
             using var secondGateway = ConnectorHealthApp.GatewayClient(second);

@@ -16,7 +16,7 @@ public sealed class CatalogEntry
         CreatedAt = stored.CreatedAt;
         UpdatedAt = stored.UpdatedAt;
         Problem = stored.Problem;
-        Schedule = ConnectorSchedule.For(stored.Options);
+        Schedule = stored.Problem is null ? ConnectorSchedule.For(stored.Options) : ConnectorSchedule.Never;
         Random = new Random(seed);
         RunLock = previous?.RunLock ?? new SemaphoreSlim(1, 1);
         StartGate = previous?.StartGate ?? new Lock();

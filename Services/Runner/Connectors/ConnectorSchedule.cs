@@ -1,3 +1,4 @@
+using ConnectorHealth.Contracts;
 using System.Diagnostics.CodeAnalysis;
 using Cronos;
 
@@ -31,6 +32,9 @@ public sealed class ConnectorSchedule
     }
 
     public static ConnectorSchedule Every(TimeSpan interval) => new(interval, null, $"every {interval}");
+
+    /// <summary>The schedule of a connector that cannot run (its definition breaks the rules): it is never scheduled.</summary>
+    public static readonly ConnectorSchedule Never = new(RunDefinition.MaxExpectedInterval, null, "never (the connector cannot run)");
 
     public static ConnectorSchedule For(ConnectorOptions options) =>
         options.Interval is { } interval ? Every(interval)

@@ -162,26 +162,12 @@ public sealed class RabbitMQCluster : IAsyncLifetime
         var start = low + Random.Shared.Next((high - low - count) / count) * count;
         for (var first = start; first + count - 1 <= high; first += count)
         {
-            if (Enumerable.Range(first, count).All(IsFree))
+            if (Enumerable.Range(first, count).All(FreePorts.IsFree))
             {
                 return first;
             }
         }
         throw new InvalidOperationException($"No {count} free consecutive ports in {low}–{high}.");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 }
 

@@ -186,6 +186,45 @@ public sealed class ConnectorsApiTests(RabbitMQServer rabbit, PostgresServer pos
         Assert.Equal("1.00:00:00", (await client.GetFromJsonAsync<JsonElement>($"/api/connectors/{Configured}")).GetProperty("interval").GetString());
     }
 
+    [Fact]
+    public async Task AStoredDefinitionThatNoLongerReadsOrPassesIsListedWithItsProblemAndNeverRunWhileTheOthersGoOn()
+    {
+        await using (var data = NpgsqlDataSource.Create(_database))
+        {
+            // Written by hand or by an older version: one that does not read, one that breaks today's rules.
+            await using var insert = data.CreateCommand(
+                """
+                INSERT INTO runner.connectors (name, definition, origin, enabled) VALUES
+                    ('stored_unreadable', '{"kind": 5, "interval": "00:00:02"}', 'api', true),
+                    ('stored_breaking', '{"kind": "ftp", "interval": "00:00:02"}', 'api', true)
+                """);
+            await insert.ExecuteNonQueryAsync();
+        }
+        using var client = _first.CreateClient();
+        using (var created = await client.PutAsJsonAsync("/api/connectors/stored_fine", new { kind = "good_api", cron = "0 0 1 1 *", enabled = false }))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        await Poll.UntilAsync(async () => (await NamesAsync(client, "/api/connectors?search=stored_&state=unschedulable")).SequenceEqual(["stored_breaking", "stored_unreadable"]),
+            "both stored connectors listed as unschedulable");
+        var breaking = await client.GetFromJsonAsync<JsonElement>("/api/connectors/stored_breaking");
+        Assert.Contains("Kind 'ftp'", breaking.GetProperty("problem").GetString(), StringComparison.Ordinal);
+        Assert.Equal(JsonValueKind.Null, breaking.GetProperty("nextRunAt").ValueKind);
+        var unreadable = await client.GetFromJsonAsync<JsonElement>("/api/connectors/stored_unreadable");
+        Assert.Contains("cannot be read", unreadable.GetProperty("problem").GetString(), StringComparison.Ordinal);
+        using var runNow = await client.PostAsync("/api/connectors/stored_breaking/runs", null);
+        Assert.Equal(HttpStatusCode.Conflict, runNow.StatusCode);
+        Assert.Equal(JsonValueKind.Null, (await client.GetFromJsonAsync<JsonElement>("/api/connectors/stored_fine")).GetProperty("problem").ValueKind);
+        Assert.Empty(_published.Of("stored_breaking"));
+        Assert.Empty(_published.Of("stored_unreadable"));
+
+        // Set again through the API, it is whole and runs.
+        using var fixedAgain = await client.PutAsJsonAsync("/api/connectors/stored_breaking", new { kind = "good_api", cron = "0 0 1 1 *", enabled = false });
+        Assert.Equal(HttpStatusCode.OK, fixedAgain.StatusCode);
+        Assert.Equal(JsonValueKind.Null, (await fixedAgain.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("problem").ValueKind);
+    }
+
     public static TheoryData<string, string> BadDefinitions => new()
     {
         { """{"kind":"ftp","interval":"00:01:00"}""", "kind" },
