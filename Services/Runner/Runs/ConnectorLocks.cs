@@ -1,4 +1,5 @@
 using ConnectorHealth.ServiceDefaults;
+using Medallion.Threading;
 using Medallion.Threading.Postgres;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -27,7 +28,9 @@ public sealed class ConnectorLocks
         var connection = new NpgsqlConnectionStringBuilder(configuration.GetConnectionString(ResourceNames.Database)
             ?? throw new InvalidOperationException($"ConnectionStrings:{ResourceNames.Database} is not set."))
         {
-            ApplicationName = "runner-connector-locks",
+            // One pool of lock connections per replica (the library shares connections by connection string): replicas in
+            // one process, as in tests, then never share a session, whose advisory locks would let both in.
+            ApplicationName = $"runner-locks-{Guid.NewGuid().ToString("N")[..8]}",
             Options = $"-c idle_session_timeout={(long)failoverAfter.TotalMilliseconds}",
             // A connection back in the pool holds no lock: closed well before the server would end it.
             ConnectionIdleLifetime = Math.Max(1, (int)(failoverAfter.TotalSeconds / 3)),
@@ -37,8 +40,11 @@ public sealed class ConnectorLocks
         _keepalive = failoverAfter / 3;
     }
 
-    /// <summary>The connector's lock if no one holds it now; null when another run of it is under way (on any replica).</summary>
-    public async Task<IAsyncDisposable?> TryAcquireAsync(string connector, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// The connector's lock if no one holds it now; null when another run of it is under way (on any replica). Its
+    /// <see cref="IDistributedSynchronizationHandle.HandleLostToken"/> fires if the lock is lost (its connection ended).
+    /// </summary>
+    public async Task<IDistributedSynchronizationHandle?> TryAcquireAsync(string connector, CancellationToken cancellationToken) =>
         await new PostgresDistributedLock(
                 new PostgresAdvisoryLockKey($"connectorhealth.runner.connector:{connector}", allowHashing: true),
                 _connectionString,

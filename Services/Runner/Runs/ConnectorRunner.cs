@@ -3,6 +3,7 @@ using ConnectorHealth.Contracts;
 using ConnectorHealth.Runner.Connectors;
 using ConnectorHealth.Runner.Publishing;
 using ConnectorHealth.ServiceDefaults;
+using Medallion.Threading;
 using Microsoft.Extensions.Options;
 
 namespace ConnectorHealth.Runner.Runs;
@@ -70,7 +71,7 @@ public sealed partial class ConnectorRunner(
             Finish(entry);
             throw;
         }
-        IAsyncDisposable? held = null;
+        IDistributedSynchronizationHandle? held = null;
         if (holder == id)
         {
             (held, holder) = await HoldConnectorAsync(entry, id, cancellationToken);
@@ -128,7 +129,7 @@ public sealed partial class ConnectorRunner(
     /// Takes the connector's lock for a claimed run-now. When a scheduled run holds it (on any replica), the claim is
     /// given up and the answer is that run's id, when known.
     /// </summary>
-    private async Task<(IAsyncDisposable? Held, Guid? Holder)> HoldConnectorAsync(CatalogEntry entry, Guid id, CancellationToken cancellationToken)
+    private async Task<(IDistributedSynchronizationHandle? Held, Guid? Holder)> HoldConnectorAsync(CatalogEntry entry, Guid id, CancellationToken cancellationToken)
     {
         try
         {
@@ -147,11 +148,17 @@ public sealed partial class ConnectorRunner(
         }
     }
 
-    private sealed class NotHeld : IAsyncDisposable
+    private sealed class NotHeld : IDistributedSynchronizationHandle
     {
         public static readonly NotHeld Instance = new();
 
+        public CancellationToken HandleLostToken => CancellationToken.None;
+
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+        public void Dispose()
+        {
+        }
     }
 
     private static async Task<Guid?> RunUnderWayAsync(Task<Guid?>? underWay, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using ConnectorHealth.Runner.Connectors;
+using Medallion.Threading;
 using Microsoft.Extensions.Options;
 
 namespace ConnectorHealth.Runner.Runs;
@@ -152,7 +153,7 @@ public sealed partial class ConnectorScheduler(
         {
             return false;
         }
-        await runner.RunSlotAsync(entry, runId, stoppingToken);
+        await RunHeldAsync(entry, runId, held, stoppingToken);
         var now = time.GetUtcNow();
         if (after <= now)
         {
@@ -179,12 +180,33 @@ public sealed partial class ConnectorScheduler(
             return true;
         }
         LogRetaken(logger, entry.Name, runId, slot.RunningDue);
-        await runner.RunSlotAsync(entry, runId, stoppingToken);
+        await RunHeldAsync(entry, runId, held, stoppingToken);
         return true;
+    }
+
+    /// <summary>
+    /// Runs a slot for as long as its lock is held. A lock lost mid-run (its connection ended: a network cut, the server
+    /// ending an idle-looking session) cancels the run, whose slot stays under way for another replica to run again,
+    /// rather than letting two replicas call the source for one slot.
+    /// </summary>
+    private async Task RunHeldAsync(CatalogEntry entry, Guid runId, IDistributedSynchronizationHandle held, CancellationToken stoppingToken)
+    {
+        using var whileHeld = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, held.HandleLostToken);
+        try
+        {
+            await runner.RunSlotAsync(entry, runId, whileHeld.Token);
+        }
+        catch (OperationCanceledException) when (held.HandleLostToken.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
+        {
+            LogLockLost(logger, entry.Name, runId);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The schedule of {Connector} is held up; it is tried again every few seconds, and said again once it goes on")]
     private static partial void LogRunFailed(ILogger logger, Exception exception, string connector);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Scheduled run {RunId} of {Connector} lost its lock mid-run and was stopped; its slot is run again by the replica that takes the lock")]
+    private static partial void LogLockLost(ILogger logger, string connector, Guid runId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "The schedule of {Connector} goes on")]
     private static partial void LogRecovered(ILogger logger, string connector);

@@ -147,4 +147,82 @@ public sealed class SharedScheduleTests(RabbitMQServer rabbit, PostgresServer po
             }
         }
     }
+
+    [Fact]
+    public async Task ARunWhoseLockIsLostMidRunIsStoppedAndItsSlotRunOnceByTheReplicaThatTakesTheLock()
+    {
+        const string Connector = "cut_api";
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var calls = 0;
+        var aborted = 0;
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var api = builder.Build();
+        api.MapGet("/held", async (CancellationToken cancelled) =>
+        {
+            Interlocked.Increment(ref calls);
+            try
+            {
+                await release.Task.WaitAsync(cancelled);
+            }
+            catch (OperationCanceledException)
+            {
+                Interlocked.Increment(ref aborted);
+                throw;
+            }
+            return Results.Json(new { ok = true });
+        });
+        await api.StartAsync();
+
+        var database = await postgres.CreateDatabaseConnectionStringAsync("runner_lock_lost");
+        var published = new PublishedRuns();
+        (string, string)[] settings =
+        [
+            ($"Runner:Connectors:{Connector}:Kind", "http"),
+            ($"Runner:Connectors:{Connector}:Interval", "01:00:00"),
+            ($"Runner:Connectors:{Connector}:Timeout", "00:01:00"),
+            ($"Runner:Connectors:{Connector}:Retry:MaxAttempts", "1"),
+            ($"Runner:Connectors:{Connector}:Http:Url", $"{api.Urls.First()}/held"),
+            ("Runner:FailoverAfter", "00:00:03"),
+        ];
+        var replicas = Enumerable.Range(0, 2).Select(_ => new ServiceHost<RunnerOptions>(database, rabbit.Uri, settings)).ToList();
+        try
+        {
+            foreach (var replica in replicas)
+            {
+                replica.Services.GetRequiredService<IBus>().ConnectPublishObserver(published);
+            }
+            await Poll.UntilAsync(() => Volatile.Read(ref calls) == 1, "the first slot's run to call the API");
+
+            // The server ends the session that holds the connector's lock, as it does for a client it lost (a network
+            // cut, a machine gone): the run that held it stops, and the slot is run again, once.
+            await using (var data = Npgsql.NpgsqlDataSource.Create(database))
+            {
+                await using var cut = data.CreateCommand(
+                    """
+                    SELECT count(pg_terminate_backend(pid)) FROM pg_locks
+                     WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                    """);
+                Assert.True((long)(await cut.ExecuteScalarAsync())! >= 1);
+            }
+            await Poll.UntilAsync(() => Volatile.Read(ref aborted) == 1, "the run that lost its lock to stop calling the API", TimeSpan.FromSeconds(30));
+            await Poll.UntilAsync(() => Volatile.Read(ref calls) == 2, "the slot to be run again", TimeSpan.FromSeconds(30));
+            release.SetResult();
+            var run = await Poll.UntilFoundAsync(() => published.Of(Connector).FirstOrDefault(), "the slot's run published");
+            Assert.Equal(RunStatus.Succeeded, run.Status);
+
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            Assert.Equal(run.RunId, Assert.Single(published.Of(Connector)).RunId);
+            Assert.Equal(2, Volatile.Read(ref calls));
+        }
+        finally
+        {
+            release.TrySetResult();
+            foreach (var replica in replicas)
+            {
+                await replica.DisposeAsync();
+            }
+        }
+    }
 }
