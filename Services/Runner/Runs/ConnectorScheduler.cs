@@ -168,6 +168,12 @@ public sealed partial class ConnectorScheduler(
     /// </summary>
     private async Task<bool> TryRetakeAsync(CatalogEntry entry, Guid runId, CancellationToken loopToken, CancellationToken stoppingToken)
     {
+        // The run under way is this replica's own (a loop restarted by a changed definition while its run goes on): this
+        // replica's lock session would let it in again, so it is not asked.
+        if (entry.RunningHere)
+        {
+            return false;
+        }
         await using var held = await locks.TryAcquireAsync(entry.Name, loopToken);
         if (held is null)
         {
