@@ -74,7 +74,19 @@ public sealed partial class ConnectorRunner(
         IDistributedSynchronizationHandle? held = null;
         if (holder == id)
         {
-            (held, holder) = await HoldConnectorAsync(entry, id, cancellationToken);
+            try
+            {
+                (held, holder) = await HoldConnectorAsync(entry, id, cancellationToken);
+            }
+            catch
+            {
+                // The caller went away while the lock was asked for: the claim and this replica's lock are given back,
+                // or the connector would answer "running" until the claim lapsed and never run here again.
+                await ReleaseAsync(entry, id);
+                known.SetResult(null);
+                Finish(entry);
+                throw;
+            }
         }
         known.SetResult(holder);
         if (holder != id)
