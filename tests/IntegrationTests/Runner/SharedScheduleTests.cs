@@ -73,31 +73,10 @@ public sealed class SharedScheduleTests(RabbitMQServer rabbit, PostgresServer po
     public async Task ASlotLeftUnderWayByAReplicaThatStoppedRunsAgainLateAndOnceWithItsRunId()
     {
         const string Connector = "held_api";
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var calls = 0;
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        await using var api = builder.Build();
-        api.MapGet("/held", async (CancellationToken aborted) =>
-        {
-            Interlocked.Increment(ref calls);
-            await release.Task.WaitAsync(aborted);
-            return Results.Json(new { ok = true });
-        });
-        await api.StartAsync();
-
+        await using var api = await GatedApi.StartAsync();
         var database = await postgres.CreateDatabaseConnectionStringAsync("runner_slot_retaken");
         var published = new PublishedRuns();
-        (string, string)[] settings =
-        [
-            ($"Runner:Connectors:{Connector}:Kind", "http"),
-            ($"Runner:Connectors:{Connector}:Interval", "01:00:00"),
-            ($"Runner:Connectors:{Connector}:Timeout", "00:01:00"),
-            ($"Runner:Connectors:{Connector}:Retry:MaxAttempts", "1"),
-            ($"Runner:Connectors:{Connector}:Http:Url", $"{api.Urls.First()}/held"),
-            ("Runner:FailoverAfter", "00:00:03"),
-        ];
+        var settings = api.ConnectorSettings(Connector);
         var replicas = Enumerable.Range(0, 3).Select(_ => new ServiceHost<RunnerOptions>(database, rabbit.Uri, settings)).ToList();
         Guid underWay;
         try
@@ -107,7 +86,7 @@ public sealed class SharedScheduleTests(RabbitMQServer rabbit, PostgresServer po
                 replica.Services.GetRequiredService<IBus>().ConnectPublishObserver(published);
             }
             // The first slot is now: one replica takes it and its run waits at the API.
-            await Poll.UntilAsync(() => Volatile.Read(ref calls) == 1, "the first slot's run to call the API");
+            await Poll.UntilAsync(() => api.Calls == 1, "the first slot's run to call the API");
             var holder = await Poll.UntilFoundAsync(
                 () => replicas.FirstOrDefault(r => r.Services.GetRequiredService<ConnectorCatalog>().Find(Connector)?.RunningHere == true),
                 "the replica running the slot");
@@ -127,8 +106,8 @@ public sealed class SharedScheduleTests(RabbitMQServer rabbit, PostgresServer po
             await holder.DisposeAsync();
 
             // Another replica finds the slot under way with no one holding it, and runs it again.
-            await Poll.UntilAsync(() => Volatile.Read(ref calls) == 2, "the slot to be run again by another replica", TimeSpan.FromSeconds(30));
-            release.SetResult();
+            await Poll.UntilAsync(() => api.Calls == 2, "the slot to be run again by another replica", TimeSpan.FromSeconds(30));
+            api.Release();
             var run = await Poll.UntilFoundAsync(() => published.Of(Connector).FirstOrDefault(), "the slot's run published");
             Assert.Equal(RunStatus.Succeeded, run.Status);
             Assert.Equal(underWay, run.RunId);
@@ -136,11 +115,11 @@ public sealed class SharedScheduleTests(RabbitMQServer rabbit, PostgresServer po
             // Nothing more: the next slot is an hour away, and the slot's run is published once.
             await Task.Delay(TimeSpan.FromSeconds(3));
             Assert.Equal(run.RunId, Assert.Single(published.Of(Connector)).RunId);
-            Assert.Equal(2, Volatile.Read(ref calls));
+            Assert.Equal(2, api.Calls);
         }
         finally
         {
-            release.TrySetResult();
+            api.Release();
             foreach (var replica in replicas)
             {
                 await replica.DisposeAsync();
@@ -152,40 +131,10 @@ public sealed class SharedScheduleTests(RabbitMQServer rabbit, PostgresServer po
     public async Task ARunWhoseLockIsLostMidRunIsStoppedAndItsSlotRunOnceByTheReplicaThatTakesTheLock()
     {
         const string Connector = "cut_api";
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var calls = 0;
-        var aborted = 0;
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        await using var api = builder.Build();
-        api.MapGet("/held", async (CancellationToken cancelled) =>
-        {
-            Interlocked.Increment(ref calls);
-            try
-            {
-                await release.Task.WaitAsync(cancelled);
-            }
-            catch (OperationCanceledException)
-            {
-                Interlocked.Increment(ref aborted);
-                throw;
-            }
-            return Results.Json(new { ok = true });
-        });
-        await api.StartAsync();
-
+        await using var api = await GatedApi.StartAsync();
         var database = await postgres.CreateDatabaseConnectionStringAsync("runner_lock_lost");
         var published = new PublishedRuns();
-        (string, string)[] settings =
-        [
-            ($"Runner:Connectors:{Connector}:Kind", "http"),
-            ($"Runner:Connectors:{Connector}:Interval", "01:00:00"),
-            ($"Runner:Connectors:{Connector}:Timeout", "00:01:00"),
-            ($"Runner:Connectors:{Connector}:Retry:MaxAttempts", "1"),
-            ($"Runner:Connectors:{Connector}:Http:Url", $"{api.Urls.First()}/held"),
-            ("Runner:FailoverAfter", "00:00:03"),
-        ];
+        var settings = api.ConnectorSettings(Connector);
         var replicas = Enumerable.Range(0, 2).Select(_ => new ServiceHost<RunnerOptions>(database, rabbit.Uri, settings)).ToList();
         try
         {
@@ -193,7 +142,7 @@ public sealed class SharedScheduleTests(RabbitMQServer rabbit, PostgresServer po
             {
                 replica.Services.GetRequiredService<IBus>().ConnectPublishObserver(published);
             }
-            await Poll.UntilAsync(() => Volatile.Read(ref calls) == 1, "the first slot's run to call the API");
+            await Poll.UntilAsync(() => api.Calls == 1, "the first slot's run to call the API");
 
             // The server ends the session that holds the connector's lock, as it does for a client it lost (a network
             // cut, a machine gone): the run that held it stops, and the slot is run again, once.
@@ -206,23 +155,82 @@ public sealed class SharedScheduleTests(RabbitMQServer rabbit, PostgresServer po
                     """);
                 Assert.True((long)(await cut.ExecuteScalarAsync())! >= 1);
             }
-            await Poll.UntilAsync(() => Volatile.Read(ref aborted) == 1, "the run that lost its lock to stop calling the API", TimeSpan.FromSeconds(30));
-            await Poll.UntilAsync(() => Volatile.Read(ref calls) == 2, "the slot to be run again", TimeSpan.FromSeconds(30));
-            release.SetResult();
+            await Poll.UntilAsync(() => api.Aborted == 1, "the run that lost its lock to stop calling the API", TimeSpan.FromSeconds(30));
+            await Poll.UntilAsync(() => api.Calls == 2, "the slot to be run again", TimeSpan.FromSeconds(30));
+            api.Release();
             var run = await Poll.UntilFoundAsync(() => published.Of(Connector).FirstOrDefault(), "the slot's run published");
             Assert.Equal(RunStatus.Succeeded, run.Status);
 
             await Task.Delay(TimeSpan.FromSeconds(3));
             Assert.Equal(run.RunId, Assert.Single(published.Of(Connector)).RunId);
-            Assert.Equal(2, Volatile.Read(ref calls));
+            Assert.Equal(2, api.Calls);
         }
         finally
         {
-            release.TrySetResult();
+            api.Release();
             foreach (var replica in replicas)
             {
                 await replica.DisposeAsync();
             }
         }
+    }
+}
+
+/// <summary>
+/// A connector's API on loopback that holds every call until released (a run stays under way as long as a test needs),
+/// counting the calls and those the caller gave up on; and the settings of a connector calling it once an hour.
+/// </summary>
+internal sealed class GatedApi : IAsyncDisposable
+{
+    private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private WebApplication _app = null!;
+    private int _calls;
+    private int _aborted;
+
+    public int Calls => Volatile.Read(ref _calls);
+
+    public int Aborted => Volatile.Read(ref _aborted);
+
+    public static async Task<GatedApi> StartAsync()
+    {
+        var api = new GatedApi();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        api._app = builder.Build();
+        api._app.MapGet("/held", async (CancellationToken cancelled) =>
+        {
+            Interlocked.Increment(ref api._calls);
+            try
+            {
+                await api._release.Task.WaitAsync(cancelled);
+            }
+            catch (OperationCanceledException)
+            {
+                Interlocked.Increment(ref api._aborted);
+                throw;
+            }
+            return Results.Json(new { ok = true });
+        });
+        await api._app.StartAsync();
+        return api;
+    }
+
+    public void Release() => _release.TrySetResult();
+
+    public (string, string)[] ConnectorSettings(string connector) =>
+    [
+        ($"Runner:Connectors:{connector}:Kind", "http"),
+        ($"Runner:Connectors:{connector}:Interval", "01:00:00"),
+        ($"Runner:Connectors:{connector}:Timeout", "00:01:00"),
+        ($"Runner:Connectors:{connector}:Retry:MaxAttempts", "1"),
+        ($"Runner:Connectors:{connector}:Http:Url", $"{_app.Urls.First()}/held"),
+        ("Runner:FailoverAfter", "00:00:03"),
+    ];
+
+    public async ValueTask DisposeAsync()
+    {
+        Release();
+        await _app.DisposeAsync();
     }
 }
