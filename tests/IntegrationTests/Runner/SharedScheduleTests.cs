@@ -174,6 +174,51 @@ public sealed class SharedScheduleTests(RabbitMQServer rabbit, PostgresServer po
             }
         }
     }
+
+    [Fact]
+    public async Task ALockWatchedForLossIsLetGoWithinSecondsWhenItsHolderIsCutOffSoAnotherReplicaRunsTheSlotAgain()
+    {
+        const string Connector = "vanished_api";
+        await using var api = await GatedApi.StartAsync();
+        var database = await postgres.CreateDatabaseConnectionStringAsync("runner_holder_cut");
+        var published = new PublishedRuns();
+        var settings = api.ConnectorSettings(Connector);
+        // The first replica reaches PostgreSQL through a relay that is then cut, as when its machine is lost or the
+        // process killed: the server sees the client go while the lock's session is busy watching the lock (the
+        // library's pg_sleep), which a server backend does not notice by itself until that query ends a minute later.
+        await using var relay = new TcpRelay(postgres.Port);
+        var relayed = new Npgsql.NpgsqlConnectionStringBuilder(database) { Port = relay.Port }.ConnectionString;
+        var cutOff = new ServiceHost<RunnerOptions>(relayed, rabbit.Uri, settings);
+        ServiceHost<RunnerOptions>? other = null;
+        try
+        {
+            cutOff.Services.GetRequiredService<IBus>().ConnectPublishObserver(published);
+            await Poll.UntilAsync(() => api.Calls == 1, "the first slot's run to call the API");
+            other = new ServiceHost<RunnerOptions>(database, rabbit.Uri, settings);
+            other.Services.GetRequiredService<IBus>().ConnectPublishObserver(published);
+
+            var cutAt = DateTimeOffset.UtcNow;
+            await relay.CutAsync();
+            await Poll.UntilAsync(() => api.Calls == 2, "the slot to be run again by the other replica", TimeSpan.FromSeconds(40));
+            var takenOverIn = DateTimeOffset.UtcNow - cutAt;
+            output.WriteLine($"taken over {takenOverIn.TotalSeconds:F1} s after the cut");
+            // Runner:FailoverAfter is 3 s here: the server lets go within a second or two of the cut, and the other
+            // replica looks every FailoverAfter / 3; well within the minute the watching query would have held it.
+            Assert.True(takenOverIn < TimeSpan.FromSeconds(20), $"taken over only {takenOverIn} after the cut");
+            api.Release();
+            var run = await Poll.UntilFoundAsync(() => published.Of(Connector).FirstOrDefault(), "the slot's run published");
+            Assert.Equal(RunStatus.Succeeded, run.Status);
+        }
+        finally
+        {
+            api.Release();
+            if (other is not null)
+            {
+                await other.DisposeAsync();
+            }
+            await cutOff.DisposeAsync();
+        }
+    }
 }
 
 /// <summary>
