@@ -142,11 +142,10 @@ public sealed class ConnectorHealthApp : IAsyncLifetime
     public Task<string?> DatabaseConnectionStringAsync() =>
         App.GetConnectionStringAsync(ResourceNames.Postgres).AsTask();
 
-    public static async Task<DistributedApplication> StartAsync(
-        string dataDirectory, LocalPorts ports, Action<IDistributedApplicationTestingBuilder>? configure = null)
-    {
-        using var cts = new CancellationTokenSource(StartTimeout);
-        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+    /// <summary>The AppHost in local mode (PostgreSQL and RabbitMQ as this machine's processes) on the given ports.</summary>
+    public static Task<DistributedApplication> StartAsync(
+        string dataDirectory, LocalPorts ports, Action<IDistributedApplicationTestingBuilder>? configure = null) =>
+        StartAsync(
             [
                 "--Infrastructure:Mode=local",
                 $"--Infrastructure:Local:DataDirectory={dataDirectory}",
@@ -154,6 +153,20 @@ public sealed class ConnectorHealthApp : IAsyncLifetime
                 $"--Infrastructure:Local:RabbitMQPort={ports.RabbitMQ}",
                 $"--Infrastructure:Local:RabbitMQDistPort={ports.RabbitMQDist}",
                 $"--Infrastructure:Local:EpmdPort={ports.Epmd}",
+            ],
+            AllResources, configure);
+
+    /// <summary>
+    /// The AppHost with the given settings (an infrastructure mode and what it needs) and this system's API keys,
+    /// started and waited for until each of <paramref name="resources"/> is healthy.
+    /// </summary>
+    public static async Task<DistributedApplication> StartAsync(
+        IReadOnlyList<string> settings, IReadOnlyList<string> resources, Action<IDistributedApplicationTestingBuilder>? configure = null)
+    {
+        using var cts = new CancellationTokenSource(StartTimeout);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.AppHost>(
+            [
+                .. settings,
                 $"--Parameters:operator-api-key={OperatorKey}",
                 $"--Parameters:viewer-api-key={ViewerKey}",
             ],
@@ -167,11 +180,11 @@ public sealed class ConnectorHealthApp : IAsyncLifetime
         try
         {
             await app.StartAsync(cts.Token);
-            await Task.WhenAll(AllResources.Select(name => app.ResourceNotifications.WaitForResourceHealthyAsync(name, cts.Token)));
+            await Task.WhenAll(resources.Select(name => app.ResourceNotifications.WaitForResourceHealthyAsync(name, cts.Token)));
         }
         catch (OperationCanceledException)
         {
-            var states = AllResources.Select(name => app.ResourceNotifications.TryGetCurrentState(name, out var e)
+            var states = resources.Select(name => app.ResourceNotifications.TryGetCurrentState(name, out var e)
                 ? $"{name}: {e.Snapshot.State?.Text} / {e.Snapshot.HealthStatus}"
                 : $"{name}: unknown");
             await app.DisposeAsync();
