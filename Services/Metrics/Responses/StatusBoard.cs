@@ -1,3 +1,7 @@
 namespace ConnectorHealth.Metrics.Responses;
 
-public sealed record StatusBoard(DateTimeOffset AsOf, IReadOnlyList<ConnectorStatus> Items);
+// One page of the status board. Total counts the connectors that match every filter; Counts those per state that
+// match every filter but the state, so each state's share can be shown (and picked) whichever state is shown.
+public sealed record StatusBoard(DateTimeOffset AsOf, IReadOnlyList<ConnectorStatus> Items, int Total, string? Cursor, StatusCounts Counts);
+
+public sealed record StatusCounts(int Failing, int Stale, int Degraded, int Healthy);
