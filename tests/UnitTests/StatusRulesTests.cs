@@ -133,12 +133,12 @@ public class StatusRulesTests
         var healthy = Rules.Page(fleet, Now, StatusLevel.Healthy, 1, 5);
 
         Assert.Equal(["a-failing", "b-failing", "stale"], first.Items.Select(x => x.Facts.Connector));
-        Assert.Equal((7, 3), (first.Total, first.NextSkip));
+        Assert.Equal((7, 3, (int?)null), (first.Total, first.NextSkip, first.PreviousSkip));
         Assert.Equal(new ConnectorHealth.Metrics.Responses.StatusCounts(2, 1, 1, 3), first.Counts);
         Assert.Equal(["c-healthy"], last.Items.Select(x => x.Facts.Connector));
-        Assert.Null(last.NextSkip);
+        Assert.Equal(((int?)null, 3), (last.NextSkip, last.PreviousSkip));
         Assert.Equal(["b-healthy", "c-healthy"], healthy.Items.Select(x => x.Facts.Connector));
-        Assert.Equal((3, (int?)null), (healthy.Total, healthy.NextSkip));
+        Assert.Equal((3, (int?)null, 0), (healthy.Total, healthy.NextSkip, healthy.PreviousSkip));
         Assert.Equal(first.Counts, healthy.Counts);
         Assert.Empty(Rules.Page(fleet, Now, null, 100, 3).Items);
     }

@@ -44,7 +44,8 @@ public static class KpisApi
             .WithSummary("The status board: per connector its state (failing, stale, degraded, healthy) and why, worst first, a page at a time")
             .WithDescription("Ordered by state, worst first, then by name. Filters: owner and tag (the connector's, as its latest run that stated them said), "
                 + $"search (part of the name, any case), connector (one name exactly) and state ({string.Join(", ", StatusLevels.Names)}). "
-                + $"limit 1–{MaxBoardLimit} (default {DefaultBoardLimit}); cursor from the previous page, null on the last. "
+                + $"limit 1–{MaxBoardLimit} (default {DefaultBoardLimit}); cursor from the previous page (null on the last), previousCursor "
+                + "that of the page before (null on the first). "
                 + "total counts the connectors that match every filter; counts, per state, those that match every filter but state.");
         return app;
     }
@@ -145,9 +146,10 @@ public static class KpisApi
         var items = page.Items
             .Select(x => StatusRules.Line(x.Facts with { P95LatencyMs24h = latencies.TryGetValue(x.Facts.Connector, out var p95) ? p95 : null }, x.Verdict))
             .ToList();
-        var next = page.NextSkip is { } nextSkip ? PageCursor.ForNumber(DateTimeOffset.UnixEpoch, nextSkip).Encode() : null;
-        return TypedResults.Ok(new StatusBoard(asOf, items, page.Total, next, page.Counts));
+        return TypedResults.Ok(new StatusBoard(asOf, items, page.Total, Cursor(page.NextSkip), Cursor(page.PreviousSkip), page.Counts));
     }
+
+    private static string? Cursor(int? skip) => skip is { } number ? PageCursor.ForNumber(DateTimeOffset.UnixEpoch, number).Encode() : null;
 
     private static DateOnly Today(TimeProvider time) => DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
 }

@@ -14,7 +14,7 @@ public sealed class StatusRules(StatusBoardOptions options, ConnectorHealthThres
 
     // One page of the board: the connectors in the given state (any when null) from skip on, worst state first, then
     // by name (a total order, so pages neither repeat nor skip a connector while states stand still); how many are
-    // in that state, and how many are in each state whatever the state asked for.
+    // in that state, how many are in each state whatever the state asked for, and where the pages beside it start.
     public StatusBoardSlice Page(IEnumerable<ConnectorFacts> connectors, DateTimeOffset now, StatusLevel? state, int skip, int limit)
     {
         var judged = Judged(connectors, now);
@@ -29,7 +29,8 @@ public sealed class StatusRules(StatusBoardOptions options, ConnectorHealthThres
             page,
             matching.Count,
             new StatusCounts(counts[(int)StatusLevel.Failing], counts[(int)StatusLevel.Stale], counts[(int)StatusLevel.Degraded], counts[(int)StatusLevel.Healthy]),
-            skip + page.Count < matching.Count ? skip + page.Count : null);
+            skip + page.Count < matching.Count ? skip + page.Count : null,
+            skip > 0 ? Math.Max(0, skip - limit) : null);
     }
 
     public static ConnectorStatus Line(ConnectorFacts facts, StatusVerdict verdict) => new(

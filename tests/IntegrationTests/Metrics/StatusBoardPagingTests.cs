@@ -85,6 +85,9 @@ public sealed class StatusBoardPagingTests(PostgresServer postgres)
         return (items, pages);
     }
 
+    private static List<string?> Names(JsonElement page) =>
+        [.. page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("connector").GetString())];
+
     private static Dictionary<string, int> Counts(JsonElement page) =>
         page.GetProperty("counts").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32());
 
@@ -107,6 +110,14 @@ public sealed class StatusBoardPagingTests(PostgresServer postgres)
         Assert.All(pages, p => Assert.Equal(CountsOf(fleet), Counts(p)));
         Assert.All(pages, p => Assert.Equal(Now, p.GetProperty("asOf").GetDateTimeOffset()));
         Assert.Equal(JsonValueKind.Null, pages[^1].GetProperty("cursor").ValueKind);
+        // Back a page from each page is the page before it; the first has none.
+        Assert.Equal(JsonValueKind.Null, pages[0].GetProperty("previousCursor").ValueKind);
+        for (var i = 1; i < pages.Count; i++)
+        {
+            var back = await api.Client.GetFromJsonAsync<JsonElement>(
+                $"/api/kpis/connectors?limit=37&cursor={Uri.EscapeDataString(pages[i].GetProperty("previousCursor").GetString()!)}");
+            Assert.Equal(Names(pages[i - 1]), Names(back));
+        }
         // Each connector on a page has its 24 h figures, p95 latency included.
         Assert.All(items, i => Assert.InRange(i.GetProperty("p95LatencyMs24h").GetDouble(), 95, 100));
 
