@@ -2,7 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using ConnectorHealth.Contracts;
+using ConnectorHealth.Dashboard.Apis;
 using ConnectorHealth.IntegrationTests.Infrastructure;
+using ConnectorHealth.Metrics.Apis;
+using ConnectorHealth.Metrics.Status;
 
 namespace ConnectorHealth.IntegrationTests.Metrics;
 
@@ -266,5 +269,33 @@ public sealed class StatusBoardPagingTests(PostgresServer postgres)
         Assert.Equal(HttpStatusCode.OK, repeated.StatusCode);
         var problem = await tooMany.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal(["connector"], problem.GetProperty("errors").EnumerateObject().Select(e => e.Name));
+    }
+
+    [Fact]
+    public async Task TheWebUiAsksForTheSparklinesOfAPageOfLongNamesInRequestsTheServiceTakes()
+    {
+        await using var db = await MetricsDatabase.CreateAsync(postgres, Now);
+        // 100 names of 100 characters: one request would be over 10 KB, past the 8 KiB every service and the gateway take.
+        var names = Enumerable.Range(0, 100).Select(i => $"{i:D3}-{new string('x', RunDefinition.MaxConnectorLength - 4)}").ToList();
+        await db.StoreAsync([.. names.Select(n => TestRuns.Run(n, Now.AddHours(-1))), TestRuns.Run("not-on-the-page", Now.AddHours(-1))]);
+        await using var api = db.App();
+        var metrics = new ConnectorHealth.Dashboard.Apis.Metrics.MetricsClient(api.Client);
+
+        var report = await metrics.DailyKpisOfAsync(names, new DateOnly(2026, 3, 1), CancellationToken.None);
+        var board = await metrics.StatusBoardAsync(new BoardFilter(Search: "X", State: "healthy"), 60, null, CancellationToken.None);
+        var rest = await metrics.StatusBoardAsync(new BoardFilter(Search: "X", State: "healthy"), 60, board.Cursor, CancellationToken.None);
+
+        Assert.Equal(names, report.Items.Select(d => d.Connector));
+        Assert.All(report.Items, d => Assert.Equal((new DateOnly(2026, 3, 10), 1), (d.Day, d.Runs)));
+        Assert.Equal((60, 100, 100), (board.Items.Count, board.Total, board.Counts.Healthy));
+        Assert.Equal(names, board.Items.Concat(rest.Items).Select(s => s.Connector));
+        Assert.Null(rest.Cursor);
+    }
+
+    [Fact]
+    public void TheWebUiOffersTheStatusBoardsStatesAndLimit()
+    {
+        Assert.Equal(StatusLevels.Names, BoardFilter.States);
+        Assert.Equal(KpisApi.MaxBoardLimit, BoardFilter.MaxLimit);
     }
 }
