@@ -110,6 +110,31 @@ public sealed class QueryParameters
         return text;
     }
 
+    /// <summary>
+    /// One connector name or several separated by commas (no connector name holds one), each by the rule of
+    /// <see cref="Connector"/>, at most <paramref name="max"/> of them; repeats count once. Null when not given.
+    /// </summary>
+    public string[]? Connectors(string name, string? text, int max)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+        var names = text.Split(',');
+        if (!names.All(RunDefinition.IsConnectorName))
+        {
+            Fail(name, $"{name} must be a connector name ({RunDefinition.ConnectorNameRule}) or several separated by commas.");
+            return null;
+        }
+        var distinct = names.Distinct(StringComparer.Ordinal).ToArray();
+        if (distinct.Length > max)
+        {
+            Fail(name, $"{name} may name at most {max} connectors.");
+            return null;
+        }
+        return distinct;
+    }
+
     /// <summary>An owner and a tag to filter by, each by the run's own rules (<see cref="RunDefinition.OwnerProblem"/>,
     /// <see cref="RunDefinition.TagsProblem"/>): a value no run can carry is refused rather than matched against.</summary>
     public (string? Owner, string? Tag) Labels(string? owner, string? tag)

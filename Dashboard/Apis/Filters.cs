@@ -36,6 +36,16 @@ public sealed record ConnectorFilter(string? Search = null, string? Owner = null
     public static readonly IReadOnlyList<string> Methods = ["GET", "POST", "PUT", "HEAD"];
 }
 
+/// <summary>What <c>GET /api/kpis/connectors</c> (the status board) filters by; null for any.</summary>
+public sealed record BoardFilter(string? Search = null, string? Owner = null, string? Tag = null, string? State = null, string? Connector = null)
+{
+    /// <summary>The Metrics service's status board states, worst first (its <c>StatusLevels.Names</c>), which it refuses anything else for.</summary>
+    public static readonly IReadOnlyList<string> States = ["failing", "stale", "degraded", "healthy"];
+
+    /// <summary>The largest page of the status board the Metrics service gives (its <c>KpisApi.MaxBoardLimit</c>).</summary>
+    public const int MaxLimit = 1000;
+}
+
 /// <summary>The list routes called with a page's filter.</summary>
 public static class FilteredLists
 {
@@ -45,9 +55,65 @@ public static class FilteredLists
             filter.From is { } from ? new Metrics.From { At = from } : null, filter.To is { } to ? new Metrics.To { At = to } : null,
             limit, cursor, filter.Owner, filter.Tag, cancellationToken);
 
-    /// <summary>The whole status board, or only an owner's (or a tag's) connectors.</summary>
-    public static Task<Metrics.StatusBoard> StatusBoardAsync(this Metrics.MetricsClient metrics, CancellationToken cancellationToken) =>
-        metrics.ConnectorStatusBoardAsync(null, null, cancellationToken);
+    /// <summary>A page of the status board, worst first.</summary>
+    public static Task<Metrics.StatusBoard> StatusBoardAsync(this Metrics.MetricsClient metrics, BoardFilter filter, int limit, string? cursor,
+        CancellationToken cancellationToken) =>
+        metrics.ConnectorStatusBoardAsync(filter.Owner, filter.Tag, filter.Search, filter.Connector, filter.State, limit, cursor, cancellationToken);
+
+    /// <summary>
+    /// Names to suggest in a connector field: those of the first page of the status board at its largest, worst first
+    /// (the ones most likely looked for), in name order. A fleet larger than a page is not listed whole; any name may
+    /// still be typed.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> SuggestedConnectorsAsync(this Metrics.MetricsClient metrics, CancellationToken cancellationToken) =>
+        [.. (await metrics.StatusBoardAsync(new BoardFilter(), BoardFilter.MaxLimit, null, cancellationToken)).Items
+            .Select(s => s.Connector).Order(StringComparer.Ordinal)];
+
+    /// <summary>
+    /// The daily KPIs of the given connectors from <paramref name="from"/> to today, newest day first: asked for in as
+    /// few requests as the URL length limit and the API's 200 names a request allow.
+    /// </summary>
+    public static async Task<Metrics.DailyKpiReport> DailyKpisOfAsync(this Metrics.MetricsClient metrics, IReadOnlyCollection<string> connectors,
+        DateOnly from, CancellationToken cancellationToken)
+    {
+        if (connectors.Count == 0)
+        {
+            return new Metrics.DailyKpiReport { From = from, To = DateOnly.FromDateTime(DateTime.UtcNow), Items = [] };
+        }
+        var reports = await Task.WhenAll(InBatches(connectors).Select(batch => metrics.DailyKpisAsync(string.Join(",", batch), from, null, cancellationToken)));
+        return new Metrics.DailyKpiReport
+        {
+            From = reports[0].From,
+            To = reports[0].To,
+            Items = [.. reports.SelectMany(r => r.Items).OrderByDescending(d => d.Day).ThenBy(d => d.Connector, StringComparer.Ordinal)],
+        };
+    }
+
+    // Names per request: the Metrics service's most (KpisApi.MaxDailyConnectors), and a query well inside the 8 KiB
+    // every service and the gateway accept (RequestLimits:MaxUrlBytes), each comma sent as %2C.
+    private const int MaxNamesPerRequest = 200;
+    private const int MaxNameBytesPerRequest = 6 * 1024;
+
+    internal static IEnumerable<IReadOnlyList<string>> InBatches(IEnumerable<string> connectors)
+    {
+        var batch = new List<string>();
+        var bytes = 0;
+        foreach (var name in connectors.Distinct(StringComparer.Ordinal))
+        {
+            var size = Uri.EscapeDataString(name).Length + 3;
+            if (batch.Count > 0 && (batch.Count == MaxNamesPerRequest || bytes + size > MaxNameBytesPerRequest))
+            {
+                yield return batch;
+                (batch, bytes) = ([], 0);
+            }
+            batch.Add(name);
+            bytes += size;
+        }
+        if (batch.Count > 0)
+        {
+            yield return batch;
+        }
+    }
 
     public static Task<Runner.ConnectorPage> ListConnectorsAsync(this Runner.RunnerClient runner, ConnectorFilter filter, int limit, string? cursor,
         CancellationToken cancellationToken) =>

@@ -160,7 +160,7 @@ try
             $"/api/kpis/daily/totals?from={Day(fromYear)}&to={Day(today)}", null, null, []),
         new("KPI daily, all connectors, one day (web UI KPIs table page)", true,
             $"/api/kpis/daily?from={Day(today.AddDays(-1))}&to={Day(today.AddDays(-1))}", null, null, []),
-        new("KPI status board (all connectors)", true, "/api/kpis/connectors",
+        new("KPI status board (first page of 100, judged over all connectors)", true, "/api/kpis/connectors",
             "plain SQL over raw runs (the first version had no board; no failure streak)",
             """
             SELECT connector_name, max(started_at) AS last_run_at, max(started_at) FILTER (WHERE status = 'success') AS last_success_at,

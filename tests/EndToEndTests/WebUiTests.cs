@@ -132,14 +132,19 @@ public sealed class WebUiTests(ConnectorHealthApp system) : IAsyncLifetime
     {
         var page = await NewPageAsync();
 
-        // good_api always succeeds: once its runs are counted, its tile says healthy.
+        // good_api always succeeds: once its runs are counted, its tile says healthy. The board is paged worst first, so
+        // the name search finds it whatever else the fleet holds.
         var tile = page.Locator("[data-testid='tile-good_api']");
         await Poll.UntilAsync(async () =>
         {
-            await page.GotoAsync(WebUi("/").ToString());
+            await page.GotoAsync(WebUi("/?search=good_api").ToString());
+            // The live island reads the board again once it starts: look at what it shows then.
+            await page.Locator("[data-testid='overview'][data-live='true']").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
             return await tile.CountAsync() == 1 && await tile.GetAttributeAsync("data-state") == "healthy";
         }, "the good_api tile to show healthy");
         Assert.Equal("Overview · ConnectorHealth", await page.TitleAsync());
+        Assert.Equal("good_api", await page.Locator("[data-testid='overview-search']").InputValueAsync());
+        Assert.Equal("1", await page.Locator("[data-testid='state-chip-healthy']").GetAttributeAsync("data-count"));
         Assert.Equal("healthy", await tile.Locator(".state").InnerTextAsync());
         await ScreenshotAsync(page, "overview");
 
@@ -165,6 +170,69 @@ public sealed class WebUiTests(ConnectorHealthApp system) : IAsyncLifetime
         Assert.Equal("operator", await page.Locator("[data-testid='role']").GetAttributeAsync("data-role"));
         Assert.Equal(1, await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Run now" }).CountAsync());
         await ScreenshotAsync(page, "connector");
+    }
+
+    [Fact]
+    public async Task TheOverviewCountsEachStateFiltersByAStateChipAndANameAndPagesInTheAddress()
+    {
+        // More connectors of one name than a page of tiles holds (48): 50 healthy, 2 failing.
+        var prefix = $"ov-{Guid.NewGuid():N}"[..11];
+        for (var i = 0; i < 50; i++)
+        {
+            await ReportRunAsync($"{prefix}-ok-{i:D2}", "succeeded");
+        }
+        await FailThreeTimesAsync($"{prefix}-bad-1");
+        await FailThreeTimesAsync($"{prefix}-bad-2");
+
+        var page = await NewPageAsync();
+        var live = page.Locator("[data-testid='overview'][data-live='true']");
+        var tiles = page.Locator("[data-testid^='tile-']").Filter(new LocatorFilterOptions { HasText = prefix });
+        // Each link loads a new page whose live island reads its tiles again: a page counts once it is live.
+        async Task<int> LiveTilesAsync() => await live.CountAsync() == 1 ? await tiles.CountAsync() : -1;
+        async Task<string[]> TileAsync(string property) => await tiles.EvaluateAllAsync<string[]>($"ts => ts.map(t => t.dataset.{property})");
+
+        // The runs reach the board through the pipeline: reload until all 52 are judged. The search is any case.
+        await Poll.UntilAsync(async () =>
+        {
+            await page.GotoAsync(WebUi($"/?search={prefix.ToUpperInvariant()}").ToString());
+            await live.WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+            return await page.Locator("[data-testid='state-chip-all']").GetAttributeAsync("data-count") == "52"
+                && await page.Locator("[data-testid='state-chip-failing']").GetAttributeAsync("data-count") == "2";
+        }, "the overview to count the 52 connectors, 2 of them failing");
+
+        // The counts per state, then the first page: worst first, a page of 48.
+        Assert.Equal("50", await page.Locator("[data-testid='state-chip-healthy']").GetAttributeAsync("data-count"));
+        Assert.Equal("0", await page.Locator("[data-testid='state-chip-stale']").GetAttributeAsync("data-count"));
+        Assert.Equal("52", await page.Locator("[data-testid='overview-total']").GetAttributeAsync("data-total"));
+        Assert.Equal(48, await LiveTilesAsync());
+        Assert.Equal(["failing", "failing", "healthy"], (await TileAsync("state"))[..3]);
+        Assert.Equal(0, await page.Locator("[data-testid='overview-previous']").CountAsync());
+        await ScreenshotAsync(page, "overview-search");
+
+        // Next page: its cursor in the address, the last 4 healthy tiles, and the way back.
+        await page.Locator("[data-testid='overview-next']").ClickAsync();
+        await page.WaitForURLAsync(url => url.Contains("cursor=", StringComparison.Ordinal));
+        await Poll.UntilAsync(async () => await LiveTilesAsync() == 4, "the second page's 4 tiles");
+        Assert.Equal(["healthy"], (await TileAsync("state")).Distinct());
+        Assert.Equal(0, await page.Locator("[data-testid='overview-next']").CountAsync());
+        await page.Locator("[data-testid='overview-previous']").ClickAsync();
+        await Poll.UntilAsync(async () => await LiveTilesAsync() == 48, "the first page again");
+
+        // A state chip is a link: only the failing ones, the search kept, the counts unchanged.
+        await page.Locator("[data-testid='state-chip-failing']").ClickAsync();
+        await page.WaitForURLAsync(url => url.Contains("state=failing", StringComparison.Ordinal));
+        await Poll.UntilAsync(async () => await LiveTilesAsync() == 2, "only the 2 failing tiles");
+        Assert.Equal([$"tile-{prefix}-bad-1", $"tile-{prefix}-bad-2"], await TileAsync("testid"));
+        Assert.Equal("52", await page.Locator("[data-testid='state-chip-all']").GetAttributeAsync("data-count"));
+        Assert.Equal(prefix, await page.Locator("[data-testid='overview-search']").InputValueAsync(), ignoreCase: true);
+        Assert.Equal(0, await page.Locator("[data-testid='overview-next']").CountAsync());
+        // The tiles stay live on the page in the address: the alert stream is connected on it.
+        await page.Locator("[data-testid='overview'][data-live='true'][data-stream='connected']").WaitForAsync(new LocatorWaitForOptions { Timeout = 30_000 });
+        Assert.Contains("state=failing", page.Url, StringComparison.Ordinal);
+
+        // A search that matches nothing says so.
+        await page.GotoAsync(WebUi($"/?search={prefix}-none").ToString());
+        Assert.Equal(1, await page.Locator("[data-testid='overview-empty']").CountAsync());
     }
 
     [Fact]

@@ -31,4 +31,31 @@ public class QueryParametersTests
         Assert.Null(query.Instant("from", text));
         Assert.True(query.Errors.ContainsKey("from"));
     }
+
+    [Theory]
+    [InlineData("crm", new[] { "crm" })]
+    [InlineData("crm,ads,hr.v2", new[] { "crm", "ads", "hr.v2" })]
+    [InlineData("crm,ads,crm", new[] { "crm", "ads" })]
+    public void ConnectorsAreOneNameOrSeveralSeparatedByCommasEachOnce(string text, string[] expected)
+    {
+        var query = new QueryParameters();
+
+        Assert.Equal(expected, query.Connectors("connector", text, 3));
+        Assert.False(query.HasErrors);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("crm,")]
+    [InlineData("crm,,ads")]
+    [InlineData("crm, ads")]
+    [InlineData("crm,ADS")]
+    [InlineData("crm,ads,hr,erp")]
+    public void ConnectorsWithANameNoConnectorCanHaveOrTooManyAreRefused(string text)
+    {
+        var query = new QueryParameters();
+
+        Assert.Null(query.Connectors("connector", text, 3));
+        Assert.Equal(["connector"], query.Errors.Keys);
+    }
 }

@@ -113,4 +113,33 @@ public class StatusRulesTests
             [("failing", "failing"), ("stale", "stale"), ("degraded", "degraded"), ("a-healthy", "healthy"), ("b-healthy", "healthy")],
             board.Select(s => (s.Connector, s.State)));
     }
+
+    [Fact]
+    public void APageOfTheBoardCountsEveryStateAndTellsWhereTheNextPageStarts()
+    {
+        ConnectorFacts[] fleet =
+        [
+            Facts("b-healthy"),
+            Facts("a-healthy"),
+            Facts("c-healthy"),
+            Facts("degraded", successRate24h: 0.5),
+            Facts("b-failing", failureStreak: 3),
+            Facts("a-failing", failureStreak: 4),
+            Facts("stale", expectedInterval: FiveMinutes, lastSuccessAt: Now.AddHours(-1)),
+        ];
+
+        var first = Rules.Page(fleet, Now, null, 0, 3);
+        var last = Rules.Page(fleet, Now, null, 6, 3);
+        var healthy = Rules.Page(fleet, Now, StatusLevel.Healthy, 1, 5);
+
+        Assert.Equal(["a-failing", "b-failing", "stale"], first.Items.Select(x => x.Facts.Connector));
+        Assert.Equal((7, 3, (int?)null), (first.Total, first.NextSkip, first.PreviousSkip));
+        Assert.Equal(new ConnectorHealth.Metrics.Responses.StatusCounts(2, 1, 1, 3), first.Counts);
+        Assert.Equal(["c-healthy"], last.Items.Select(x => x.Facts.Connector));
+        Assert.Equal(((int?)null, 3), (last.NextSkip, last.PreviousSkip));
+        Assert.Equal(["b-healthy", "c-healthy"], healthy.Items.Select(x => x.Facts.Connector));
+        Assert.Equal((3, (int?)null, 0), (healthy.Total, healthy.NextSkip, healthy.PreviousSkip));
+        Assert.Equal(first.Counts, healthy.Counts);
+        Assert.Empty(Rules.Page(fleet, Now, null, 100, 3).Items);
+    }
 }

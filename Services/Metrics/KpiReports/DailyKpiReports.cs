@@ -3,18 +3,18 @@ using ConnectorHealth.Metrics.Stores;
 namespace ConnectorHealth.Metrics.KpiReports;
 
 // Builds GET /api/kpis/daily answers. Over all connectors, closed days come from the ClosedDayCache;
-// one connector's report is small and always read.
+// the report of a few named connectors (one, or a page of the overview's tiles) is small and always read.
 public sealed class DailyKpiReports(KpiStore store, ClosedDayCache closedDays)
 {
     // How many days back closed days are kept (about 250 bytes per connector per day).
     public const int KeptDays = 92;
 
     public async Task<DailyKpiReportJson> GetAsync(
-        string? connector, DateOnly from, DateOnly to, DateTimeOffset now, CancellationToken cancellationToken)
+        IReadOnlyCollection<string>? connectors, DateOnly from, DateOnly to, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (connector is not null)
+        if (connectors is not null)
         {
-            var kpis = await store.DailyAsync(connector, from, to, null, cancellationToken);
+            var kpis = await store.DailyAsync(connectors, from, to, null, cancellationToken);
             return new DailyKpiReportJson(from, to, [DailyKpiDay.From(kpis)]);
         }
         var days = await closedDays.GetAsync("daily-kpis", from, to, KeptDays, now, ReadAsync, cancellationToken);

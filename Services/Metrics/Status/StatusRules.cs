@@ -10,28 +10,53 @@ public sealed class StatusRules(StatusBoardOptions options, ConnectorHealthThres
 {
     // Every connector's line, worst state first, then by name.
     public IReadOnlyList<ConnectorStatus> Board(IEnumerable<ConnectorFacts> connectors, DateTimeOffset now) =>
+        [.. Judged(connectors, now).Select(x => Line(x.Facts, x.Verdict))];
+
+    // One page of the board: the connectors in the given state (any when null) from skip on, worst state first, then
+    // by name (a total order, so pages neither repeat nor skip a connector while states stand still); how many are
+    // in that state, how many are in each state whatever the state asked for, and where the pages beside it start.
+    public StatusBoardSlice Page(IEnumerable<ConnectorFacts> connectors, DateTimeOffset now, StatusLevel? state, int skip, int limit)
+    {
+        var judged = Judged(connectors, now);
+        var counts = new int[Enum.GetValues<StatusLevel>().Length];
+        foreach (var (_, verdict) in judged)
+        {
+            counts[(int)verdict.Level]++;
+        }
+        var matching = state is { } level ? judged.Where(x => x.Verdict.Level == level).ToList() : judged;
+        var page = matching.Skip(skip).Take(limit).ToList();
+        return new StatusBoardSlice(
+            page,
+            matching.Count,
+            new StatusCounts(counts[(int)StatusLevel.Failing], counts[(int)StatusLevel.Stale], counts[(int)StatusLevel.Degraded], counts[(int)StatusLevel.Healthy]),
+            skip + page.Count < matching.Count ? skip + page.Count : null,
+            skip > 0 ? Math.Max(0, skip - limit) : null);
+    }
+
+    public static ConnectorStatus Line(ConnectorFacts facts, StatusVerdict verdict) => new(
+        facts.Connector,
+        verdict.Level.Name(),
+        verdict.Reasons,
+        facts.LastRunId,
+        facts.LastRunAt,
+        facts.LastRunStatus,
+        facts.LastSuccessAt,
+        facts.LastFailureAt,
+        facts.FailureStreak,
+        facts.ExpectedInterval,
+        facts.Runs24h,
+        facts.SuccessRate24h,
+        facts.RateLimitedRate24h,
+        facts.P95LatencyMs24h,
+        facts.Owner,
+        facts.Tags ?? []);
+
+    private List<(ConnectorFacts Facts, StatusVerdict Verdict)> Judged(IEnumerable<ConnectorFacts> connectors, DateTimeOffset now) =>
     [
         .. connectors
             .Select(facts => (Facts: facts, Verdict: Judge(facts, now)))
             .OrderBy(x => x.Verdict.Level)
-            .ThenBy(x => x.Facts.Connector, StringComparer.Ordinal)
-            .Select(x => new ConnectorStatus(
-                x.Facts.Connector,
-                x.Verdict.Level.ToString().ToLowerInvariant(),
-                x.Verdict.Reasons,
-                x.Facts.LastRunId,
-                x.Facts.LastRunAt,
-                x.Facts.LastRunStatus,
-                x.Facts.LastSuccessAt,
-                x.Facts.LastFailureAt,
-                x.Facts.FailureStreak,
-                x.Facts.ExpectedInterval,
-                x.Facts.Runs24h,
-                x.Facts.SuccessRate24h,
-                x.Facts.RateLimitedRate24h,
-                x.Facts.P95LatencyMs24h,
-                x.Facts.Owner,
-                x.Facts.Tags ?? [])),
+            .ThenBy(x => x.Facts.Connector, StringComparer.Ordinal),
     ];
 
     public StatusVerdict Judge(ConnectorFacts facts, DateTimeOffset now)

@@ -9,20 +9,21 @@ namespace ConnectorHealth.Metrics.Stores;
 // KPI queries, answered from the rollups and the connector state, never from the raw runs.
 public sealed class KpiStore(NpgsqlDataSource dataSource)
 {
-    // Per connector per UTC day in [from, to] (all connectors when connector is null), newest day
+    // Per connector per UTC day in [from, to] (all connectors when connectors is null), newest day
     // first, then by connector; only the given days when only is set.
     public async Task<List<DailyKpi>> DailyAsync(
-        string? connector, DateOnly from, DateOnly to, DateOnly[]? only, CancellationToken cancellationToken)
+        IReadOnlyCollection<string>? connectors, DateOnly from, DateOnly to, DateOnly[]? only, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
             $"""
             SELECT connector, day, total, succeeded, failed, rate_limited, attempts, latency_sum, latency_max,
                    latency_min, latency_histogram
             FROM metrics.rollup_daily
-            WHERE day BETWEEN $1 AND $2 {(only is null ? "" : "AND day = ANY($3)")} {(connector is null ? "" : "AND connector = $4")}
+            WHERE day BETWEEN $1 AND $2 {(only is null ? "" : "AND day = ANY($3)")} {(connectors is null ? "" : "AND connector = ANY($4)")}
             ORDER BY day DESC, connector
             """);
-        AddRange(command, from, to, only, connector);
+        AddRange(command, from, to, only);
+        command.Parameters.Add(new NpgsqlParameter { Value = connectors?.ToArray() ?? [], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
 
         var days = new List<DailyKpi>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -61,7 +62,7 @@ public sealed class KpiStore(NpgsqlDataSource dataSource)
             GROUP BY day
             ORDER BY day DESC
             """);
-        AddRange(command, from, to, only, null);
+        AddRange(command, from, to, only);
 
         var days = new List<DailyKpiTotal>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -91,7 +92,7 @@ public sealed class KpiStore(NpgsqlDataSource dataSource)
             WHERE day BETWEEN $1 AND $2 {(only is null ? "" : "AND day = ANY($3)")}
             ORDER BY day DESC
             """);
-        AddRange(command, from, to, only, null);
+        AddRange(command, from, to, only);
         var rows = new List<(DateOnly, string, string, int)>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -101,12 +102,11 @@ public sealed class KpiStore(NpgsqlDataSource dataSource)
         return rows;
     }
 
-    private static void AddRange(NpgsqlCommand command, DateOnly from, DateOnly to, DateOnly[]? only, string? connector)
+    private static void AddRange(NpgsqlCommand command, DateOnly from, DateOnly to, DateOnly[]? only)
     {
         command.Parameters.Add(new NpgsqlParameter { Value = from, NpgsqlDbType = NpgsqlDbType.Date });
         command.Parameters.Add(new NpgsqlParameter { Value = to, NpgsqlDbType = NpgsqlDbType.Date });
         command.Parameters.Add(new NpgsqlParameter { Value = only ?? [], NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Date });
-        command.Parameters.Add(new NpgsqlParameter { Value = connector ?? "", NpgsqlDbType = NpgsqlDbType.Text });
     }
 
     // The versions of the days in [from, to] that runs were folded into after they ended (late runs, rebuilds);
@@ -164,29 +164,52 @@ public sealed class KpiStore(NpgsqlDataSource dataSource)
         return (total, reasons);
     }
 
-    // What the status board needs of every connector that has run; StatusRules judges it.
-    public async Task<List<ConnectorFacts>> ConnectorFactsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    // What the status board judges of every connector that has run and matches the filter; StatusRules judges it.
+    // The p95 latency is left out (null): it needs each connector's histograms, the bulk of the rollups, and only the
+    // connectors on a page show it (P95LatencyAsync).
+    public async Task<List<ConnectorFacts>> ConnectorFactsAsync(DateTimeOffset now, StatusBoardFilter filter, CancellationToken cancellationToken)
     {
-        var windowStart = Truncate(now, TimeSpan.FromHours(1)) - TimeSpan.FromHours(24);
-        await using var command = dataSource.CreateCommand(
-            """
+        await using var command = dataSource.CreateCommand();
+        command.Parameters.Add(new NpgsqlParameter { Value = WindowStart(now), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        var where = new List<string> { "s.last_run_at IS NOT NULL" };
+        void Add(string condition, object value, NpgsqlDbType type)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value, NpgsqlDbType = type });
+            where.Add(condition.Replace("{value}", $"${command.Parameters.Count}", StringComparison.Ordinal));
+        }
+        if (filter.Connector is { } connector)
+        {
+            Add("s.connector = {value}", connector, NpgsqlDbType.Text);
+        }
+        if (filter.Owner is { } owner)
+        {
+            Add("l.owner = {value}", owner, NpgsqlDbType.Text);
+        }
+        if (filter.Tag is { } tag)
+        {
+            Add("l.tags @> {value}", new[] { tag }, NpgsqlDbType.Array | NpgsqlDbType.Text);
+        }
+        if (filter.Search is { } search)
+        {
+            // Connector names are lower-case, so any case of a part of one finds it; strpos needs no LIKE escaping.
+            Add("strpos(s.connector, lower({value})) > 0", search, NpgsqlDbType.Text);
+        }
+        command.CommandText =
+            $"""
             SELECT s.connector, s.first_run_at, s.last_run_id, s.last_run_at, s.last_run_status, s.last_success_at,
                    s.last_failure_at, s.failure_streak, s.expected_interval,
-                   coalesce(h.total, 0), h.succeeded, h.rate_limited, h.latency_min, h.latency_max, h.latency_histogram,
-                   l.owner, l.tags
+                   coalesce(h.total, 0), h.succeeded, h.rate_limited, l.owner, l.tags
             FROM metrics.connector_state s
             LEFT JOIN metrics.connector_labels l ON l.connector = s.connector
             LEFT JOIN (
                 SELECT connector, sum(total)::integer AS total, sum(succeeded)::integer AS succeeded,
-                       sum(rate_limited)::integer AS rate_limited, min(latency_min) AS latency_min,
-                       max(latency_max) AS latency_max, metrics.histogram_concat(latency_histogram) AS latency_histogram
+                       sum(rate_limited)::integer AS rate_limited
                 FROM metrics.rollup_hourly
                 WHERE hour >= $1
                 GROUP BY connector
             ) h ON h.connector = s.connector
-            WHERE s.last_run_at IS NOT NULL
-            """);
-        command.Parameters.Add(new NpgsqlParameter { Value = windowStart, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            WHERE {string.Join(" AND ", where)}
+            """;
 
         var connectors = new List<ConnectorFacts>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -206,14 +229,43 @@ public sealed class KpiStore(NpgsqlDataSource dataSource)
                 runs,
                 runs > 0 ? RoundRate((double)reader.GetInt32(10) / runs) : null,
                 runs > 0 ? RoundRate((double)reader.GetInt32(11) / runs) : null,
-                runs > 0 && LatencyHistogram.Percentile(reader.GetFieldValue<long[]>(14), reader.GetDouble(12), reader.GetDouble(13), 0.95) is { } p95
-                    ? RoundMs(p95)
-                    : null,
-                reader.IsDBNull(15) ? null : reader.GetString(15),
-                reader.IsDBNull(16) ? [] : reader.GetFieldValue<string[]>(16)));
+                null,
+                reader.IsDBNull(12) ? null : reader.GetString(12),
+                reader.IsDBNull(13) ? [] : reader.GetFieldValue<string[]>(13)));
         }
         return connectors;
     }
+
+    // The p95 latency over the same 24 h window as ConnectorFactsAsync, of the given connectors (those that ran in it).
+    public async Task<Dictionary<string, double>> P95LatencyAsync(DateTimeOffset now, IReadOnlyCollection<string> connectors, CancellationToken cancellationToken)
+    {
+        var latencies = new Dictionary<string, double>(StringComparer.Ordinal);
+        if (connectors.Count == 0)
+        {
+            return latencies;
+        }
+        await using var command = dataSource.CreateCommand(
+            """
+            SELECT connector, min(latency_min), max(latency_max), metrics.histogram_concat(latency_histogram)
+            FROM metrics.rollup_hourly
+            WHERE hour >= $1 AND connector = ANY($2)
+            GROUP BY connector
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = WindowStart(now), NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new NpgsqlParameter { Value = connectors.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            if (LatencyHistogram.Percentile(reader.GetFieldValue<long[]>(3), reader.GetDouble(1), reader.GetDouble(2), 0.95) is { } p95)
+            {
+                latencies[reader.GetString(0)] = RoundMs(p95);
+            }
+        }
+        return latencies;
+    }
+
+    // The status board's last 24 h: the hourly rollups of the last 24–25 hours.
+    private static DateTimeOffset WindowStart(DateTimeOffset now) => Truncate(now, TimeSpan.FromHours(1)) - TimeSpan.FromHours(24);
 
     private static DateTimeOffset Truncate(DateTimeOffset instant, TimeSpan unit)
     {

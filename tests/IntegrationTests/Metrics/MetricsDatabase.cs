@@ -102,9 +102,14 @@ public sealed class MetricsDatabase : IAsyncDisposable
     // The service's real Program on this database and clock.
     public MetricsApp App() => new(DataSource, Time, Options);
 
-    // The status board as the service's rules judge it at now.
-    public async Task<IReadOnlyList<ConnectorStatus>> StatusBoardAsync(DateTimeOffset now) =>
-        new StatusRules(Options.StatusBoard, new ConnectorHealthThresholds()).Board(await Kpis.ConnectorFactsAsync(now, CancellationToken.None), now);
+    // The whole status board as the service's rules judge it at now, each connector with its p95 latency.
+    public async Task<IReadOnlyList<ConnectorStatus>> StatusBoardAsync(DateTimeOffset now)
+    {
+        var facts = await Kpis.ConnectorFactsAsync(now, new StatusBoardFilter(), CancellationToken.None);
+        var latencies = await Kpis.P95LatencyAsync(now, [.. facts.Select(f => f.Connector)], CancellationToken.None);
+        return new StatusRules(Options.StatusBoard, new ConnectorHealthThresholds())
+            .Board(facts.Select(f => f with { P95LatencyMs24h = latencies.TryGetValue(f.Connector, out var p95) ? p95 : null }), now);
+    }
 
     public Task<StoreResult> StoreAsync(params RunCompleted[] runs) =>
         Writer.StoreAsync([.. runs.Select(r => new IncomingRun(r, null))], CancellationToken.None);
