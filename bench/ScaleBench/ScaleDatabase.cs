@@ -1,0 +1,132 @@
+using Npgsql;
+
+namespace ConnectorHealth.ScaleBench;
+
+// A connector's row of runner.connector_slots: the next slot no replica has taken, and the slot under way, if any.
+internal sealed record SlotRow(string Connector, DateTimeOffset NextSlot, string Schedule, DateTimeOffset? RunningDue, Guid? RunningId, DateTimeOffset CreatedAt);
+
+// The bench's connectors' schedule at one moment (the database's clock).
+internal sealed record SlotSnapshot(DateTimeOffset At, IReadOnlyList<SlotRow> Slots);
+
+// A scheduled run as the Metrics service stored it (metrics.runs).
+internal sealed record StoredRun(Guid RunId, string Connector, DateTimeOffset StartedAt, DateTimeOffset FinishedAt, string Status);
+
+// One table's size with its indexes and TOAST (a partitioned table counted with its partitions) and its rows.
+internal sealed record TableSize(string Schema, string Table, long Bytes, long Rows);
+
+// What the scale bench reads from the system's database: the shared schedule, the runs, the tables' sizes.
+internal sealed class ScaleDatabase(NpgsqlDataSource source)
+{
+    private const string Like = ScaleBenchOptions.Prefix + "%";
+
+    // underWayOnly: only the slots under way (a quick read, taken just before a kill).
+    public async Task<SlotSnapshot> SlotsAsync(bool underWayOnly = false, CancellationToken cancellationToken = default)
+    {
+        // One statement: now() and every row are of the same snapshot.
+        await using var command = source.CreateCommand(
+            $"""
+            SELECT now(), s.connector, s.next_slot, s.schedule, s.running_due, s.running_id, c.created_at
+              FROM runner.connector_slots s JOIN runner.connectors c ON c.name = s.connector
+             WHERE s.connector LIKE $1{(underWayOnly ? " AND s.running_id IS NOT NULL" : "")}
+            """);
+        command.Parameters.AddWithValue(Like);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<SlotRow>();
+        var at = DateTimeOffset.UtcNow;
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            at = reader.GetFieldValue<DateTimeOffset>(0);
+            rows.Add(new SlotRow(
+                reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2), reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4), reader.IsDBNull(5) ? null : reader.GetGuid(5),
+                reader.GetFieldValue<DateTimeOffset>(6)));
+        }
+        return new SlotSnapshot(at, rows);
+    }
+
+    public async Task<IReadOnlyList<StoredRun>> ScheduledRunsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = source.CreateCommand(
+            "SELECT run_id, connector, started_at, finished_at, status FROM metrics.runs WHERE source = 'scheduled' AND connector LIKE $1");
+        command.Parameters.AddWithValue(Like);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var runs = new List<StoredRun>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            runs.Add(new StoredRun(reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2),
+                reader.GetFieldValue<DateTimeOffset>(3), reader.GetString(4)));
+        }
+        return runs;
+    }
+
+    // Runs of the bench's connectors in metrics.runs (every source), and the runner's publish backlog.
+    public async Task<(long Runs, long Pending)> ProgressAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = source.CreateCommand(
+            "SELECT (SELECT count(*) FROM metrics.runs WHERE connector LIKE $1), (SELECT count(*) FROM runner.pending_runs)");
+        command.Parameters.AddWithValue(Like);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    // The runner's lock sessions (named runner-locks-<replica>) among the sessions opened from these client ports.
+    public async Task<IReadOnlyList<string>> LockSessionsAsync(IReadOnlyCollection<int> clientPorts, CancellationToken cancellationToken = default)
+    {
+        await using var command = source.CreateCommand(
+            "SELECT DISTINCT application_name FROM pg_stat_activity WHERE client_port = ANY($1) AND application_name LIKE 'runner-locks-%'");
+        command.Parameters.AddWithValue(clientPorts.ToArray());
+        var names = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            names.Add(reader.GetString(0));
+        }
+        return names;
+    }
+
+    // Advisory locks (a connector's, held while its slot runs) granted to the sessions of these names.
+    public async Task<long> LocksHeldAsync(IReadOnlyCollection<string> applicationNames, CancellationToken cancellationToken = default)
+    {
+        await using var command = source.CreateCommand(
+            """
+            SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+             WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = ANY($1)
+            """);
+        command.Parameters.AddWithValue(applicationNames.ToArray());
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    // Every table of the services' schemas, partitions folded into the table they partition, largest first within a schema;
+    // rows counted exactly.
+    public async Task<IReadOnlyList<TableSize>> TablesAsync(CancellationToken cancellationToken = default)
+    {
+        var sizes = new List<(string Schema, string Table, long Bytes)>();
+        await using (var command = source.CreateCommand(
+            """
+            SELECT rn.nspname, r.relname, sum(pg_total_relation_size(c.oid))::bigint
+              FROM pg_class c
+              JOIN pg_class r ON r.oid = coalesce(pg_partition_root(c.oid), c.oid)
+              JOIN pg_namespace rn ON rn.oid = r.relnamespace
+             WHERE c.relkind IN ('r', 'm') AND rn.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+             GROUP BY 1, 2
+             ORDER BY 1, 3 DESC
+            """))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                sizes.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
+            }
+        }
+        var tables = new List<TableSize>();
+        foreach (var (schema, table, bytes) in sizes)
+        {
+            await using var count = source.CreateCommand($"SELECT count(*) FROM {Quote(schema)}.{Quote(table)}");
+            tables.Add(new TableSize(schema, table, bytes, (long)(await count.ExecuteScalarAsync(cancellationToken))!));
+        }
+        return tables;
+    }
+
+    private static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+}
