@@ -84,26 +84,47 @@ DateTimeOffset killedAt = default;
 var killedPid = 0;
 double killedCpuSeconds = 0;
 IReadOnlyDictionary<string, long> replicaRssBeforeKill = new Dictionary<string, long>();
-var victim = new VictimReplica([], 0, 0);
+var victim = new VictimReplica([], 0, [], 0);
 if (options.Kill)
 {
     await Task.Delay(options.SteadyState / 2);
-    // The victim is killed while it holds a connector's lock (a slot under way there), waited for at most KillWait: a
-    // replica killed between runs would leave nothing to take over. Between the lock seen and the kill, only the
-    // under-way snapshot and one read of the victim's CPU time: a run lasts milliseconds.
+    // The victim is killed while a slot of the bench's is under way there (its lock held by the victim's lock sessions),
+    // waited for at most KillWait: a replica killed between runs would leave nothing to take over. Between that read and
+    // the kill, only one read of the victim's CPU time: a run lasts milliseconds.
     killedPid = runnerPids[0];
     var victimName = ReplicaName(killedPid);
     replicaRssBeforeKill = replicaWatch.Take().RssKb;
     var victimPids = replicaWatch.ProcessIds()[victimName];
-    var sessions = await database.LockSessionsAsync(SocketPorts.Of(victimPids));
+    var lockKeys = connectors.ToDictionary(c => c.Name, c => ConnectorLockKey.Of(c.Name));
+    IReadOnlyList<string> sessions = [];
     var waited = Stopwatch.StartNew();
     var waitAtMost = TimeSpan.FromTicks(Math.Min(ScaleBenchOptions.KillWait.Ticks, (steadyTo - DateTimeOffset.UtcNow - TimeSpan.FromSeconds(10)).Ticks));
-    long held = 0;
-    while (sessions.Count > 0 && waited.Elapsed < waitAtMost && (held = await database.LocksHeldAsync(sessions)) == 0)
+    var (held, victimSlots) = (0, new List<string>());
+    do
     {
+        // Lock sessions come and go (closed after a few idle seconds); the replica's keep one name.
+        if (sessions.Count == 0)
+        {
+            sessions = await database.LockSessionsAsync(SocketPorts.Of(victimPids));
+        }
+        if (sessions.Count > 0)
+        {
+            var keys = await database.LockKeysAsync(sessions);
+            underWay = await database.SlotsAsync(underWayOnly: true);
+            held = keys.Count;
+            victimSlots = [.. underWay.Slots.Where(s => keys.Contains(lockKeys[s.Connector])).Select(s => s.Connector)];
+            if (victimSlots.Count > 0)
+            {
+                break;
+            }
+        }
         await Task.Delay(TimeSpan.FromMilliseconds(50));
     }
-    underWay = await database.SlotsAsync(underWayOnly: true);
+    while (waited.Elapsed < waitAtMost);
+    if (victimSlots.Count == 0 || underWay is null)
+    {
+        underWay = await database.SlotsAsync(underWayOnly: true);
+    }
     var (userTicks, systemTicks) = ProcessWatch.CpuTimes(victimPids);
     killedCpuSeconds = (userTicks + systemTicks) / ProcessSnapshot.TicksPerSecond;
     // The replica and anything it started (the service under its `dotnet run` launcher): SIGKILL, as a machine that vanishes.
@@ -112,9 +133,10 @@ if (options.Kill)
         process.Kill(entireProcessTree: true);
     }
     killedAt = DateTimeOffset.UtcNow;
-    victim = new VictimReplica(sessions, held, waited.Elapsed.TotalSeconds);
-    Say($"  killed runner replica {victimName} at {killedAt:HH:mm:ss.fff} after waiting {waited.Elapsed.TotalSeconds:N1} s for it to hold a lock "
-        + $"({held} held by {string.Join(", ", sessions)}); {underWay.Slots.Count} slots of the bench's connectors were under way");
+    victim = new VictimReplica(sessions, held, victimSlots, waited.Elapsed.TotalSeconds);
+    Say($"  killed runner replica {victimName} at {killedAt:HH:mm:ss.fff}, {waited.Elapsed.TotalSeconds:N1} s after the midpoint; its lock sessions "
+        + $"({string.Join(", ", sessions)}) held {held} locks, {victimSlots.Count} of them of the bench's slots under way; "
+        + $"{underWay.Slots.Count} of the bench's slots were under way on either replica");
 }
 var rest = steadyTo - DateTimeOffset.UtcNow;
 if (rest > TimeSpan.Zero)

@@ -85,16 +85,24 @@ internal sealed class ScaleDatabase(NpgsqlDataSource source)
         return names;
     }
 
-    // Advisory locks (a connector's, held while its slot runs) granted to the sessions of these names.
-    public async Task<long> LocksHeldAsync(IReadOnlyCollection<string> applicationNames, CancellationToken cancellationToken = default)
+    // The 64-bit keys of the advisory locks (a connector's, held while its slot runs) granted to the sessions of these names.
+    // PostgreSQL shows a bigint key as its high half in classid and its low half in objid, with objsubid 1.
+    public async Task<HashSet<long>> LockKeysAsync(IReadOnlyCollection<string> applicationNames, CancellationToken cancellationToken = default)
     {
         await using var command = source.CreateCommand(
             """
-            SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-             WHERE l.locktype = 'advisory' AND l.granted AND a.application_name = ANY($1)
+            SELECT (l.classid::bigint << 32) | l.objid::bigint
+              FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+             WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1 AND a.application_name = ANY($1)
             """);
         command.Parameters.AddWithValue(applicationNames.ToArray());
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+        var keys = new HashSet<long>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            keys.Add(reader.GetInt64(0));
+        }
+        return keys;
     }
 
     // Every table of the services' schemas, partitions folded into the table they partition, largest first within a schema;

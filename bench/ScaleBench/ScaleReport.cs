@@ -49,8 +49,9 @@ internal static class ScaleReport
         if (results.Takeover is { } takeover)
         {
             var target = (FailoverAfter + TimeSpan.FromSeconds(5)).TotalMilliseconds;
-            Line($"| Runs under way on the killed replica, started again after the kill (max) | {takeover.Retaken:N0}: {Ms(takeover.RetakenAfterKillMilliseconds.Max)} "
-                + $"| ≤ {Ms(target)} | {(takeover.Retaken == 0 ? "–" : takeover.RetakenAfterKillMilliseconds.Max <= target ? "PASS" : "ABOVE")} |");
+            Line($"| Runs under way on the killed replica: retaken (same run id) of all; latest start after the kill | {takeover.Retaken:N0} of "
+                + $"{takeover.UnderWayAtKill:N0}; {Ms(takeover.RetakenAfterKillMilliseconds.Max)} | ≤ {Ms(target)} | "
+                + $"{(takeover.UnderWayAtKill == 0 ? "–" : takeover.NeverStored > 0 ? "LOST" : takeover.RetakenAfterKillMilliseconds.Max <= target ? "PASS" : "ABOVE")} |");
             Line($"| Slots due in the {takeover.AfterKillWindow.TotalSeconds:N0} s after the kill: late p50 / max | {takeover.SlotsDueAfterKill:N0}: "
                 + $"{Ms(takeover.DueAfterKillLatenessMilliseconds.P50)} / {Ms(takeover.DueAfterKillLatenessMilliseconds.Max)} | ≤ {Ms(target)} | "
                 + $"{(takeover.SlotsDueAfterKill == 0 ? "–" : takeover.DueAfterKillLatenessMilliseconds.Max <= target && takeover.DueAfterKillMissed == 0 ? "PASS" : "ABOVE")} |");
@@ -107,6 +108,8 @@ internal static class ScaleReport
         yield return $"- {schedule.Connectors:N0} connectors, {schedule.ConnectorsWithSlots:N0} with a slot in the window, {schedule.SkippedConnectors:N0} left out "
             + "(not scheduled, or a schedule other than the bench's).";
         yield return $"- {schedule.Slots:N0} slots and {schedule.RunsChecked:N0} runs checked ({schedule.RunsRead:N0} scheduled runs of the bench's connectors read in all).";
+        yield return $"- Earliest start against its slot: {Ms(schedule.EarliestMilliseconds)} (a negative figure: started before its slot); "
+            + $"{schedule.LateBySecondOrMore:N0} runs started a second or more late.";
         yield return $"- Double runs: {schedule.DoubleRuns:N0}; missed slots: {schedule.MissedSlots:N0} ({schedule.NotTakenAtSnapshot:N0} of them not yet taken at the snapshot); "
             + $"runs before their connector's creation: {schedule.RunsBeforeTheirFirstSlot:N0}.";
         yield return "";
@@ -142,13 +145,17 @@ internal static class ScaleReport
         yield return "";
         var victim = takeover.Victim;
         yield return $"Runner replica pid {takeover.KilledProcessId} was killed (SIGKILL, its process tree) at {takeover.KilledAt:HH:mm:ss.fff}, "
-            + (victim.LockSessions.Count == 0
-                ? "at the midpoint (its lock sessions were not found in pg_stat_activity, so the bench did not wait for it to hold a lock). "
-                : $"{victim.WaitedSeconds:N1} s after the midpoint, when its lock sessions ({string.Join(", ", victim.LockSessions)}) held {victim.LocksHeld} "
-                    + "connector lock(s) — a slot under way there (any connector, the configured catalog's included). ")
-            + $"Just before, {takeover.UnderWayAtKill:N0} slots of the bench's connectors were under way (runner.connector_slots.running_id, on either replica): "
-            + $"{takeover.FinishedBeforeKill:N0} of them finished as they were (stored start before the kill), {takeover.Retaken:N0} were started again after the kill "
-            + $"with the same run id (those of the killed replica), and {takeover.NeverStored:N0} never reached metrics.runs.";
+            + $"{victim.WaitedSeconds:N1} s after the midpoint, "
+            + (victim.SlotsUnderWay.Count > 0
+                ? $"when its lock sessions ({string.Join(", ", victim.LockSessions)}) held {victim.LocksHeld} connector lock(s), {victim.SlotsUnderWay.Count} of them "
+                    + "of the bench's connectors whose slot was under way (runner.connector_slots.running_id set; the lock told from pg_locks by its key). "
+                : victim.LockSessions.Count == 0
+                    ? "without waiting for a slot under way there (its lock sessions were not found in pg_stat_activity). "
+                    : $"after waiting in vain for a slot of the bench's under way there (its lock sessions: {string.Join(", ", victim.LockSessions)}). ")
+            + $"Of those {takeover.UnderWayAtKill:N0} runs, {takeover.Retaken:N0} were started again after the kill with the same run id, "
+            + $"{takeover.FinishedBeforeKill:N0} were stored with a start before the kill (they finished just before it), and {takeover.NeverStored:N0} never reached "
+            + $"metrics.runs. {takeover.UnderWayElsewhere:N0} other slots were under way on the surviving replica: {takeover.ElsewhereStartedAfterKill:N0} of them "
+            + $"stored with a start after the kill, {takeover.ElsewhereNeverStored:N0} never stored.";
         yield return "";
         yield return "| Figure | p50 | p99 | max |";
         yield return "|---|---:|---:|---:|";

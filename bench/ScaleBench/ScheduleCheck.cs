@@ -15,6 +15,8 @@ internal sealed record ScheduleResult(
     long RunsChecked,
     long RunsRead,
     Percentile LatenessMilliseconds,
+    double EarliestMilliseconds,
+    long LateBySecondOrMore,
     long DoubleRuns,
     long MissedSlots,
     long NotTakenAtSnapshot,
@@ -25,8 +27,8 @@ internal sealed record ScheduleResult(
     IReadOnlyList<SlotExample> Missed);
 
 // The killed replica's lock sessions (pg_stat_activity.application_name), the connector locks they held when it was
-// killed, and how long the bench waited for it to hold one.
-internal sealed record VictimReplica(IReadOnlyList<string> LockSessions, long LocksHeld, double WaitedSeconds);
+// killed, the bench's connectors among them whose slot was under way, and how long the bench waited for one.
+internal sealed record VictimReplica(IReadOnlyList<string> LockSessions, int LocksHeld, IReadOnlyList<string> SlotsUnderWay, double WaitedSeconds);
 
 // After the kill: the runs that were under way on the killed replica (run again elsewhere with the same run id) and the
 // slots due just after it.
@@ -38,6 +40,9 @@ internal sealed record TakeoverResult(
     int Retaken,
     int FinishedBeforeKill,
     int NeverStored,
+    int UnderWayElsewhere,
+    int ElsewhereStartedAfterKill,
+    int ElsewhereNeverStored,
     Percentile RetakenAfterKillMilliseconds,
     Percentile RetakenLatenessMilliseconds,
     TimeSpan AfterKillWindow,
@@ -125,7 +130,8 @@ internal static class ScheduleCheck
             withSlots += any ? 1 : 0;
         }
         return new ScheduleResult(
-            from, to, connectors.Count, withSlots, skipped, slotCount, runsChecked, runs.Count, Percentile.Of(lateness), doubleRuns, missedSlots,
+            from, to, connectors.Count, withSlots, skipped, slotCount, runsChecked, runs.Count, Percentile.Of(lateness),
+            lateness.DefaultIfEmpty(double.NaN).Min(), lateness.Count(l => l >= 1_000), doubleRuns, missedSlots,
             notTaken, beforeFirst,
             byInterval.OrderBy(i => i.Key).ToDictionary(i => Describe(i.Key), i => Percentile.Of(i.Value)),
             [.. latest.OrderByDescending(l => l.Late).Take(Examples).Select(l => l.Example)], doubles, missed);
@@ -136,8 +142,9 @@ internal static class ScheduleCheck
         IReadOnlyList<StoredRun> runs, TimeSpan afterKill)
     {
         var byId = runs.GroupBy(r => r.RunId).ToDictionary(g => g.Key, g => g.First());
+        var onVictim = victim.SlotsUnderWay.ToHashSet(StringComparer.Ordinal);
         var (retaken, before, never) = (new List<(SlotRow Row, StoredRun Run)>(), 0, 0);
-        foreach (var row in underWay.Slots.Where(s => s.RunningId is not null))
+        foreach (var row in underWay.Slots.Where(s => s.RunningId is not null && onVictim.Contains(s.Connector)))
         {
             if (!byId.TryGetValue(row.RunningId!.Value, out var run))
             {
@@ -152,6 +159,10 @@ internal static class ScheduleCheck
                 before++;
             }
         }
+        // Slots under way on the surviving replica, or on the victim without its lock seen: each should have run once.
+        var elsewhere = underWay.Slots.Where(s => s.RunningId is not null && !onVictim.Contains(s.Connector)).ToList();
+        var elsewhereRetaken = elsewhere.Count(s => byId.TryGetValue(s.RunningId!.Value, out var run) && run.StartedAt > killedAt);
+        var elsewhereNever = elsewhere.Count(s => !byId.ContainsKey(s.RunningId!.Value));
         var intervals = connectors.ToDictionary(c => c.Name, c => c.Interval);
         var byConnector = runs.ToLookup(r => r.Connector);
         var due = new List<double>();
@@ -176,7 +187,7 @@ internal static class ScheduleCheck
             }
         }
         return new TakeoverResult(
-            killedAt, killedProcessId, victim, underWay.Slots.Count(s => s.RunningId is not null), retaken.Count, before, never,
+            killedAt, killedProcessId, victim, onVictim.Count, retaken.Count, before, never, elsewhere.Count, elsewhereRetaken, elsewhereNever,
             Percentile.Of(retaken.Select(r => (r.Run.StartedAt - killedAt).TotalMilliseconds)),
             Percentile.Of(retaken.Select(r => (r.Run.StartedAt - r.Row.RunningDue!.Value).TotalMilliseconds)),
             afterKill, dueCount, Percentile.Of(due), dueMissed,
