@@ -5,8 +5,9 @@ namespace ConnectorHealth.ScaleBench;
 // One connector as the bench creates it: the body of PUT /api/connectors/{name} (docs/connectors.md).
 internal sealed record ConnectorSpec(string Name, string Kind, TimeSpan Interval, string Owner, IReadOnlyList<string> Tags)
 {
-    // Short attempts and retries: the longest run (three timed-out attempts and two backoffs) is about 17 s, well inside the
-    // shortest interval, so no run overruns its slot and the schedule stays on its grid.
+    // Short attempts and retries: the longest run (three timed-out attempts and backoffs of at most 1 and 2 s) is about
+    // 18 s, well inside the shortest interval, so no run overruns its slot and the schedule stays on its grid. A run that
+    // retries lasts a second or more, as a real source's would.
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
 
     public object Body => new
@@ -14,7 +15,7 @@ internal sealed record ConnectorSpec(string Name, string Kind, TimeSpan Interval
         kind = Kind,
         interval = Interval.ToString("c", CultureInfo.InvariantCulture),
         timeout = Timeout.ToString("c", CultureInfo.InvariantCulture),
-        retry = new { maxAttempts = 3, initialDelay = "00:00:00.200", multiplier = 2.0, maxDelay = "00:00:02", jitter = true },
+        retry = new { maxAttempts = 3, initialDelay = "00:00:01", multiplier = 2.0, maxDelay = "00:00:04", jitter = true },
         enabled = true,
         owner = Owner,
         tags = Tags,

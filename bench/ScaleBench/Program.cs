@@ -29,6 +29,32 @@ var runnerPids = await system.ProcessIdsOfAsync(ResourceNames.Runner);
 string ReplicaName(int pid) => $"runner #{Array.IndexOf(runnerPids, pid) + 1} (pid {pid})";
 var replicaWatch = new ProcessWatch(runnerPids.ToDictionary(ReplicaName, pid => new[] { pid }));
 
+// PostgreSQL's connections, sampled from before the creation to the end of the steady state: the peak, and each
+// application's most.
+ConnectionCount? peakConnections = null;
+var mostConnections = new Dictionary<string, int>();
+using var stopCounting = new CancellationTokenSource();
+var counting = Task.Run(async () =>
+{
+    using var timer = new PeriodicTimer(TimeSpan.FromSeconds(5));
+    do
+    {
+        var count = await database.ConnectionsAsync(stopCounting.Token);
+        lock (mostConnections)
+        {
+            if (peakConnections is null || count.Total > peakConnections.Total)
+            {
+                peakConnections = count;
+            }
+            foreach (var (name, n) in count.ByApplication)
+            {
+                mostConnections[name] = Math.Max(n, mostConnections.GetValueOrDefault(name));
+            }
+        }
+    }
+    while (await timer.WaitForNextTickAsync(stopCounting.Token));
+});
+
 Say($"Creating {connectors.Count:N0} connectors through the gateway, {options.Concurrency} at once…");
 var creation = await new ConnectorCreation(system.Gateway, options.Concurrency, Say).RunAsync(connectors);
 Say($"  {creation.Created:N0} created in {creation.Seconds:N1} s ({creation.PerSecond:N1}/s), {creation.TooManyRequests:N0} answered 429, "
@@ -85,6 +111,7 @@ var killedPid = 0;
 double killedCpuSeconds = 0;
 IReadOnlyDictionary<string, long> replicaRssBeforeKill = new Dictionary<string, long>();
 var victim = new VictimReplica([], 0, [], 0);
+Task<VictimAfterKill>? afterKillWatch = null;
 if (options.Kill)
 {
     await Task.Delay(options.SteadyState / 2);
@@ -100,6 +127,7 @@ if (options.Kill)
     var waited = Stopwatch.StartNew();
     var waitAtMost = TimeSpan.FromTicks(Math.Min(ScaleBenchOptions.KillWait.Ticks, (steadyTo - DateTimeOffset.UtcNow - TimeSpan.FromSeconds(10)).Ticks));
     var (held, victimSlots) = (0, new List<string>());
+    var previous = new HashSet<(string Connector, Guid? RunningId)>();
     do
     {
         // Lock sessions come and go (closed after a few idle seconds); the replica's keep one name.
@@ -112,7 +140,10 @@ if (options.Kill)
             var keys = await database.LockKeysAsync(sessions);
             underWay = await database.SlotsAsync(underWayOnly: true);
             held = keys.Count;
-            victimSlots = [.. underWay.Slots.Where(s => keys.Contains(lockKeys[s.Connector])).Select(s => s.Connector)];
+            // Under way there in two reads in a row (the same run): a run that lasts, not one about to end.
+            var now = underWay.Slots.Where(s => keys.Contains(lockKeys[s.Connector])).Select(s => (s.Connector, s.RunningId)).ToHashSet();
+            victimSlots = [.. now.Intersect(previous).Select(s => s.Connector)];
+            previous = now;
             if (victimSlots.Count > 0)
             {
                 break;
@@ -134,6 +165,33 @@ if (options.Kill)
     }
     killedAt = DateTimeOffset.UtcNow;
     victim = new VictimReplica(sessions, held, victimSlots, waited.Elapsed.TotalSeconds);
+    var victimSessions = sessions;
+    var killed = killedAt;
+    afterKillWatch = Task.Run(async () =>
+    {
+        // Whether PostgreSQL let go of the dead replica's locks at once (its connections closed by the kernel) or later.
+        double? locksGone = null, sessionsGone = null;
+        IReadOnlyList<string> atOneSecond = [];
+        var watch = Stopwatch.StartNew();
+        while (victimSessions.Count > 0 && watch.Elapsed < ScaleBenchOptions.AfterKillWatch && (locksGone is null || sessionsGone is null))
+        {
+            var open = await database.SessionsAsync(victimSessions);
+            if (atOneSecond.Count == 0 && DateTimeOffset.UtcNow - killed >= TimeSpan.FromSeconds(1))
+            {
+                atOneSecond = open.Count == 0 ? ["none open"] : open;
+            }
+            if (locksGone is null && (await database.LockKeysAsync(victimSessions)).Count == 0)
+            {
+                locksGone = (DateTimeOffset.UtcNow - killed).TotalSeconds;
+            }
+            if (sessionsGone is null && open.Count == 0)
+            {
+                sessionsGone = (DateTimeOffset.UtcNow - killed).TotalSeconds;
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(200));
+        }
+        return new VictimAfterKill(locksGone, sessionsGone, atOneSecond);
+    });
     Say($"  killed runner replica {victimName} at {killedAt:HH:mm:ss.fff}, {waited.Elapsed.TotalSeconds:N1} s after the midpoint; its lock sessions "
         + $"({string.Join(", ", sessions)}) held {held} locks, {victimSlots.Count} of them of the bench's slots under way; "
         + $"{underWay.Slots.Count} of the bench's slots were under way on either replica");
@@ -148,6 +206,20 @@ var replicaRssEnd = replicaWatch.Take().RssKb;
 var snapshot = await database.SlotsAsync();
 await stopSampling.CancelAsync();
 await sampling;
+await stopCounting.CancelAsync();
+try
+{
+    await counting;
+}
+catch (OperationCanceledException)
+{
+    // The window is over.
+}
+if (peakConnections is { } peakSample)
+{
+    Say($"  PostgreSQL connections at most {peakSample.Total} of {peakSample.Limit} ({peakSample.At:HH:mm:ss}); the bench's reads were tried again "
+        + $"{database.RetriedReads} times");
+}
 Peak(end);
 
 // Runs taken before the snapshot may still be on their way to metrics.runs: wait until their count holds still.
@@ -166,7 +238,8 @@ while (drain.Elapsed < TimeSpan.FromMinutes(2))
     await Task.Delay(TimeSpan.FromSeconds(2));
 }
 var stored = await database.ScheduledRunsAsync();
-var schedule = ScheduleCheck.Check(connectors, snapshot, stored, steadyFrom, snapshot.At - options.Margin);
+var claimed = (underWay?.Slots ?? []).Where(s => s.RunningId is not null).ToDictionary(s => s.RunningId!.Value, s => s.RunningDue!.Value);
+var schedule = ScheduleCheck.Check(connectors, snapshot, stored, steadyFrom, snapshot.At - options.Margin, claimed);
 Say($"  {schedule.Slots:N0} slots and {schedule.RunsChecked:N0} runs checked: lateness p50 {schedule.LatenessMilliseconds.P50:N0} ms, "
     + $"p99 {schedule.LatenessMilliseconds.P99:N0} ms, max {schedule.LatenessMilliseconds.Max:N0} ms; {schedule.DoubleRuns:N0} double runs, "
     + $"{schedule.MissedSlots:N0} missed slots");
@@ -178,12 +251,25 @@ if (underWay is not null)
         + $"max {takeover.RetakenAfterKillMilliseconds.Max:N0} ms after the kill; {takeover.SlotsDueAfterKill} slots due in the {options.AfterKill.TotalSeconds:N0} s after it, "
         + $"max {takeover.DueAfterKillLatenessMilliseconds.Max:N0} ms late");
 }
+var victimAfterKill = afterKillWatch is null ? null : await afterKillWatch;
+if (victimAfterKill is not null)
+{
+    Say($"  the killed replica's locks released {victimAfterKill.LocksReleasedAfterSeconds?.ToString("N1") ?? "not"} s after the kill, its lock sessions gone "
+        + $"{victimAfterKill.SessionsGoneAfterSeconds?.ToString("N1") ?? "not"} s after it; a second after it: {string.Join("; ", victimAfterKill.SessionsAfterOneSecond)}");
+}
 var inWindow = stored.Where(r => r.StartedAt >= steadyFrom && r.StartedAt <= steadyTo).ToLookup(r => r.Connector);
 var kinds = connectors.GroupBy(c => c.Kind).Select(g => new KindRuns(
     g.Key, g.Count(), g.Sum(c => inWindow[c.Name].LongCount()), g.Sum(c => inWindow[c.Name].LongCount(r => r.Status == "failed")))).ToList();
 
 var footprint = Footprint(session, start, end, killedCpuSeconds, peak, replicaRssBeforeKill, replicaRssEnd);
 
+Say("Warnings and errors the services logged…");
+var logged = await ServiceLogs.ProblemsAsync(system.App,
+    [ResourceNames.Runner, ResourceNames.Metrics, ResourceNames.Drift, ResourceNames.Alerting, ResourceNames.Gateway, ResourceNames.WebUi]);
+foreach (var problem in logged.Take(10))
+{
+    Say($"  {problem.Service} {problem.Level} {problem.Category} ×{problem.Count}: {problem.First}");
+}
 Say("Table sizes…");
 var tables = await database.TablesAsync();
 Say($"Endpoints and pages: {options.WarmUp} calls to warm up, then {options.Requests} timed calls each…");
@@ -194,7 +280,7 @@ var state = await session.StateAsync();
 
 var results = new ScaleResults(
     options, machine, DateTimeOffset.UtcNow, system.HealthyAfter.ToDictionary(h => h.Key, h => h.Value.TotalSeconds), runnerPids, creation,
-    steadyFrom, steadyTo, drain.Elapsed.TotalSeconds, schedule, takeover, kinds, footprint, tables, endpoints, state, total.Elapsed);
+    steadyFrom, steadyTo, drain.Elapsed.TotalSeconds, schedule, takeover, victimAfterKill, peakConnections, mostConnections, database.RetriedReads, kinds, footprint, tables, endpoints, logged, state, total.Elapsed);
 var report = ScaleReport.Write(results);
 Console.WriteLine();
 Console.WriteLine(report);

@@ -22,6 +22,9 @@ internal sealed record ScaleBenchOptions(
     // How long the bench waits, at the midpoint, for the replica it kills to hold a connector's lock (a slot under way there).
     public static readonly TimeSpan KillWait = TimeSpan.FromSeconds(60);
 
+    // How long, after the kill, the bench watches whether PostgreSQL still holds the killed replica's locks and sessions.
+    public static readonly TimeSpan AfterKillWatch = TimeSpan.FromSeconds(120);
+
     // How often process memory is sampled for its peak while the steady state runs.
     public static readonly TimeSpan SampleEvery = TimeSpan.FromSeconds(10);
 

@@ -35,7 +35,7 @@ internal static class ScaleReport
             + $"{options.Requests} timed calls per endpoint. The gateway's own rate limits (operator key: its per-key bucket) — not raised.");
         Line($"- Mix: intervals {string.Join(", ", ConnectorMix.Intervals.Select(i => $"{ScheduleCheck.Describe(i.Interval)} {i.Share:P0}"))}; kinds "
             + $"{string.Join(", ", ConnectorMix.Kinds.Select(k => $"{k.Kind} {k.Share:P0}"))}; {ConnectorMix.Owners} owners, 1–3 tags each; each attempt "
-            + $"times out after {ConnectorSpec.Timeout.TotalSeconds:N0} s, 3 attempts with 0.2–2 s backoff (no run outlasts the shortest interval).");
+            + $"times out after {ConnectorSpec.Timeout.TotalSeconds:N0} s, 3 attempts with backoffs of 1 and 2 s (jittered over their upper half) (no run outlasts the shortest interval).");
         Line();
         Line("| Figure | Value | Target | |");
         Line("|---|---:|---:|---|");
@@ -69,7 +69,7 @@ internal static class ScaleReport
         Line();
 
         foreach (var line in CreationSection(results).Concat(ScheduleSection(results)).Concat(TakeoverSection(results)).Concat(FootprintSection(results))
-            .Concat(TablesSection(results)).Concat(EndpointSection(results)))
+            .Concat(TablesSection(results)).Concat(EndpointSection(results)).Concat(LogSection(results)))
         {
             Line(line);
         }
@@ -157,6 +157,13 @@ internal static class ScaleReport
             + $"metrics.runs. {takeover.UnderWayElsewhere:N0} other slots were under way on the surviving replica: {takeover.ElsewhereStartedAfterKill:N0} of them "
             + $"stored with a start after the kill, {takeover.ElsewhereNeverStored:N0} never stored.";
         yield return "";
+        if (results.AfterKill is { } after)
+        {
+            yield return $"PostgreSQL let go of the killed replica's locks {(after.LocksReleasedAfterSeconds is { } l ? $"{l:N1} s" : $"not within {ScaleBenchOptions.AfterKillWatch.TotalSeconds:N0} s")} "
+                + $"after the kill, and its lock sessions were gone {(after.SessionsGoneAfterSeconds is { } g ? $"{g:N1} s" : $"not within {ScaleBenchOptions.AfterKillWatch.TotalSeconds:N0} s")} after it "
+                + "(polled every 200 ms). A second after the kill they were: " + string.Join("; ", after.SessionsAfterOneSecond) + ".";
+            yield return "";
+        }
         yield return "| Figure | p50 | p99 | max |";
         yield return "|---|---:|---:|---:|";
         yield return $"| Retaken runs: start after the kill | {Ms(takeover.RetakenAfterKillMilliseconds.P50)} | {Ms(takeover.RetakenAfterKillMilliseconds.P99)} | "
@@ -200,6 +207,16 @@ internal static class ScaleReport
                 $"{r.Key} {Mb(footprint.RunnerReplicaRssBeforeKillKb.GetValueOrDefault(r.Key))} MB before the kill, {(r.Value == 0 ? "gone" : Mb(r.Value) + " MB")} at the end")) + ".";
             yield return "";
         }
+        if (results.PeakConnections is { } peak)
+        {
+            yield return $"PostgreSQL connections (client backends, sampled every 5 s from before the creation to the end of the steady state): at most "
+                + $"{peak.Total} of max_connections {peak.Limit}, at {peak.At:HH:mm:ss}: "
+                + string.Join(", ", peak.ByApplication.OrderByDescending(a => a.Value).Select(a => $"{a.Key} {a.Value}"))
+                + ". Each application's most in any sample: "
+                + string.Join(", ", results.MostConnections.OrderByDescending(a => a.Value).Select(a => $"{a.Key} {a.Value}"))
+                + $". The bench's own reads were refused for a reason waiting cures (e.g. too many clients) and tried again {results.RetriedReads} times.";
+            yield return "";
+        }
         yield return "Caches: no service exposes the size of its caches (Metrics' HybridCache of closed days' KPI answers, Drift's "
             + "VersionFieldsCache, bounded at 20,000 versions, the runner's in-memory connector catalog); their weight is inside the RSS above.";
         yield return "";
@@ -240,6 +257,28 @@ internal static class ScaleReport
             var items = e.Items is { } n ? $"{n:N0}{(e.Total is { } t ? $" ({t:N0})" : "")}" : "–";
             yield return $"| {e.Name} | `{e.Path}` | {Ms(e.Milliseconds.P50)} | {Ms(e.Milliseconds.P95)} | {Ms(e.Milliseconds.Max)} | {e.Bytes:N0} | {items} | "
                 + $"{string.Join(", ", e.Statuses.Select(s => $"{s.Key} ×{s.Value}"))} |";
+        }
+        yield return "";
+    }
+
+    private static IEnumerable<string> LogSection(ScaleResults results)
+    {
+        yield return "## 7. Warnings and errors logged";
+        yield return "";
+        yield return "What the services wrote to their consoles at warn, fail or crit over the whole bench (start-up, creation, the kill and the "
+            + "timings included; every replica), by level and category, with the first message of each.";
+        yield return "";
+        if (results.Logged.Count == 0)
+        {
+            yield return "None.";
+            yield return "";
+            yield break;
+        }
+        yield return "| Service | Level | Category | Count | First message |";
+        yield return "|---|---|---|---:|---|";
+        foreach (var problem in results.Logged)
+        {
+            yield return $"| {problem.Service} | {problem.Level} | {problem.Category} | {problem.Count:N0} | {problem.First.Replace("|", "\\|", StringComparison.Ordinal)} |";
         }
         yield return "";
     }

@@ -16,6 +16,10 @@ internal sealed record Footprint(
     IReadOnlyDictionary<string, long> RunnerReplicaRssBeforeKillKb,
     IReadOnlyDictionary<string, long> RunnerReplicaRssEndKb);
 
+// After the kill: how long the killed replica's lock sessions kept its connector locks and stayed open in PostgreSQL, and
+// what those sessions were doing a second after the kill (null: still so when the bench stopped looking).
+internal sealed record VictimAfterKill(double? LocksReleasedAfterSeconds, double? SessionsGoneAfterSeconds, IReadOnlyList<string> SessionsAfterOneSecond);
+
 // Per connector kind: connectors, their scheduled runs in the window, and how many failed.
 internal sealed record KindRuns(string Kind, int Connectors, long Runs, long Failed);
 
@@ -32,9 +36,14 @@ internal sealed record ScaleResults(
     double DrainSeconds,
     ScheduleResult Schedule,
     TakeoverResult? Takeover,
+    VictimAfterKill? AfterKill,
+    ConnectionCount? PeakConnections,
+    IReadOnlyDictionary<string, int> MostConnections,
+    int RetriedReads,
     IReadOnlyList<KindRuns> Kinds,
     Footprint Footprint,
     IReadOnlyList<TableSize> Tables,
     IReadOnlyList<EndpointTiming> Endpoints,
+    IReadOnlyList<LoggedProblem> Logged,
     IReadOnlyDictionary<string, ServiceState> StateAtEnd,
     TimeSpan Elapsed);

@@ -53,7 +53,7 @@ internal sealed record TakeoverResult(
 
 // Interval schedules run on a fixed grid (ConnectorSchedule.After(due) = due + interval), so a connector's slots are its
 // next_slot less whole intervals, back to its first slot (at or after its creation). Each run belongs to the latest slot at
-// or before its start; lateness is its start less that slot. A slot with two run ids ran twice; a slot due in the window
+// or before its start, except a run seen under way at the kill, which belongs to the slot it was claimed for (running_due); lateness is its start less that slot. A slot with two run ids ran twice; a slot due in the window
 // with none was missed.
 internal static class ScheduleCheck
 {
@@ -64,7 +64,8 @@ internal static class ScheduleCheck
     private const int Examples = 10;
 
     public static ScheduleResult Check(
-        IReadOnlyList<ConnectorSpec> connectors, SlotSnapshot snapshot, IReadOnlyList<StoredRun> runs, DateTimeOffset from, DateTimeOffset to)
+        IReadOnlyList<ConnectorSpec> connectors, SlotSnapshot snapshot, IReadOnlyList<StoredRun> runs, DateTimeOffset from, DateTimeOffset to,
+        IReadOnlyDictionary<Guid, DateTimeOffset> claimed)
     {
         var slots = snapshot.Slots.ToDictionary(s => s.Connector);
         var byConnector = runs.ToLookup(r => r.Connector);
@@ -84,7 +85,8 @@ internal static class ScheduleCheck
             }
             var interval = connector.Interval;
             var grid = byConnector[connector.Name]
-                .GroupBy(r => SlotOf(r.StartedAt, row.NextSlot, interval))
+                // A run taken over after a kill keeps the slot it was claimed for, however late it started.
+                .GroupBy(r => claimed.TryGetValue(r.RunId, out var due) ? due : SlotOf(r.StartedAt, row.NextSlot, interval))
                 .ToDictionary(g => g.Key, g => g.ToList());
             beforeFirst += grid.Where(g => g.Key < row.CreatedAt - Tolerance).Sum(g => g.Value.Count);
             var any = false;
@@ -165,6 +167,8 @@ internal static class ScheduleCheck
         var elsewhereNever = elsewhere.Count(s => !byId.ContainsKey(s.RunningId!.Value));
         var intervals = connectors.ToDictionary(c => c.Name, c => c.Interval);
         var byConnector = runs.ToLookup(r => r.Connector);
+        // Runs seen under way at the kill keep their own slot (before the kill), whenever they started again.
+        var wasUnderWay = underWay.Slots.Where(s => s.RunningId is not null).Select(s => s.RunningId!.Value).ToHashSet();
         var due = new List<double>();
         long dueCount = 0, dueMissed = 0;
         foreach (var row in end.Slots)
@@ -181,7 +185,7 @@ internal static class ScheduleCheck
                     continue;
                 }
                 dueCount++;
-                var ran = byConnector[row.Connector].Where(r => SlotOf(r.StartedAt, row.NextSlot, interval) == slot).ToList();
+                var ran = byConnector[row.Connector].Where(r => !wasUnderWay.Contains(r.RunId) && SlotOf(r.StartedAt, row.NextSlot, interval) == slot).ToList();
                 dueMissed += ran.Count == 0 ? 1 : 0;
                 due.AddRange(ran.Select(r => (r.StartedAt - slot).TotalMilliseconds));
             }
