@@ -62,7 +62,7 @@ bench-pipeline:
 ##        through the gateway (intervals 1 min to 1 h, most every 5 min; some failing, rate-limited, drifting), run 15 minutes
 ##        of steady state with one runner replica killed (SIGKILL) at its midpoint, and measure start lateness, double runs and
 ##        missed slots, the takeover after the kill, each process's memory and CPU, table sizes, and the API's and web UI's
-##        timings. About 25 minutes on 2 cores; BENCH_ARGS="--connectors 300 --minutes 3" for a quick look (about 7).
+##        timings. About 25 minutes on 2 cores; BENCH_ARGS="--connectors 300 --minutes 7" for a quick look (about 9).
 ##        Prints a report and writes it (.md and .json) to bench/results/ (git-ignored); it never fails on the numbers.
 bench-scale:
 	@bash scripts/prerequisites.sh --for bench
