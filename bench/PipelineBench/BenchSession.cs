@@ -11,6 +11,9 @@ namespace ConnectorHealth.PipelineBench;
 // summed over its replicas, Aspire's orchestrator, the bench).
 internal sealed class BenchSession : IAsyncDisposable
 {
+    // The services that consume RunCompleted, whose state StateAsync reads.
+    public static readonly string[] ConsumingServices = [ResourceNames.Metrics, ResourceNames.Drift, ResourceNames.Alerting];
+
     private readonly NpgsqlDataSource _dataSource;
 
     private BenchSession(
@@ -51,7 +54,7 @@ internal sealed class BenchSession : IAsyncDisposable
         var orchestrator = ProcessWatch.FindOrchestrator(previousOrchestrator);
         if (orchestrator is { } pid)
         {
-            roots[PipelineReport.Orchestrator] = [pid];
+            roots[ProcessWatch.Orchestrator] = [pid];
         }
         return new BenchSession(system, dataSource, broker, admin, orchestrator, roots);
     }
@@ -60,7 +63,7 @@ internal sealed class BenchSession : IAsyncDisposable
     public async Task<Dictionary<string, ServiceState>> StateAsync()
     {
         var states = new Dictionary<string, ServiceState>();
-        foreach (var service in IngestBench.Services)
+        foreach (var service in ConsumingServices)
         {
             states[service] = (await System.Gateway.GetFromJsonAsync<ServiceState>($"/api/system/{service}"))!;
         }

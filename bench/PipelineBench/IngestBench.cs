@@ -10,8 +10,6 @@ namespace ConnectorHealth.PipelineBench;
 // N-replica systems are offered the same runs.
 internal sealed class IngestBench : IAsyncDisposable
 {
-    public static readonly string[] Services = [ResourceNames.Metrics, ResourceNames.Drift, ResourceNames.Alerting];
-
     private readonly PipelineBenchOptions _options;
     private readonly BenchSession _session;
     private readonly IReadOnlyList<string> _sinkQueues;
@@ -30,7 +28,7 @@ internal sealed class IngestBench : IAsyncDisposable
     public static async Task<IngestBench> StartAsync(PipelineBenchOptions options, BenchSession session, Action<string> say)
     {
         var state = await session.StateAsync();
-        string[] sinkQueues = [.. Services.Select(s => state[s].Queues.Single(q => q.Name.EndsWith("-run-completed", StringComparison.Ordinal)).Name)];
+        string[] sinkQueues = [.. BenchSession.ConsumingServices.Select(s => state[s].Queues.Single(q => q.Name.EndsWith("-run-completed", StringComparison.Ordinal)).Name)];
         // Written as the runner writes it (compact JSON).
         var bus = Bus.Factory.CreateUsingRabbitMq(rabbit =>
         {
@@ -45,7 +43,7 @@ internal sealed class IngestBench : IAsyncDisposable
 
     // RunCompleted published to the system's exchange, as the runner publishes it; landed = rows in each service's runs table.
     public FanOut Pipeline(IReadOnlyList<string> connectors) => new(
-        Services,
+        BenchSession.ConsumingServices,
         (run, cancellationToken) => _bus.Publish(run, cancellationToken),
         cancellationToken => _session.Database.LandedAsync(connectors, cancellationToken),
         cancellationToken => QueueDepths.ReadyAsync(_session.Admin, _sinkQueues, cancellationToken));

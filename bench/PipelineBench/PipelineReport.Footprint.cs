@@ -16,7 +16,7 @@ internal static partial class PipelineReport
         yield return $"Resident memory (VmRSS summed over the process and its children) idle, {options.IdleSettle.TotalSeconds + options.IdleWindow.TotalSeconds:N0} s after "
             + $"every resource was healthy, and the peak while the windows ran; CPU idle (over {options.IdleWindow.TotalSeconds:N0} s with no load, after "
             + $"{options.IdleSettle.TotalSeconds:N0} s to settle) and CPU seconds (utime + stime) per 1,000 runs over all {results.Throughput.Count} windows with their drains "
-            + $"({runs:N0} runs). {Orchestrator}: Aspire's orchestrator, which runs the resources (part of the AppHost, not of a deployment).";
+            + $"({runs:N0} runs). {ProcessWatch.Orchestrator}: Aspire's orchestrator, which runs the resources (part of the AppHost, not of a deployment).";
         yield return "";
         yield return "| Process tree | Processes | RSS idle MB | RSS peak under load MB | CPU idle % | CPU s / 1,000 runs |";
         yield return "|---|---|---:|---:|---:|---:|";

@@ -45,7 +45,7 @@ internal static partial class PipelineReport
         var shareOne = Of(results.Throughput, w => w.EndToEndPerSecond).Median / Of(results.Baseline, w => w.EndToEndPerSecond).Median;
         var shareMany = Of(n.Throughput, w => w.EndToEndPerSecond).Median / Of(n.Baseline, w => w.EndToEndPerSecond).Median;
         yield return $"| Pipeline's share of the bare fan-out | {shareOne:P0} | {shareMany:P0} |";
-        foreach (var group in new[] { "machine", ResourceNames.Metrics, ResourceNames.Drift, ResourceNames.Alerting, ResourceNames.Postgres, ResourceNames.Messaging, Orchestrator, ProcessWatch.Bench })
+        foreach (var group in new[] { "machine", ResourceNames.Metrics, ResourceNames.Drift, ResourceNames.Alerting, ResourceNames.Postgres, ResourceNames.Messaging, ProcessWatch.Orchestrator, ProcessWatch.Bench })
         {
             yield return Row($"CPU {group} %", w => w.CpuPercent.GetValueOrDefault(group), "N0");
         }

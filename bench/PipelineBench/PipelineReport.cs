@@ -12,13 +12,11 @@ internal static partial class PipelineReport
     public const double TargetShareOfBare = 0.50;
     public const double TargetP99Milliseconds = 1_000;
 
-    public const string Orchestrator = "aspire-dcp";
-
     // The process trees in the order the tables show them.
     private static readonly string[] Groups =
     [
         ResourceNames.Postgres, ResourceNames.Messaging, ResourceNames.Metrics, ResourceNames.Drift, ResourceNames.Alerting,
-        ResourceNames.Runner, ResourceNames.Gateway, ResourceNames.WebUi, ResourceNames.MessagingEpmd, Orchestrator, ProcessWatch.Bench,
+        ResourceNames.Runner, ResourceNames.Gateway, ResourceNames.WebUi, ResourceNames.MessagingEpmd, ProcessWatch.Orchestrator, ProcessWatch.Bench,
     ];
 
     private static readonly string[] Sinks = [ResourceNames.Metrics, ResourceNames.Drift, ResourceNames.Alerting];

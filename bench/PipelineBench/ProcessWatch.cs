@@ -55,6 +55,9 @@ internal sealed class ProcessWatch(IReadOnlyDictionary<string, int[]> roots)
 {
     public const string Bench = "bench";
 
+    // Aspire's orchestrator (DCP), watched as a tree of its own when found (FindOrchestrator).
+    public const string Orchestrator = "aspire-dcp";
+
     private readonly Dictionary<int, bool> _launchers = [];
 
     public ProcessSnapshot Take()

@@ -78,11 +78,11 @@ await using (var session = await BenchSession.AttachAsync(system))
 ReplicaResult? replicas = null;
 if (options.Replicas > 1)
 {
-    Say($"Starting the AppHost again with {options.Replicas} replicas of {string.Join(", ", IngestBench.Services)}…");
+    Say($"Starting the AppHost again with {options.Replicas} replicas of {string.Join(", ", BenchSession.ConsumingServices)}…");
     await using var system = await RunningSystem.StartAsync(Say, builder =>
     {
         RunningSystem.WithEnvironment(options.ServiceEnvironment)(builder);
-        RunningSystem.WithReplicas(options.Replicas, IngestBench.Services)(builder);
+        RunningSystem.WithReplicas(options.Replicas, BenchSession.ConsumingServices)(builder);
     });
     await using var session = await BenchSession.AttachAsync(system, orchestrator);
     await using var ingest = await IngestBench.StartAsync(options, session, Say);
