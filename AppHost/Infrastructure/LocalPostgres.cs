@@ -33,6 +33,10 @@ public static class LocalPostgres
             "-c", "listen_addresses=127.0.0.1",
             "-c", "unix_socket_directories=",
             "-c", "logging_collector=off",
+            // Room for replicas: each service process pools its connections, and each runner replica holds one more
+            // per run under way (its connector's lock). With 300 connectors on two runner replicas, 85 of the default 100
+            // were in use at once and a burst was refused ("too many clients").
+            "-c", "max_connections=300",
         ]);
 
     /// <summary>Runs a program as <paramref name="user"/> without an intermediate process, so signals reach it directly.</summary>
