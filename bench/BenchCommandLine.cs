@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace ConnectorHealth.Bench;
 
@@ -26,6 +28,26 @@ internal static class BenchCommandLine
         DefaultValueFactory = defaultValue,
         CustomParser = result => ParseWholeNumber(result, name),
     };
+
+    /// <summary>
+    /// Prints the report and writes it to <paramref name="output"/> as <c>&lt;time&gt;-&lt;kind&gt;.md</c>, with the results
+    /// it was made from beside it as <c>.json</c>.
+    /// </summary>
+    public static async Task WriteReportAsync<T>(string output, string kind, string report, T results)
+    {
+        Console.WriteLine();
+        Console.WriteLine(report);
+        Directory.CreateDirectory(output);
+        var stem = Path.Combine(output, $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{kind}");
+        await File.WriteAllTextAsync(stem + ".md", report);
+        await File.WriteAllTextAsync(stem + ".json", JsonSerializer.Serialize(results, new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            WriteIndented = true,
+            NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+            Converters = { new JsonStringEnumConverter() },
+        }));
+        Console.WriteLine($"Report written to {stem}.md and .json");
+    }
 
     public static Option<string> Output() => new("--output")
     {

@@ -7,6 +7,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ConnectorHealth.Bench;
 using ConnectorHealth.PipelineBench;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -98,18 +99,7 @@ if (options.Replicas > 1)
 
 var finished = results with { Scaled = replicas, Elapsed = total.Elapsed, FinishedAt = DateTimeOffset.UtcNow };
 var report = PipelineReport.Write(finished);
-Console.WriteLine();
-Console.WriteLine(report);
-Directory.CreateDirectory(options.Output);
-var stem = Path.Combine(options.Output, $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-pipeline");
-await File.WriteAllTextAsync(stem + ".md", report);
-await File.WriteAllTextAsync(stem + ".json", JsonSerializer.Serialize(finished, new JsonSerializerOptions(JsonSerializerDefaults.Web)
-{
-    WriteIndented = true,
-    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    Converters = { new JsonStringEnumConverter() },
-}));
-Console.WriteLine($"Report written to {stem}.md and .json");
+await BenchCommandLine.WriteReportAsync(options.Output, "pipeline", report, finished);
 
 // Every replica's consumer on every service's queue before the windows start: a replica that is running but not yet
 // consuming would leave the first window to the others.

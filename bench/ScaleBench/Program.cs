@@ -6,6 +6,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ConnectorHealth.Bench;
 using ConnectorHealth.ScaleBench;
 using ConnectorHealth.ServiceDefaults;
 using Npgsql;
@@ -282,18 +283,7 @@ var results = new ScaleResults(
     options, machine, DateTimeOffset.UtcNow, system.HealthyAfter.ToDictionary(h => h.Key, h => h.Value.TotalSeconds), runnerPids, creation,
     steadyFrom, steadyTo, drain.Elapsed.TotalSeconds, schedule, takeover, victimAfterKill, peakConnections, mostConnections, database.RetriedReads, kinds, footprint, tables, endpoints, logged, state, total.Elapsed);
 var report = ScaleReport.Write(results);
-Console.WriteLine();
-Console.WriteLine(report);
-Directory.CreateDirectory(options.Output);
-var stem = Path.Combine(options.Output, $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-scale");
-await File.WriteAllTextAsync(stem + ".md", report);
-await File.WriteAllTextAsync(stem + ".json", JsonSerializer.Serialize(results, new JsonSerializerOptions(JsonSerializerDefaults.Web)
-{
-    WriteIndented = true,
-    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    Converters = { new JsonStringEnumConverter() },
-}));
-Console.WriteLine($"Report written to {stem}.md and .json");
+await BenchCommandLine.WriteReportAsync(options.Output, "scale", report, results);
 
 // CPU over the window; a killed process's time leaves its tree's sum with it, so the killed replica's is added as it was
 // just before the kill.
