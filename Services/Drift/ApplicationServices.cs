@@ -26,6 +26,7 @@ internal static class ApplicationServices
         services.AddSingleton(provider => new SchemaInferrer(provider.GetRequiredService<IOptions<DriftOptions>>().Value.Inference));
         services.AddSingleton(provider => new ContractRules(provider.GetRequiredService<IOptions<DriftOptions>>().Value.ContractCheckBudget));
         services.AddSingleton<VersionFieldsCache>();
+        services.AddSingleton<IMeasuredCache>(provider => provider.GetRequiredService<VersionFieldsCache>());
         services.AddSingleton<DriftProcessor>();
         services.AddSingleton<SchemaHistoryStore>();
         services.AddSingleton<ContractStore>();

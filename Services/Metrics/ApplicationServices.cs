@@ -31,7 +31,10 @@ internal static class ApplicationServices
         services.AddSingleton<RunWriter>();
         services.AddSingleton<RunStore>();
         services.AddSingleton<KpiStore>();
+        // Statistics on the memory cache under HybridCache, so /health can say how many answers it keeps.
+        services.AddMemoryCache(options => options.TrackStatistics = true);
         services.AddHybridCache();
+        services.AddSingleton<IMeasuredCache, ClosedDayCacheSize>();
         services.AddSingleton<ClosedDayCache>();
         services.AddSingleton<DailyKpiReports>();
         services.AddSingleton<DailyKpiTotalReports>();

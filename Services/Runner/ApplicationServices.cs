@@ -38,6 +38,7 @@ internal static class ApplicationServices
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ConnectorCatalog>();
+        builder.Services.AddSingleton<IMeasuredCache>(provider => provider.GetRequiredService<ConnectorCatalog>());
         builder.Services.AddSingleton<ConnectorStore>();
         builder.Services.AddSingleton<ConnectorStateStore>();
         builder.Services.AddSingleton<ScheduleSlots>();

@@ -277,11 +277,12 @@ Say($"Endpoints and pages: {options.WarmUp} calls to warm up, then {options.Requ
 using var webUi = system.App.CreateHttpClient(ResourceNames.WebUi);
 var endpoints = await new EndpointTimings(system.Gateway, webUi, options.WarmUp, options.Requests, Say)
     .RunAsync(connectors[connectors.Count / 2].Name[..^1]);
+var caches = await CacheSizes.ReadAsync(system.App, [ResourceNames.Runner, ResourceNames.Metrics, ResourceNames.Drift, ResourceNames.Alerting]);
 var state = await session.StateAsync();
 
 var results = new ScaleResults(
     options, machine, DateTimeOffset.UtcNow, system.HealthyAfter.ToDictionary(h => h.Key, h => h.Value.TotalSeconds), runnerPids, creation,
-    steadyFrom, steadyTo, drain.Elapsed.TotalSeconds, schedule, takeover, victimAfterKill, peakConnections, mostConnections, database.RetriedReads, kinds, footprint, tables, endpoints, logged, state, total.Elapsed);
+    steadyFrom, steadyTo, drain.Elapsed.TotalSeconds, schedule, takeover, victimAfterKill, peakConnections, mostConnections, database.RetriedReads, kinds, footprint, caches, tables, endpoints, logged, state, total.Elapsed);
 var report = ScaleReport.Write(results);
 await BenchCommandLine.WriteReportAsync(options.Output, "scale", report, results);
 

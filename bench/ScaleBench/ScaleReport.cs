@@ -217,8 +217,16 @@ internal static class ScaleReport
                 + $". The bench's own reads were refused for a reason waiting cures (e.g. too many clients) and tried again {results.RetriedReads} times.";
             yield return "";
         }
-        yield return "Caches: no service exposes the size of its caches (Metrics' HybridCache of closed days' KPI answers, Drift's "
-            + "VersionFieldsCache, bounded at 20,000 versions, the runner's in-memory connector catalog); their weight is inside the RSS above.";
+        yield return "Caches (each service's /health, check caches, after the endpoint timings below; the runner's from whichever "
+            + "replica answered): " + (results.Caches.Count == 0
+                ? "none answered."
+                : string.Join(", ", results.Caches.Where(c => c.Key.EndsWith(".entries", StringComparison.Ordinal)).Select(c =>
+                {
+                    var name = c.Key[..^".entries".Length];
+                    return results.Caches.TryGetValue(name + ".capacity", out var capacity)
+                        ? $"{name} {c.Value:N0} entries of at most {capacity:N0}"
+                        : $"{name} {c.Value:N0} entries";
+                })) + ". Their weight is inside the RSS above.");
         yield return "";
     }
 

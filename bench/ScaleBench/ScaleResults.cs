@@ -42,6 +42,7 @@ internal sealed record ScaleResults(
     int RetriedReads,
     IReadOnlyList<KindRuns> Kinds,
     Footprint Footprint,
+    IReadOnlyDictionary<string, long> Caches,
     IReadOnlyList<TableSize> Tables,
     IReadOnlyList<EndpointTiming> Endpoints,
     IReadOnlyList<LoggedProblem> Logged,

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using ConnectorHealth.Drift.Schemas;
+using ConnectorHealth.ServiceDefaults;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -10,10 +11,16 @@ namespace ConnectorHealth.Drift.StoredHistory;
 /// (bounded), so describing a change costs no round trip for versions seen before. Each load answers with the versions
 /// asked for: a batch reads its own answer, never the shared cache, which another batch may clear meanwhile.
 /// </summary>
-public sealed class VersionFieldsCache
+public sealed class VersionFieldsCache : IMeasuredCache
 {
-    private const int Capacity = 20_000;
+    private const int MaxEntries = 20_000;
     private readonly ConcurrentDictionary<(string Connector, int Version), IReadOnlyList<FieldSchema>> _fields = new();
+
+    public string CacheName => "drift.version-fields";
+
+    public long Entries => _fields.Count;
+
+    public long? Capacity => MaxEntries;
 
     /// <summary>The fields of each stored version among <paramref name="versions"/> (a version not stored is absent).</summary>
     public async Task<IReadOnlyDictionary<(string Connector, int Version), IReadOnlyList<FieldSchema>>> LoadAsync(
@@ -37,7 +44,7 @@ public sealed class VersionFieldsCache
         {
             return found;
         }
-        if (_fields.Count + missing.Count > Capacity)
+        if (_fields.Count + missing.Count > MaxEntries)
         {
             _fields.Clear();
         }

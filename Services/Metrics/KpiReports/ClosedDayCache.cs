@@ -1,5 +1,7 @@
 using ConnectorHealth.Metrics.Stores;
+using ConnectorHealth.ServiceDefaults;
 using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.Caching.Memory;
 
 namespace ConnectorHealth.Metrics.KpiReports;
 
@@ -87,4 +89,17 @@ public sealed class ClosedDayCache(HybridCache cache, KpiStore store)
     private static DateOnly Later(DateOnly a, DateOnly b) => a > b ? a : b;
 
     private static DateOnly Earlier(DateOnly a, DateOnly b) => a < b ? a : b;
+}
+
+/// <summary>
+/// How many answers the closed-day cache keeps: the entries of the memory cache under it (the service's only one),
+/// counted by its statistics. Bounded by the days it keeps and the time each answer is kept, not by a count.
+/// </summary>
+public sealed class ClosedDayCacheSize(IMemoryCache memory) : IMeasuredCache
+{
+    public string CacheName => "metrics.closed-day-answers";
+
+    public long Entries => memory.GetCurrentStatistics()?.CurrentEntryCount ?? 0;
+
+    public long? Capacity => null;
 }

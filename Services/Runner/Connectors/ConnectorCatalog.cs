@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using ConnectorHealth.Runner.Connectors.Simulated;
+using ConnectorHealth.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
 namespace ConnectorHealth.Runner.Connectors;
@@ -9,7 +10,7 @@ namespace ConnectorHealth.Runner.Connectors;
 /// The connectors this replica knows, as <see cref="ConnectorCatalogSync"/> last read them from <c>runner.connectors</c>,
 /// and how to make each one's implementation. Each change is told to the scheduler through <see cref="Changes"/>.
 /// </summary>
-public sealed class ConnectorCatalog
+public sealed class ConnectorCatalog : IMeasuredCache
 {
     public const string HttpClientName = "connectors";
 
@@ -28,6 +29,13 @@ public sealed class ConnectorCatalog
     public IEnumerable<CatalogEntry> Entries => _entries.Values.OrderBy(e => e.Name, StringComparer.Ordinal);
 
     public int Count => _entries.Count;
+
+    string IMeasuredCache.CacheName => "runner.connector-catalog";
+
+    long IMeasuredCache.Entries => _entries.Count;
+
+    /// <summary>One entry per connector: bounded by the connectors, not by a count.</summary>
+    long? IMeasuredCache.Capacity => null;
 
     public CatalogEntry? Find(string name) => _entries.GetValueOrDefault(name);
 
