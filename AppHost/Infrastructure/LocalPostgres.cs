@@ -35,8 +35,9 @@ public static class LocalPostgres
             "-c", "logging_collector=off",
             // Room for replicas: each service process pools its connections, and each runner replica holds one more
             // per run under way (its connector's lock). With 300 connectors on two runner replicas, 85 of the default 100
-            // were in use at once and a burst was refused ("too many clients").
-            "-c", "max_connections=300",
+            // were in use at once and a burst was refused ("too many clients"); at 10,000 connectors the runner replicas' pools
+            // filled while thousands of connectors' schedules started at once, and 295 of 300 were in use.
+            "-c", "max_connections=500",
         ]);
 
     /// <summary>Runs a program as <paramref name="user"/> without an intermediate process, so signals reach it directly.</summary>

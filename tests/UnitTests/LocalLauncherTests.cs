@@ -14,7 +14,7 @@ public class LocalLauncherTests
 
         Assert.Equal("/usr/lib/postgresql/15/bin/postgres", launch.Command);
         Assert.Equal(
-            ["-D", "/data/postgres", "-p", "55999", "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "logging_collector=off", "-c", "max_connections=300"],
+            ["-D", "/data/postgres", "-p", "55999", "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "logging_collector=off", "-c", "max_connections=500"],
             launch.Args);
     }
 
