@@ -15,6 +15,9 @@ public enum RunStatus
 {
     Succeeded,
     Failed,
+
+    /// <summary>Stopped before it finished, by a person or its scheduler (OpenLineage ABORT): neither a success nor a failure.</summary>
+    Aborted,
 }
 
 public enum AttemptOutcome
@@ -77,4 +80,11 @@ public sealed record RunCompleted
     /// <summary>The connector's tags (<see cref="RunDefinition.TagRule"/>); null says nothing, as for <see cref="Owner"/>.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<string>? Tags { get; init; }
+
+    /// <summary>
+    /// What an OpenLineage producer said of the run (job, parent, datasets); null for runs that did not come from
+    /// OpenLineage events. Left out of the JSON when null, so other runs read and hash as before.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public RunLineage? Lineage { get; init; }
 }

@@ -95,6 +95,7 @@ public static partial class RunDefinition
         StartedAt = Time(run.StartedAt),
         FinishedAt = Time(run.FinishedAt),
         ExpectedInterval = run.ExpectedInterval is { } interval ? Interval(interval) : null,
+        Lineage = run.Lineage is { } lineage ? Canonical(lineage) : null,
         Attempts = run.Attempts is null
             ? []
             : [.. run.Attempts.Select(a => a is null ? a! : a with
@@ -157,8 +158,65 @@ public static partial class RunDefinition
             Add("tags", tagsProblem);
         }
         Attempts(run.Attempts, Add);
+        if (run.Lineage is { } lineage)
+        {
+            problems.AddRange(LineageDefinition.Problems(lineage));
+        }
         return problems;
     }
+
+    /// <summary>What keeps a run in progress from being stored as it is; as <see cref="Problems(RunCompleted)"/>.</summary>
+    public static IReadOnlyList<RunProblem> Problems(RunInProgress run)
+    {
+        var problems = new List<RunProblem>();
+        if (run.RunId == Guid.Empty)
+        {
+            problems.Add(new RunProblem("runId", "runId must be a non-empty UUID."));
+        }
+        if (!IsConnectorName(run.Connector))
+        {
+            problems.Add(new RunProblem("connector", $"connector must be {ConnectorNameRule} ({ConnectorNamePattern}, the whole value)."));
+        }
+        if (!Enum.IsDefined(run.Source))
+        {
+            problems.Add(new RunProblem("source", $"source must be one of: {EnumNames.List<RunSource>()}."));
+        }
+        if (run.UpdatedAt < run.StartedAt)
+        {
+            problems.Add(new RunProblem("updatedAt", "updatedAt is before startedAt."));
+        }
+        if (run.Owner is { } owner && OwnerProblem(owner) is { } ownerProblem)
+        {
+            problems.Add(new RunProblem("owner", ownerProblem));
+        }
+        if (run.Tags is { } tags && TagsProblem(tags) is { } tagsProblem)
+        {
+            problems.Add(new RunProblem("tags", tagsProblem));
+        }
+        if (run.Lineage is null)
+        {
+            problems.Add(new RunProblem("lineage", "lineage is required."));
+        }
+        else
+        {
+            problems.AddRange(LineageDefinition.Problems(run.Lineage));
+        }
+        return problems;
+    }
+
+    /// <summary>A run in progress as every store keeps it: times in UTC to the microsecond.</summary>
+    public static RunInProgress Canonical(RunInProgress run) => run with
+    {
+        StartedAt = Time(run.StartedAt),
+        UpdatedAt = Time(run.UpdatedAt),
+        Lineage = run.Lineage is { } lineage ? Canonical(lineage) : run.Lineage!,
+    };
+
+    private static RunLineage Canonical(RunLineage lineage) => lineage with
+    {
+        NominalStartTime = lineage.NominalStartTime is { } start ? Time(start) : null,
+        NominalEndTime = lineage.NominalEndTime is { } end ? Time(end) : null,
+    };
 
     private static void Attempts(IReadOnlyList<RunAttempt>? attempts, Action<string, string> add)
     {

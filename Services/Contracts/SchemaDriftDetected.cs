@@ -105,4 +105,14 @@ public sealed record SchemaDriftDetected
     public required DriftAction Action { get; init; }
     public IReadOnlyList<string> ContractViolations { get; init; } = [];
     public required DateTimeOffset DetectedAt { get; init; }
+
+    /// <summary>
+    /// The dataset whose schema drifted, when it is an OpenLineage dataset's schema (its schema facet) rather than the
+    /// connector's payload; <see cref="Connector"/> is then the job whose run showed it. Left out of the JSON when null.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public DriftDataset? Dataset { get; init; }
 }
+
+/// <summary>An OpenLineage dataset by its key (<see cref="LineageNames.Dataset"/>) and the namespace and name its producer sent.</summary>
+public sealed record DriftDataset(string Key, string Namespace, string Name);
