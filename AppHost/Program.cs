@@ -72,6 +72,8 @@ var runner = builder.AddProject<Projects.Runner>(ResourceNames.Runner)
 var keyShape = new GenerateParameterDefault { MinLength = 32, Special = false };
 var viewerKey = builder.AddParameter("viewer-api-key", keyShape, secret: true, persist: true);
 var operatorKey = builder.AddParameter("operator-api-key", keyShape, secret: true, persist: true);
+// The key a pipeline is given: it reports runs and OpenLineage events, nothing else.
+var reporterKey = builder.AddParameter("reporter-api-key", keyShape, secret: true, persist: true);
 
 // An HTTP connector's secret header value (Runner:Connectors:<name>:Http:SecretValue) from a secret parameter named
 // connector-secret-<name, with - for _>, e.g. Parameters__connector-secret-open-meteo=… or user secrets.
@@ -86,6 +88,7 @@ foreach (var setting in builder.Configuration.GetSection("Parameters").GetChildr
 var gateway = builder.AddProject<Projects.Gateway>(ResourceNames.Gateway)
     .WithEnvironment("Gateway__ApiKeys__Viewer", viewerKey)
     .WithEnvironment("Gateway__ApiKeys__Operator", operatorKey)
+    .WithEnvironment("Gateway__ApiKeys__Reporter", reporterKey)
     .WithReference(runner).WaitFor(runner)
     .WithReference(metrics).WaitFor(metrics)
     .WithReference(drift).WaitFor(drift)

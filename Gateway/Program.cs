@@ -25,7 +25,7 @@ builder.Services.AddGatewayRateLimits(builder.Configuration);
 builder.Services.AddReverseProxy()
     .LoadFromConfig(builder.Configuration.GetSection("ReverseProxy"))
     // The key stays at the gateway: services behind it never see it (nor log or trace it).
-    .AddTransforms(context => context.AddRequestHeaderRemove(ApiKeyHeader.Name))
+    .AddTransforms(context => context.AddRequestHeaderRemove(ApiKeyHeader.Name).AddRequestHeaderRemove(Microsoft.Net.Http.Headers.HeaderNames.Authorization))
     .AddServiceDiscoveryDestinationResolver();
 
 var app = builder.Build();

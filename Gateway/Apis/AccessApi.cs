@@ -10,13 +10,15 @@ public static class AccessApi
     public static IEndpointRouteBuilder MapAccessApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/access", GetAccess).WithTags("System").WithName("GetAccess").RequireAuthorization(ApiRoles.Policy)
-            .WithSummary("The role of the API key sent: viewer (GET and HEAD) or operator (everything)");
+            .WithSummary("The role of the API key sent: viewer (GET and HEAD), reporter (run reports and OpenLineage events) or operator (everything)");
         return app;
     }
 
     public static Ok<ApiAccess> GetAccess(ClaimsPrincipal user)
     {
-        var role = user.IsInRole(ApiRoles.Operator) ? ApiRoles.Operator : ApiRoles.Viewer;
+        var role = user.IsInRole(ApiRoles.Operator) ? ApiRoles.Operator
+            : user.IsInRole(ApiRoles.Reporter) ? ApiRoles.Reporter
+            : ApiRoles.Viewer;
         return TypedResults.Ok(new ApiAccess(role, role == ApiRoles.Operator));
     }
 }

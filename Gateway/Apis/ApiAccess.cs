@@ -1,4 +1,4 @@
 namespace ConnectorHealth.Gateway.Apis;
 
-/// <summary>What the API key sent may do: read (viewer) or everything (operator).</summary>
+/// <summary>What the API key sent may do: read (viewer), report runs and lineage (reporter) or everything (operator).</summary>
 public sealed record ApiAccess(string Role, bool MayChange);

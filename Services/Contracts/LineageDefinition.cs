@@ -15,8 +15,12 @@ public static class LineageDefinition
     /// <summary>Fields of one dataset's schema, nested ones included.</summary>
     public const int MaxSchemaFields = 10_000;
 
-    /// <summary>Levels of nested fields in one dataset's schema.</summary>
-    public const int MaxSchemaDepth = 32;
+    /// <summary>
+    /// Levels of nested fields in one dataset's schema. Each level is two levels of JSON in a message (a list of fields,
+    /// a field), under the envelope, the run, its lineage and the dataset: 20 levels keep a message within the 64 levels
+    /// the consumers' JSON readers allow.
+    /// </summary>
+    public const int MaxSchemaDepth = 20;
 
     /// <summary>A field's name or type string.</summary>
     public const int MaxFieldTextLength = 2_000;

@@ -34,8 +34,9 @@ public static class LineageNames
         var left = Slug(space);
         var right = Slug(name);
         var plain = left + separator + right;
+        // A plain name never ends the way a hashed one does, so the two kinds cannot meet.
         var unchanged = left == space && right == name && left.Length > 0 && !space.Contains('.')
-            && RunDefinition.IsConnectorName(left + "." + right);
+            && RunDefinition.IsConnectorName(left + "." + right) && !EndsLikeHashed(right);
         if (unchanged)
         {
             return plain;
@@ -52,6 +53,9 @@ public static class LineageNames
         plain = plain.TrimStart('.', '-');
         return (plain.Length == 0 || plain[0] == separator ? "_" + plain : plain) + "-" + hash;
     }
+
+    private static bool EndsLikeHashed(string name) =>
+        name.Length > HashLength && name[^(HashLength + 1)] == '-' && name[^HashLength..].All(char.IsAsciiHexDigitLower);
 
     /// <summary>Lower case, and every run of characters outside <c>[a-z0-9_.-]</c> one <c>_</c>.</summary>
     private static string Slug(string text)

@@ -1,5 +1,6 @@
 using ConnectorHealth.Runner.Connectors;
 using ConnectorHealth.Runner.Connectors.Secrets;
+using ConnectorHealth.Runner.Lineage;
 using ConnectorHealth.Runner.Publishing;
 using ConnectorHealth.Runner.Reports;
 using ConnectorHealth.Runner.Runs;
@@ -52,9 +53,13 @@ internal static class ApplicationServices
         builder.Services.AddSingleton<ReportIntake>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReportIntake>());
         builder.Services.AddRunPublishing();
+        builder.Services.AddSingleton<LineageStore>();
+        builder.Services.AddHostedService<LineageProgress>();
+        builder.Services.AddRequestDecompression();
         builder.Services.AddHealthChecks()
             .AddCheck<ReportIntakeHealthCheck>(ReportIntakeHealthCheck.Name, tags: ["ready"])
-            .AddCheck<ConnectorCatalogHealthCheck>(ConnectorCatalogHealthCheck.Name, tags: ["ready"]);
+            .AddCheck<ConnectorCatalogHealthCheck>(ConnectorCatalogHealthCheck.Name, tags: ["ready"])
+            .AddCheck<LineageProgressHealthCheck>(LineageProgressHealthCheck.Name, tags: ["ready"]);
         builder.Services.AddHostedService<ConnectorScheduler>();
 
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new OffsetTimestampConverter()));

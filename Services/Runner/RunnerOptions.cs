@@ -25,6 +25,11 @@ public sealed class RunnerOptions
     [ValidateObjectMembers]
     public PayloadLimits Payload { get; set; } = new();
 
+    /// <summary>What <c>POST /api/v1/lineage</c> accepts, and how OpenLineage events become runs.</summary>
+    [Required]
+    [ValidateObjectMembers]
+    public Lineage.LineageOptions Lineage { get; set; } = new();
+
     /// <summary>What <c>POST /api/runs</c> accepts.</summary>
     [Required]
     [ValidateObjectMembers]

@@ -109,6 +109,8 @@ public sealed class ConnectorHealthApp : IAsyncLifetime
 
     public static readonly string ViewerKey = "view-" + Guid.NewGuid().ToString("N");
 
+    public static readonly string ReporterKey = "report-" + Guid.NewGuid().ToString("N");
+
     private static async Task<WebApplication> StartThirdPartyApiAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -169,6 +171,7 @@ public sealed class ConnectorHealthApp : IAsyncLifetime
                 .. settings,
                 $"--Parameters:operator-api-key={OperatorKey}",
                 $"--Parameters:viewer-api-key={ViewerKey}",
+                $"--Parameters:reporter-api-key={ReporterKey}",
             ],
             cts.Token);
         configure?.Invoke(builder);
