@@ -28,7 +28,7 @@ public static partial class LineageApi
                 + "events of one run are merged by run.runId whatever their order. 202: stored; 200: the same event was stored before and "
                 + "nothing changed; 400 names each missing or wrong field by its JSON path; 409: the runId is another run's. "
                 + "The body may be gzip-compressed (Content-Encoding: gzip).")
-            .Accepts<JsonElement>("application/json")
+            .Accepts<OpenLineageRunEvent>("application/json")
             .Produces<LineageReceipt>(StatusCodes.Status202Accepted)
             .Produces<LineageReceipt>(StatusCodes.Status200OK)
             .ProducesValidationProblem()
@@ -40,11 +40,10 @@ public static partial class LineageApi
             .WithSummary("Report a list of OpenLineage RunEvents, each answered on its own")
             .WithDescription(
                 "The body is a JSON array of RunEvents (or an object whose `events` is one). Each event is judged as if sent alone: the "
-                + "answer lists, in the same order, each event's status (accepted, already-accepted, invalid, conflict) with its errors. "
-                + "200 when every event is stored (or was before), 207 when some are not.")
-            .Accepts<JsonElement>("application/json")
+                + "answer is the spec's batch response (status success or partial_success, summary, failed_events by index) and, in "
+                + "`events`, each event's status (accepted, already-accepted, invalid, conflict) with its errors, in the order sent.")
+            .Accepts<IReadOnlyList<OpenLineageRunEvent>>("application/json")
             .Produces<LineageBatchReceipt>(StatusCodes.Status200OK)
-            .Produces<LineageBatchReceipt>(StatusCodes.Status207MultiStatus)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
@@ -54,11 +53,12 @@ public static partial class LineageApi
 
     public static async Task<IResult> PostEvent(
         HttpRequest request, LineageStore store, RunBuffer buffer, TimeProvider time, IOptions<RunnerOptions> options,
-        ILoggerFactory loggers, CancellationToken cancellationToken)
+        IOptions<RequestLimitsOptions> limits, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
-        if (await ReadBodyAsync(request, cancellationToken) is not { } body)
+        var (body, problem) = await BodyOf(request, limits, cancellationToken);
+        if (body is null)
         {
-            return BodyProblem();
+            return problem!;
         }
         using (body)
         {
@@ -88,7 +88,7 @@ public static partial class LineageApi
             }
             return outcome.Kind switch
             {
-                LineageOutcomeKind.Accepted => TypedResults.Accepted($"/api/runs/{e.RunId}", Receipt(e, "accepted")),
+                LineageOutcomeKind.Accepted => TypedResults.Accepted(e.Kind == LineageEventKind.Run ? $"/api/runs/{e.RunId}" : null, Receipt(e, "accepted")),
                 LineageOutcomeKind.AlreadyAccepted => TypedResults.Ok(Receipt(e, "already-accepted")),
                 LineageOutcomeKind.Conflict => TypedResults.Problem(title: "Run id already taken", detail: outcome.Detail, statusCode: StatusCodes.Status409Conflict),
                 _ => TypedResults.ValidationProblem(outcome.Errors!.ToDictionary(), detail: outcome.Detail, title: "The OpenLineage event is not valid"),
@@ -98,11 +98,12 @@ public static partial class LineageApi
 
     public static async Task<IResult> PostBatch(
         HttpRequest request, LineageStore store, RunBuffer buffer, TimeProvider time, IOptions<RunnerOptions> options,
-        ILoggerFactory loggers, CancellationToken cancellationToken)
+        IOptions<RequestLimitsOptions> limits, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
-        if (await ReadBodyAsync(request, cancellationToken) is not { } body)
+        var (body, problem) = await BodyOf(request, limits, cancellationToken);
+        if (body is null)
         {
-            return BodyProblem();
+            return problem!;
         }
         using (body)
         {
@@ -159,17 +160,19 @@ public static partial class LineageApi
                     var (at, e) = valid[i];
                     results[at] = outcomes[i].Kind switch
                     {
-                        LineageOutcomeKind.Accepted => new LineageEventResult(at, e.RunId, "accepted", 202, null, null, e.Connector),
-                        LineageOutcomeKind.AlreadyAccepted => new LineageEventResult(at, e.RunId, "already-accepted", 200, null, null, e.Connector),
+                        LineageOutcomeKind.Accepted => new LineageEventResult(at, RunIdOf(e), "accepted", 202, null, null, ConnectorOf(e)),
+                        LineageOutcomeKind.AlreadyAccepted => new LineageEventResult(at, RunIdOf(e), "already-accepted", 200, null, null, ConnectorOf(e)),
                         LineageOutcomeKind.Conflict => new LineageEventResult(at, e.RunId, "conflict", 409, outcomes[i].Detail, null, e.Connector),
                         _ => new LineageEventResult(at, e.RunId, "invalid", 400, outcomes[i].Detail, outcomes[i].Errors!.ToDictionary(), e.Connector),
                     };
                 }
             }
-            var receipt = new LineageBatchReceipt(
-                results.Count(r => r.Status == "accepted"), results.Count(r => r.Status == "already-accepted"),
-                results.Count(r => r.Status is "invalid" or "conflict"), results);
-            return receipt.Failed == 0 ? TypedResults.Ok(receipt) : TypedResults.Json(receipt, statusCode: StatusCodes.Status207MultiStatus);
+            var failed = results.Where(r => r.Status is "invalid" or "conflict").ToList();
+            return TypedResults.Ok(new LineageBatchReceipt(
+                failed.Count == 0 ? "success" : "partial_success",
+                new LineageBatchSummary(results.Length, results.Length - failed.Count, failed.Count, 0, failed.Count),
+                [.. failed.Select(r => new LineageFailedEvent(r.Index, r.Detail ?? r.Status, Retriable: false))],
+                results));
         }
     }
 
@@ -185,16 +188,60 @@ public static partial class LineageApi
         return outcomes;
     }
 
-    /// <summary>The body as JSON, or null when it is not (malformed, too deep, a property twice).</summary>
-    private static async Task<JsonDocument?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// The body as JSON, or null when it is not (malformed, too deep, a property twice). The size limit is counted on the
+    /// body as unpacked, whatever the server in front enforces, so a small gzip body cannot unpack into gigabytes.
+    /// </summary>
+    private static async Task<JsonDocument?> ReadBodyAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
     {
+        using var buffer = new MemoryStream();
+        var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(81_920);
         try
         {
-            return await JsonDocument.ParseAsync(request.Body, BodyOptions, cancellationToken);
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                if (buffer.Length + read > maxBytes)
+                {
+                    throw new BodyTooLargeException();
+                }
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        catch (InvalidDataException)
+        {
+            // Not the encoding it claims (a broken gzip stream).
+            return null;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
+        }
+        try
+        {
+            return JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), BodyOptions);
         }
         catch (JsonException)
         {
             return null;
+        }
+    }
+
+    private sealed class BodyTooLargeException : Exception;
+
+    /// <summary>Reads the body, or the answer that says why it cannot be read.</summary>
+    private static async Task<(JsonDocument? Body, IResult? Problem)> BodyOf(HttpRequest request, IOptions<RequestLimitsOptions> limits, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReadBodyAsync(request, limits.Value.MaxBodyBytes, cancellationToken) is { } body ? (body, null) : (null, BodyProblem());
+        }
+        catch (BodyTooLargeException)
+        {
+            return (null, TypedResults.Problem(
+                title: "Request body too large",
+                detail: $"The body, unpacked, is over {limits.Value.MaxBodyBytes:N0} bytes (RequestLimits:MaxBodyBytes).",
+                statusCode: StatusCodes.Status413PayloadTooLarge));
         }
     }
 
@@ -211,8 +258,13 @@ public static partial class LineageApi
             statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 
-    private static LineageReceipt Receipt(LineageEvent e, string status) =>
-        new(e.RunId, status, EnumNames.Name(e.Type), e.Connector, e.JobNamespace, e.JobName);
+    private static LineageReceipt Receipt(LineageEvent e, string status) => e.Kind == LineageEventKind.Run
+        ? new(e.RunId, status, EnumNames.Name(e.Type), e.Connector, e.JobNamespace, e.JobName)
+        : new(null, status, e.Kind == LineageEventKind.Dataset ? "dataset_event" : "job_event", null, e.JobNamespace, e.JobName);
+
+    private static Guid? RunIdOf(LineageEvent e) => e.Kind == LineageEventKind.Run ? e.RunId : null;
+
+    private static string? ConnectorOf(LineageEvent e) => e.Kind == LineageEventKind.Run ? e.Connector : null;
 
     private static Guid? RunIdOf(JsonElement element) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty("run", out var run) && run.ValueKind == JsonValueKind.Object
@@ -226,10 +278,31 @@ public static partial class LineageApi
 
 /// <summary>What became of one OpenLineage event: stored (<c>accepted</c>) or stored before (<c>already-accepted</c>).</summary>
 /// <param name="Connector">The job's connector name, under which its runs are listed.</param>
-public sealed record LineageReceipt(Guid RunId, string Status, string EventType, string Connector, string JobNamespace, string JobName);
+/// <param name="EventType">The run event's type (<c>start</c>, <c>complete</c>, …), or <c>dataset_event</c> / <c>job_event</c> for the spec's static events, which are kept but make no run.</param>
+/// <param name="JobNamespace">The job's (or, for a dataset event, the dataset's) namespace as sent.</param>
+public sealed record LineageReceipt(Guid? RunId, string Status, string EventType, string? Connector, string JobNamespace, string JobName);
 
-/// <summary>The answer to a batch: counts, and each event's result in the order sent.</summary>
-public sealed record LineageBatchReceipt(int Accepted, int AlreadyAccepted, int Failed, IReadOnlyList<LineageEventResult> Events);
+/// <summary>
+/// The answer to a batch, as the OpenLineage spec's batch response has it (<c>status</c>, <c>summary</c>,
+/// <c>failed_events</c>), with each event's result in the order sent (<c>events</c>).
+/// </summary>
+/// <param name="Status"><c>success</c> when every event is stored (now or before), else <c>partial_success</c>.</param>
+public sealed record LineageBatchReceipt(
+    string Status,
+    LineageBatchSummary Summary,
+    [property: System.Text.Json.Serialization.JsonPropertyName("failed_events")] IReadOnlyList<LineageFailedEvent> FailedEvents,
+    IReadOnlyList<LineageEventResult> Events);
+
+/// <param name="Successful">Events stored, now or before.</param>
+public sealed record LineageBatchSummary(
+    int Received,
+    int Successful,
+    int Failed,
+    int Retriable,
+    [property: System.Text.Json.Serialization.JsonPropertyName("non_retriable")] int NonRetriable);
+
+/// <param name="Retriable">Whether sending it again could succeed (never, for an event refused for what it says).</param>
+public sealed record LineageFailedEvent(int Index, string Reason, bool Retriable);
 
 /// <param name="Index">The event's place in the batch (0 first).</param>
 /// <param name="Status"><c>accepted</c>, <c>already-accepted</c>, <c>invalid</c> or <c>conflict</c>.</param>
@@ -242,3 +315,38 @@ public sealed record LineageEventResult(
     string? Detail = null,
     IReadOnlyDictionary<string, string[]>? Errors = null,
     string? Connector = null);
+
+/// <summary>
+/// An OpenLineage <c>RunEvent</c> as the spec (2-0-2) defines it, for the API document; the door reads the body itself,
+/// so facets of any kind are kept. Required: <c>eventTime</c>, <c>producer</c>, <c>schemaURL</c>, <c>run.runId</c>,
+/// <c>job.namespace</c>, <c>job.name</c>; every facet has <c>_producer</c> and <c>_schemaURL</c>.
+/// </summary>
+public sealed record OpenLineageRunEvent(
+    [property: System.ComponentModel.DataAnnotations.Required] string EventTime,
+    [property: System.ComponentModel.DataAnnotations.Required] string Producer,
+    [property: System.ComponentModel.DataAnnotations.Required, System.Text.Json.Serialization.JsonPropertyName("schemaURL")] string SchemaUrl,
+    [property: System.ComponentModel.DataAnnotations.Required] OpenLineageRun Run,
+    [property: System.ComponentModel.DataAnnotations.Required] OpenLineageJob Job,
+    string? EventType = null,
+    IReadOnlyList<OpenLineageDataset>? Inputs = null,
+    IReadOnlyList<OpenLineageDataset>? Outputs = null);
+
+/// <param name="RunId">A UUID (v7 recommended) that all events of the run share.</param>
+/// <param name="Facets">Run facets by name: errorMessage, nominalTime, parent, airflow, … (each with _producer and _schemaURL).</param>
+public sealed record OpenLineageRun([property: System.ComponentModel.DataAnnotations.Required] Guid RunId, IReadOnlyDictionary<string, JsonElement>? Facets = null);
+
+/// <param name="Facets">Job facets by name: jobType, ownership, sql, …</param>
+public sealed record OpenLineageJob(
+    [property: System.ComponentModel.DataAnnotations.Required] string Namespace,
+    [property: System.ComponentModel.DataAnnotations.Required] string Name,
+    IReadOnlyDictionary<string, JsonElement>? Facets = null);
+
+/// <param name="Facets">Dataset facets by name: schema, dataQualityAssertions, …</param>
+/// <param name="InputFacets">An input's facets: dataQualityMetrics, …</param>
+/// <param name="OutputFacets">An output's facets: outputStatistics, …</param>
+public sealed record OpenLineageDataset(
+    [property: System.ComponentModel.DataAnnotations.Required] string Namespace,
+    [property: System.ComponentModel.DataAnnotations.Required] string Name,
+    IReadOnlyDictionary<string, JsonElement>? Facets = null,
+    IReadOnlyDictionary<string, JsonElement>? InputFacets = null,
+    IReadOnlyDictionary<string, JsonElement>? OutputFacets = null);

@@ -8,6 +8,12 @@ namespace ConnectorHealth.Runner.Lineage;
 /// </summary>
 public sealed record LineageEvent
 {
+    /// <summary>
+    /// A <c>RunEvent</c>, or the spec's static metadata events (<c>DatasetEvent</c>, <c>JobEvent</c>: no run), which are
+    /// kept as received but make no run. For those, <see cref="RunId"/> is empty and the job fields name the dataset or job.
+    /// </summary>
+    public LineageEventKind Kind { get; init; } = LineageEventKind.Run;
+
     public required Guid RunId { get; init; }
     public required LineageEventType Type { get; init; }
 
@@ -46,6 +52,13 @@ public sealed record LineageEvent
 
     public IReadOnlyList<DatasetFacts> Inputs { get; init; } = [];
     public IReadOnlyList<DatasetFacts> Outputs { get; init; } = [];
+}
+
+public enum LineageEventKind
+{
+    Run,
+    Dataset,
+    Job,
 }
 
 public sealed record NominalTimes(DateTimeOffset Start, DateTimeOffset? End);

@@ -38,7 +38,9 @@ public static partial class LineageEventReader
         var inspection = PayloadInspector.Inspect(element, options.Event, "$");
         foreach (var finding in inspection.Findings)
         {
-            Add(finding.Path, finding.Message.Replace("The payload is", "The event is", StringComparison.Ordinal));
+            // Paths as the other checks name them: "run.facets.x", and "$" for the whole event.
+            Add(finding.Path.StartsWith("$.", StringComparison.Ordinal) ? finding.Path[2..] : finding.Path,
+                finding.Message.Replace("The payload is", "The event is", StringComparison.Ordinal));
         }
         if (errors.Count > 0)
         {
@@ -59,6 +61,14 @@ public static partial class LineageEventReader
         }
         var producer = RequiredText(element, "producer", "producer", LineageDefinition.MaxNameLength, Add);
         RequiredText(element, "schemaURL", "schemaURL", LineageDefinition.MaxNameLength, Add);
+
+        var schemaUrl = element.TryGetProperty("schemaURL", out var url) && url.ValueKind == JsonValueKind.String ? url.GetString()! : "";
+        // The spec tells its three events apart by the definition their schemaURL names.
+        if (schemaUrl.EndsWith("/DatasetEvent", StringComparison.Ordinal) || schemaUrl.EndsWith("/JobEvent", StringComparison.Ordinal))
+        {
+            return StaticEvent(element, schemaUrl.EndsWith("/DatasetEvent", StringComparison.Ordinal) ? LineageEventKind.Dataset : LineageEventKind.Job,
+                eventTime, producer, options, errors, Add);
+        }
 
         var type = LineageEventType.Other;
         if (element.TryGetProperty("eventType", out var typeElement) && typeElement.ValueKind != JsonValueKind.Null)
@@ -126,6 +136,38 @@ public static partial class LineageEventReader
             TryNumber = tryNumber,
             Inputs = inputs,
             Outputs = outputs,
+        }, errors, false);
+    }
+
+    private static LineageEventReading StaticEvent(
+        JsonElement element, LineageEventKind kind, DateTimeOffset? eventTime, string? producer, LineageOptions options,
+        Dictionary<string, string[]> errors, Action<string, string> add)
+    {
+        var property = kind == LineageEventKind.Dataset ? "dataset" : "job";
+        string? ns = null, name = null;
+        if (RequiredObject(element, property, property, add) is { } subject)
+        {
+            ns = RequiredText(subject, "namespace", $"{property}.namespace", LineageDefinition.MaxNameLength, add);
+            name = RequiredText(subject, "name", $"{property}.name", LineageDefinition.MaxNameLength, add);
+            Facets(subject, $"{property}.facets", options, add);
+        }
+        if (errors.Count > 0 || eventTime is null || producer is null || ns is null || name is null)
+        {
+            return new LineageEventReading(null, errors, false);
+        }
+        var json = JsonSerializer.SerializeToUtf8Bytes(element);
+        return new LineageEventReading(new LineageEvent
+        {
+            Kind = kind,
+            RunId = Guid.Empty,
+            Type = LineageEventType.Other,
+            EventTime = RunDefinition.Time(eventTime.Value),
+            Producer = producer,
+            JobNamespace = ns,
+            JobName = name,
+            Connector = kind == LineageEventKind.Dataset ? LineageNames.Dataset(ns, name) : LineageNames.Connector(ns, name),
+            Json = json,
+            Hash = SHA256.HashData(json),
         }, errors, false);
     }
 
@@ -318,10 +360,14 @@ public static partial class LineageEventReader
         Guid id = Guid.Empty;
         if (RequiredObject(parent, "run", $"{at}.run", add) is { } run)
         {
-            if (!run.TryGetProperty("runId", out var runId) || runId.ValueKind != JsonValueKind.String
-                || !Guid.TryParseExact(runId.GetString(), "D", out id) || id == Guid.Empty)
+            // Some producers send "run": {} when they know of no parent run (Spark with no parentRunId set): no parent.
+            if (!run.TryGetProperty("runId", out var runId) || runId.ValueKind == JsonValueKind.Null)
             {
-                add($"{at}.run.runId", "parent.run.runId must be the parent run's UUID.");
+                return null;
+            }
+            if (runId.ValueKind != JsonValueKind.String || !Guid.TryParseExact(runId.GetString(), "D", out id) || id == Guid.Empty)
+            {
+                add($"{at}.run.runId", $"parent.run.runId must be the parent run's UUID (got {Shown(runId)}).");
             }
         }
         string? ns = null, name = null;

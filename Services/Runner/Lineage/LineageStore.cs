@@ -90,6 +90,20 @@ public sealed class LineageStore(NpgsqlDataSource dataSource, IOptions<RunnerOpt
     private async Task<(LineageOutcome, RunCompleted?)> StoreOneAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, LineageEvent e, CancellationToken cancellationToken)
     {
+        if (e.Kind != LineageEventKind.Run)
+        {
+            // A DatasetEvent or JobEvent: kept as received; it makes no run.
+            await using var keep = new NpgsqlCommand(
+                """
+                INSERT INTO runner.lineage_events (event_hash, run_id, event_type, event_time, event)
+                VALUES ($1, NULL, $2, $3, $4::jsonb) ON CONFLICT (event_hash) DO NOTHING
+                """, connection, transaction);
+            keep.Parameters.Add(new NpgsqlParameter { Value = e.Hash, NpgsqlDbType = NpgsqlDbType.Bytea });
+            keep.Parameters.AddWithValue(e.Kind == LineageEventKind.Dataset ? "dataset" : "job");
+            keep.Parameters.AddWithValue(e.EventTime);
+            keep.Parameters.Add(new NpgsqlParameter { Value = e.Json, NpgsqlDbType = NpgsqlDbType.Jsonb });
+            return (await keep.ExecuteNonQueryAsync(cancellationToken) == 0 ? LineageOutcome.AlreadyAccepted : LineageOutcome.Accepted, null);
+        }
         await using (var known = new NpgsqlCommand("SELECT 1 FROM runner.lineage_events WHERE event_hash = $1", connection, transaction))
         {
             known.Parameters.Add(new NpgsqlParameter { Value = e.Hash, NpgsqlDbType = NpgsqlDbType.Bytea });

@@ -1,8 +1,9 @@
 -- OpenLineage run events, each kept whole as received (unknown facets included) and once: an event is identified by
--- the hash of its compact JSON, so the same event sent again changes nothing.
+-- the hash of its compact JSON, so the same event sent again changes nothing. The spec's static events (DatasetEvent,
+-- JobEvent: event_type dataset or job) have no run.
 CREATE TABLE runner.lineage_events (
     event_hash   bytea       PRIMARY KEY,
-    run_id       uuid        NOT NULL,
+    run_id       uuid,
     event_type   text        NOT NULL,
     event_time   timestamptz NOT NULL,
     received_at  timestamptz NOT NULL DEFAULT now(),
