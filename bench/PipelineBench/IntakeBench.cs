@@ -62,7 +62,8 @@ internal sealed record RateLimitsInForce(int PerKeyPerSecond, int PerKeyBurst, i
 }
 
 internal sealed record IntakeResult(
-    RateLimitsInForce Limits, int Concurrency, TimeSpan Window, TimeSpan WarmUp, IReadOnlyList<IntakeWindow> Gateway, IReadOnlyList<IntakeWindow> Bare);
+    RateLimitsInForce Limits, int Concurrency, TimeSpan Window, TimeSpan WarmUp, IReadOnlyList<IntakeWindow> Gateway, IReadOnlyList<IntakeWindow> Bare,
+    IReadOnlyList<IntakeWindow>? Lineage = null);
 
 // Report intake: outside pipelines' run reports (POST /api/runs, a fresh runId each, the runs RunFactory makes) sent
 // through the gateway with the operator key and its real rate limits, next to a bare Kestrel endpoint in this process
@@ -112,7 +113,24 @@ internal sealed class IntakeBench(PipelineBenchOptions options, BenchSession ses
                 + $"(metrics / drift / alerting: {string.Join(" / ", landing.Landed.Select(l => l.ToString("N0", CultureInfo.InvariantCulture)))})");
             gatewayWindows.Add(gatewayWindow with { Landing = landing });
         }
-        return new IntakeResult(limits, options.Concurrency, options.IntakeDuration, options.IntakeWarmUp, gatewayWindows, bareWindows);
+
+        // OpenLineage events through the gateway: each run a START then a COMPLETE, two requests, as a producer sends them.
+        var lineageWindows = new List<IntakeWindow>();
+        var lineageUri = new Uri(session.System.Gateway.BaseAddress!, "/api/v1/lineage");
+        for (var r = 1; r <= options.Repeat; r++)
+        {
+            var jobs = Enumerable.Range(0, options.Connectors).Select(i => $"lineage_r{r}_{i:D3}").ToArray();
+            var events = new LineageEventFactory("bench", jobs, options.Seed + 300 + r);
+            var (window, accepted) = await WindowWithIdsAsync(http, r, "lineage", lineageUri, events.Worker);
+            var connectors = jobs.Select(j => LineageNames.Connector("bench", j)).ToArray();
+            say($"  repeat {r}, lineage: {window.RequestsPerSecond:N0} events/s, p50 {window.P50:N1} ms, p99 {window.P99:N1} ms; "
+                + $"{Statuses(window)}; waiting for {accepted.Count:N0} completed runs to land…");
+            var landing = await LandingAsync(connectors, accepted);
+            say($"    {(landing.AllLanded ? "all landed" : $"{landing.MissingInMetrics:N0} NOT in metrics")} after {landing.Seconds:N0} s "
+                + $"(metrics / drift / alerting: {string.Join(" / ", landing.Landed.Select(l => l.ToString("N0", CultureInfo.InvariantCulture)))})");
+            lineageWindows.Add(window with { Landing = landing });
+        }
+        return new IntakeResult(limits, options.Concurrency, options.IntakeDuration, options.IntakeWarmUp, gatewayWindows, bareWindows, lineageWindows);
     }
 
     private static string Statuses(IntakeWindow window) =>
@@ -121,7 +139,17 @@ internal sealed class IntakeBench(PipelineBenchOptions options, BenchSession ses
     private async Task<IntakeWindow> WindowAsync(HttpClient http, int repeat, string target, Uri uri, RunFactory runs) =>
         (await WindowWithIdsAsync(http, repeat, target, uri, runs)).Window;
 
-    private async Task<(IntakeWindow Window, List<Guid> Accepted)> WindowWithIdsAsync(HttpClient http, int repeat, string target, Uri uri, RunFactory runs)
+    private Task<(IntakeWindow Window, List<Guid> Accepted)> WindowWithIdsAsync(HttpClient http, int repeat, string target, Uri uri, RunFactory runs) =>
+        WindowWithIdsAsync(http, repeat, target, uri, () => () =>
+        {
+            var run = runs.Next(DateTimeOffset.UtcNow);
+            return (IntakeReports.Body(run), run.RunId, true);
+        });
+
+    // A window of requests at the bench's concurrency; each worker takes its bodies from a source of its own (each body
+    // with its run id, and whether a 202 for it means the run was accepted).
+    private async Task<(IntakeWindow Window, List<Guid> Accepted)> WindowWithIdsAsync(
+        HttpClient http, int repeat, string target, Uri uri, Func<Func<(byte[] Body, Guid RunId, bool Ends)>> source)
     {
         var warmUp = options.IntakeWarmUp;
         var end = warmUp + options.IntakeDuration;
@@ -131,11 +159,11 @@ internal sealed class IntakeBench(PipelineBenchOptions options, BenchSession ses
 
         async Task<List<Call>> Work()
         {
+            var next = source();
             var calls = new List<Call>();
             while (clock.Elapsed < end)
             {
-                var run = runs.Next(DateTimeOffset.UtcNow);
-                var body = IntakeReports.Body(run);
+                var (body, runId, ends) = next();
                 var started = clock.Elapsed;
                 string status;
                 try
@@ -157,7 +185,7 @@ internal sealed class IntakeBench(PipelineBenchOptions options, BenchSession ses
                     status = "timeout";
                     lastError = $"{ex.GetType().Name}: {ex.Message}";
                 }
-                calls.Add(new Call(started, clock.Elapsed, status, body.Length, run.RunId));
+                calls.Add(new Call(started, clock.Elapsed, status, body.Length, runId, ends));
             }
             return calls;
         }
@@ -174,7 +202,7 @@ internal sealed class IntakeBench(PipelineBenchOptions options, BenchSession ses
         var measured = calls.Where(c => c.Finished >= warmUp && c.Finished <= end).ToList();
         var seconds = options.IntakeDuration.TotalSeconds;
         var latency = Percentile.Of(measured.Where(c => c.Status.StartsWith('2')).Select(c => (c.Finished - c.Started).TotalMilliseconds));
-        List<Guid> accepted = [.. calls.Where(c => c.Status == "202").Select(c => c.RunId)];
+        List<Guid> accepted = [.. calls.Where(c => c.Status == "202" && c.Ends).Select(c => c.RunId)];
         var window = new IntakeWindow(
             repeat,
             target,
@@ -223,7 +251,7 @@ internal sealed class IntakeBench(PipelineBenchOptions options, BenchSession ses
         return new IntakeLanding(accepted.Count, landed, accepted.Count - found, clock.Elapsed.TotalSeconds);
     }
 
-    private sealed record Call(TimeSpan Started, TimeSpan Finished, string Status, int Bytes, Guid RunId);
+    private sealed record Call(TimeSpan Started, TimeSpan Finished, string Status, int Bytes, Guid RunId, bool Ends);
 }
 
 // A run as an outside pipeline reports it (Services/Runner/Reports/RunReport.cs): the body of POST /api/runs.

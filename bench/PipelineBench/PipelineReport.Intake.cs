@@ -60,6 +60,44 @@ internal static partial class PipelineReport
         yield return $"Every accepted report reached metrics: {Landed(intake)} (each gateway window's accepted run ids looked up in metrics.runs once "
             + "its connectors' rows in metrics, drift and alerting stopped growing or reached the accepted count).";
         yield return "";
+        if (intake.Lineage is { Count: > 0 } lineage)
+        {
+            yield return "### OpenLineage events: POST /api/v1/lineage";
+            yield return "";
+            yield return $"The same client and concurrency, through the gateway: each worker sends a run's START, then its COMPLETE (5 % FAIL), "
+                + $"{Mean(lineage.Select(w => w.MeanBodyBytes)):N0} B on average, one output dataset with a schema facet of 8-12 fields and a row count, "
+                + $"over {results.Options.Connectors} jobs. An event is 202 once stored and merged into its run; a COMPLETE also makes the run pending "
+                + "for publication. Runs/s end to end is half the accepted events/s (two events a run).";
+            yield return "";
+            yield return "| Figure | OpenLineage events | Run reports (above) | Events / reports |";
+            yield return "|---|---:|---:|---:|";
+            string LineageRow(string figure, Func<IntakeWindow, double> value, string format, bool ratio)
+            {
+                var (l, g) = (Spread.Of([.. lineage.Select(value)]), Spread.Of([.. intake.Gateway.Select(value)]));
+                return $"| {figure} | {l.Format(format)} | {g.Format(format)} | {(ratio ? (l.Median / g.Median).ToString("P0", CultureInfo.InvariantCulture) : $"{l.Median / g.Median:N1}×")} |";
+            }
+            yield return LineageRow("Requests/s", w => w.RequestsPerSecond, "N0", true);
+            yield return LineageRow("Accepted (202)/s", w => w.AcceptedPerSecond, "N0", true);
+            yield return LineageRow("Latency p50, ms", w => w.P50, "N1", false);
+            yield return LineageRow("Latency p99, ms", w => w.P99, "N1", false);
+            yield return LineageRow("CPU, whole machine %", w => w.CpuPercent.GetValueOrDefault("machine"), "N0", false);
+            yield return "";
+            yield return "| Window | Events/s | 202/s | p50 ms | p95 ms | p99 ms | max ms | Status codes | CPU machine | gateway | runner | postgres | messaging | Landed in metrics / drift / alerting |";
+            yield return "|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---|";
+            foreach (var w in lineage)
+            {
+                var landing = w.Landing is { } l
+                    ? $"{string.Join(" / ", l.Landed.Select(n => n.ToString("N0", CultureInfo.InvariantCulture)))} of {l.Accepted:N0} runs: "
+                        + $"{(l.AllLanded ? "all landed" : $"{l.MissingInMetrics:N0} missing in metrics")} ({l.Seconds:N0} s after the window)"
+                    : "–";
+                yield return $"| {w.Repeat} | {w.RequestsPerSecond:N0} | {w.AcceptedPerSecond:N0} | {w.P50:N1} | {w.P95:N1} | {w.P99:N1} | {w.Max:N0} | "
+                    + $"{string.Join(", ", w.StatusCounts.Select(c => $"{c.Key}: {c.Value:N0}"))}{(w.LastError is { } e ? $" ({e})" : "")} | "
+                    + string.Join(" | ", new[] { "machine", ResourceNames.Gateway, ResourceNames.Runner, ResourceNames.Postgres, ResourceNames.Messaging }
+                        .Select(g => $"{w.CpuPercent.GetValueOrDefault(g):N0} %"))
+                    + $" | {landing} |";
+            }
+            yield return "";
+        }
     }
 
     private static long TooMany(IntakeResult intake) => intake.Gateway.Sum(w => w.StatusCounts.GetValueOrDefault("429"));
