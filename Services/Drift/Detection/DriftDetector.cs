@@ -130,7 +130,9 @@ internal sealed class DriftDetector(
         var next = snapshot.MaxVersions.GetValueOrDefault(connector) + 1;
         snapshot.MaxVersions[connector] = next;
         snapshot.Versions[key] = next;
-        writes.NewVersions.Add(new NewVersion(connector, next, run.Schema, PayloadSample.Of(run.Run, options.Value.VersionSampleChars)));
+        // A dataset's version keeps no sample: its observation carries a placeholder row, not data.
+        var sample = run.Dataset is null ? PayloadSample.Of(run.Run, options.Value.VersionSampleChars) : null;
+        writes.NewVersions.Add(new NewVersion(connector, next, run.Schema, sample));
         writes.CreatedBy.Add(run.Run.RunId);
         return next;
     }
