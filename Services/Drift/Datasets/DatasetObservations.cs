@@ -14,10 +14,10 @@ namespace ConnectorHealth.Drift.Datasets;
 /// </summary>
 internal static class DatasetObservations
 {
-    public static IEnumerable<ObservedRun> Of(RunCompleted run) =>
-        run.Lineage is { } lineage ? Observe(run, lineage) : [];
+    public static IEnumerable<ObservedRun> Of(RunCompleted run, InferenceLimits limits) =>
+        run.Lineage is { } lineage ? Observe(run, lineage, limits) : [];
 
-    public static IEnumerable<ObservedRun> Of(RunInProgress progress) => Observe(new RunCompleted
+    public static IEnumerable<ObservedRun> Of(RunInProgress progress, InferenceLimits limits) => Observe(new RunCompleted
     {
         RunId = progress.RunId,
         Connector = progress.Connector,
@@ -28,15 +28,15 @@ internal static class DatasetObservations
         LatencyMs = 0,
         Owner = progress.Owner,
         Tags = progress.Tags,
-    }, progress.Lineage);
+    }, progress.Lineage, limits);
 
     /// <summary>An observation read back from quarantine (a run whose connector is a dataset key and whose lineage holds it).</summary>
-    public static ObservedRun? Restore(RunCompleted held) =>
+    public static ObservedRun? Restore(RunCompleted held, InferenceLimits limits) =>
         held.Lineage is { Outputs: [{ Schema: { } fields } dataset] } lineage
-            ? new ObservedRun(held, DatasetSchemas.FromFacet(fields), Subject(dataset, lineage))
+            ? new ObservedRun(held, DatasetSchemas.FromFacet(fields, limits.MaxPathLength), Subject(dataset, lineage))
             : null;
 
-    private static IEnumerable<ObservedRun> Observe(RunCompleted run, RunLineage lineage)
+    private static IEnumerable<ObservedRun> Observe(RunCompleted run, RunLineage lineage, InferenceLimits limits)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var dataset in lineage.Outputs.Concat(lineage.Inputs))
@@ -55,7 +55,7 @@ internal static class DatasetObservations
                 PayloadTruncationReasons = [],
                 Lineage = lineage with { Inputs = [], Outputs = [dataset] },
             };
-            yield return new ObservedRun(observation, DatasetSchemas.FromFacet(fields), Subject(dataset, lineage));
+            yield return new ObservedRun(observation, DatasetSchemas.FromFacet(fields, limits.MaxPathLength), Subject(dataset, lineage));
         }
     }
 

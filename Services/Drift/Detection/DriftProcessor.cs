@@ -64,7 +64,7 @@ public sealed partial class DriftProcessor(
             {
                 throw new InvalidRunException(received.RunId, problems);
             }
-            foreach (var observation in DatasetObservations.Of(canonical))
+            foreach (var observation in DatasetObservations.Of(canonical, options.Value.Inference))
             {
                 if (seen.Add((observation.Run.RunId, observation.Run.Connector)))
                 {
@@ -143,7 +143,7 @@ public sealed partial class DriftProcessor(
             await forget.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        var observed = LineageNames.IsDatasetKey(run.Connector) && DatasetObservations.Restore(run) is { } dataset
+        var observed = LineageNames.IsDatasetKey(run.Connector) && DatasetObservations.Restore(run, options.Value.Inference) is { } dataset
             ? new List<ObservedRun> { dataset }
             : Observe([run], out _);
         var result = await _detector.DetectAsync(connection, transaction, observed, quarantineId, cancellationToken);
@@ -177,7 +177,7 @@ public sealed partial class DriftProcessor(
                 ? inferrer.Infer(payload, run.PayloadTruncated)
                 : null;
             observed.Add(new ObservedRun(run, schema));
-            observed.AddRange(DatasetObservations.Of(run));
+            observed.AddRange(DatasetObservations.Of(run, options.Value.Inference));
         }
         return observed;
     }

@@ -7,17 +7,35 @@ namespace ConnectorHealth.Drift.Schemas;
 /// A dataset's schema from its OpenLineage schema facet: each declared field at its path (<c>$.customer.address.city</c>;
 /// the items of an array at <c>[]</c>), its type read by <see cref="DatasetTypes"/>. A facet says nothing of nulls, so
 /// every field is required. A field declared twice at one level counts once (the first). The root is not a field: a
-/// schema cleared to no fields has none.
+/// schema cleared to no fields has none. A path longer than <paramref name="maxPathLength"/> (and everything under it)
+/// is left out, as in payloads, and the schema is partial (<see cref="InferenceLimit.PathLength"/>): nested names of
+/// 2,000 characters at 32 levels would otherwise make paths of 64,000.
 /// </summary>
 public static class DatasetSchemas
 {
-    public static InferredSchema FromFacet(IReadOnlyList<DatasetField> fields)
+    public static InferredSchema FromFacet(IReadOnlyList<DatasetField> fields, int maxPathLength = 512)
     {
         var built = new List<FieldSchema>(fields.Count);
         var paths = new HashSet<string>(StringComparer.Ordinal);
-        AddFields(FieldPath.Root, fields, built, paths, depth: 0);
+        var cut = new Cut(maxPathLength);
+        AddFields(FieldPath.Root, fields, built, paths, depth: 0, cut);
         var topLevel = fields.Select(field => field.Name).Distinct(StringComparer.Ordinal);
-        return InferredSchema.FromFields(built, topLevelKeys: topLevel);
+        return InferredSchema.FromFields(built, cut.Hit ? [InferenceLimit.PathLength] : [], topLevelKeys: topLevel);
+    }
+
+    private sealed class Cut(int maxPathLength)
+    {
+        public bool Hit { get; private set; }
+
+        public bool TooLong(string parent, string name) => TooLong(FieldPath.MemberPathLength(parent, name));
+
+        public bool TooLong(string path) => TooLong(path.Length);
+
+        private bool TooLong(int length)
+        {
+            Hit |= length > maxPathLength;
+            return length > maxPathLength;
+        }
     }
 
     /// <summary>
@@ -32,7 +50,8 @@ public static class DatasetSchemas
         return row;
     }
 
-    private static void AddFields(string parent, IReadOnlyList<DatasetField>? fields, List<FieldSchema> built, HashSet<string> paths, int depth)
+    private static void AddFields(
+        string parent, IReadOnlyList<DatasetField>? fields, List<FieldSchema> built, HashSet<string> paths, int depth, Cut cut)
     {
         if (fields is null || depth > LineageDefinition.MaxSchemaDepth)
         {
@@ -40,17 +59,21 @@ public static class DatasetSchemas
         }
         foreach (var field in fields)
         {
+            if (cut.TooLong(parent, field.Name))
+            {
+                continue;
+            }
             var path = FieldPath.Member(parent, field.Name);
             if (!paths.Add(path))
             {
                 continue;
             }
-            AddField(path, field.Type, field.Fields, built, paths, depth);
+            AddField(path, field.Type, field.Fields, built, paths, depth, cut);
         }
     }
 
     private static void AddField(
-        string path, string? type, IReadOnlyList<DatasetField>? children, List<FieldSchema> built, HashSet<string> paths, int depth)
+        string path, string? type, IReadOnlyList<DatasetField>? children, List<FieldSchema> built, HashSet<string> paths, int depth, Cut cut)
     {
         var (types, detail) = DatasetTypes.Kind(type);
         var hasChildren = children is { Count: > 0 };
@@ -62,28 +85,28 @@ public static class DatasetSchemas
         built.Add(new FieldSchema(path, types, Nullable: false, Optional: false, detail));
         if (types == JsonTypes.Array)
         {
-            AddItems(path, type, children, built, paths, depth, itemDepth: 0);
+            AddItems(path, type, children, built, paths, depth, itemDepth: 0, cut);
         }
         else if (hasChildren)
         {
-            AddFields(path, children, built, paths, depth + 1);
+            AddFields(path, children, built, paths, depth + 1, cut);
         }
     }
 
     // An array's items: an object of the nested fields when there are some, else the item type its type string names.
     private static void AddItems(
         string path, string? type, IReadOnlyList<DatasetField>? children, List<FieldSchema> built, HashSet<string> paths, int depth,
-        int itemDepth)
+        int itemDepth, Cut cut)
     {
         var items = FieldPath.Items(path);
-        if (!paths.Add(items))
+        if (cut.TooLong(items) || !paths.Add(items))
         {
             return;
         }
         if (children is { Count: > 0 })
         {
             built.Add(new FieldSchema(items, JsonTypes.Object, false, false));
-            AddFields(items, children, built, paths, depth + 1);
+            AddFields(items, children, built, paths, depth + 1, cut);
             return;
         }
         if (DatasetTypes.ItemType(type) is not { } itemType)
@@ -95,7 +118,7 @@ public static class DatasetSchemas
         built.Add(new FieldSchema(items, types, false, false, detail));
         if (types == JsonTypes.Array && itemDepth < DatasetTypes.MaxItemDepth)
         {
-            AddItems(items, itemType, null, built, paths, depth, itemDepth + 1);
+            AddItems(items, itemType, null, built, paths, depth, itemDepth + 1, cut);
         }
     }
 

@@ -24,6 +24,9 @@ public static class DatasetTypes
     /// <summary>How deep <c>array&lt;array&lt;…&gt;&gt;</c> item types are followed.</summary>
     public const int MaxItemDepth = 8;
 
+    /// <summary>Characters of an unknown type's text kept as its detail (a type string may have 2,000).</summary>
+    public const int MaxUnknownLength = 200;
+
     private static readonly Dictionary<string, (JsonTypes Types, string? Detail)> Known = Build();
 
     /// <summary>
@@ -86,7 +89,7 @@ public static class DatasetTypes
         {
             return (JsonTypes.String, "time");
         }
-        return (JsonTypes.None, text);
+        return (JsonTypes.None, text.Length <= MaxUnknownLength ? text : text[..MaxUnknownLength].TrimEnd(' ', '[', ']'));
     }
 
     /// <summary>The item type written in an array type (<c>array&lt;int&gt;</c> → <c>int</c>, <c>int[]</c> → <c>int</c>); null when none is.</summary>

@@ -180,6 +180,21 @@ public sealed class DatasetHistoryTests(PostgresServer postgres)
         Assert.Equal(LineageDefinition.MaxSchemaFields, schema.Versions[0].FieldCount);
         Assert.Equal(SchemaChangeKind.FieldRemoved, Assert.Single(Assert.Single(result.ToPublish).Changes).Kind);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"Two hostile schemas took {clock.Elapsed}.");
+
+        // Names of 2,000 characters at every level: paths past Drift:Inference:MaxPathLength are left out, the version is partial.
+        IReadOnlyList<DatasetField> LongNames(int level) => level == LineageDefinition.MaxSchemaDepth - 1
+            ? Enumerable.Range(0, 100).Select(i => new DatasetField(new string('n', 1_990) + i, "INT")).ToArray()
+            : [new DatasetField(new string('s', 1_990) + level, "STRUCT", LongNames(level + 1)), new DatasetField($"c{level}", "INT")];
+        var longRun = Completed("hostile", Start.AddHours(2), [Dataset("evil.names", LongNames(0))]);
+        Assert.Empty(RunDefinition.Problems(longRun));
+        clock.Restart();
+        await processor.ProcessAsync([longRun], CancellationToken.None);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"A schema of long names took {clock.Elapsed}.");
+        var version = (await db.Store.GetVersionAsync(Dataset("evil.names", null).Key, 1, CancellationToken.None))!;
+        Assert.True(version.Partial);
+        Assert.Equal(["path-length"], version.LimitsHit);
+        Assert.All(version.Fields, f => Assert.True(f.Path.Length <= db.Options.Inference.MaxPathLength));
+        Assert.Contains(version.Fields, f => f.Path == "$.c0");
     }
 
     [Fact]

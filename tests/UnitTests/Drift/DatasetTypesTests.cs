@@ -124,8 +124,27 @@ public sealed class DatasetTypesTests
         Assert.Equal(DriftTestSupport.Infer("""{"a":1}""").Fingerprint, InferredSchema.FingerprintOf(fields));
     }
 
+    [Fact]
+    public void UnknownTypesKeepAtMostTheirFirstCharacters()
+    {
+        var (types, detail) = DatasetTypes.Kind(new string('x', 2_000));
+        Assert.Equal((JsonTypes.None, DatasetTypes.MaxUnknownLength), (types, detail!.Length));
+        Assert.Equal((types, detail), DatasetTypes.Kind(detail));
+    }
+
+    [Fact]
+    public void PathsPastTheLimitAreLeftOutAndTheSchemaIsPartial()
+    {
+        var schema = DatasetSchemas.FromFacet(
+            [new DatasetField("id", "INT"), new DatasetField(new string('a', 600), "INT"), new DatasetField("s", "STRUCT", [new DatasetField(new string('b', 600), "INT")])],
+            maxPathLength: 512);
+        Assert.Equal(["$.id", "$.s"], schema.Fields.Select(f => f.Path));
+        Assert.Equal([InferenceLimit.PathLength], schema.LimitsHit);
+    }
+
     private static readonly Gen<string> TypeStrings = Gen.OneOf(
         Gen.String[0, 60],
+        Gen.String[190, 260],
         Gen.Char.Array[0, 80].Select(chars => new string(chars)),
         Gen.Select(OneOf("varchar", "VARCHAR ( 10 )", "Decimal(10, 2)", "timestamp with time zone", "array<struct<a: int>>", "int[]",
                 "STRUCT<", ")))((", "<<>>", "  ", "\t\n", "geography(point,4326)", "time  without   time zone", "İNT", "ǅ"),
