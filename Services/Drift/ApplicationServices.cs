@@ -30,11 +30,16 @@ internal static class ApplicationServices
         services.AddSingleton<DriftProcessor>();
         services.AddSingleton<SchemaHistoryStore>();
         services.AddSingleton<ContractStore>();
+        services.AddSingleton<DatasetStore>();
         services.AddSingleton<DriftEventPublisher>();
         services.AddSingleton<IPublishBacklogSource>(provider => provider.GetRequiredService<DriftEventPublisher>());
         // After the migrator (registered by AddServiceDatabase): the sweep reads the drift schema.
         services.AddHostedService(provider => provider.GetRequiredService<DriftEventPublisher>());
-        builder.AddMessaging(ResourceNames.Drift, bus => bus.AddConsumer<RunCompletedConsumer, BatchConsumerDefinition<RunCompletedConsumer>>());
+        builder.AddMessaging(ResourceNames.Drift, bus =>
+        {
+            bus.AddConsumer<RunCompletedConsumer, BatchConsumerDefinition<RunCompletedConsumer>>();
+            bus.AddConsumer<RunInProgressConsumer, BatchConsumerDefinition<RunInProgressConsumer>>();
+        });
         services.AddOpenApi();
     }
 }

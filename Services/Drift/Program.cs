@@ -14,6 +14,7 @@ app.MapDefaultEndpoints();
 app.MapOpenApi();
 app.MapOperations();
 app.MapSchemasApi();
+app.MapDatasetsApi();
 app.MapContractsApi();
 
 app.Run();

@@ -41,7 +41,7 @@ public static class ContractsApi
     public static async Task<Results<Ok<Contract>, ProblemHttpResult, ValidationProblem>> GetContract(
         string connector, ContractStore store, CancellationToken cancellationToken)
     {
-        if (SchemasApi.ConnectorProblem(connector) is { } problem)
+        if (SchemasApi.SubjectProblem(connector) is { } problem)
         {
             return problem;
         }
@@ -54,7 +54,7 @@ public static class ContractsApi
     public static async Task<Results<Ok<Contract>, Created<Contract>, ValidationProblem>> PutContract(
         string connector, ContractRequest request, ContractStore store, IOptions<DriftOptions> options, CancellationToken cancellationToken)
     {
-        if (SchemasApi.ConnectorProblem(connector) is { } problem)
+        if (SchemasApi.SubjectProblem(connector) is { } problem)
         {
             return problem;
         }
@@ -88,7 +88,7 @@ public static class ContractsApi
     public static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> DeleteContract(
         string connector, ContractStore store, CancellationToken cancellationToken)
     {
-        if (SchemasApi.ConnectorProblem(connector) is { } problem)
+        if (SchemasApi.SubjectProblem(connector) is { } problem)
         {
             return problem;
         }
@@ -106,7 +106,7 @@ public static class ContractsApi
         [StringLength(Paging.CursorMaxLength, MinimumLength = 1)] string? cursor = null)
     {
         var query = new QueryParameters();
-        connector = query.Connector("connector", connector);
+        connector = SchemasApi.Subject(query, "connector", connector);
         if (status is not null and not ("held" or "released"))
         {
             query.Fail("status", "Unknown status. Use one of: held, released.");

@@ -35,7 +35,7 @@ public static class SchemasApi
 
         app.MapGet("/api/drift-events", ListEvents).WithTags("Schemas").WithName("ListDriftEvents")
             .WithSummary("Drift events, newest first (by the run's finish time), with an opaque cursor for the next page")
-            .WithDescription("Filters: connector; from (inclusive) and to (exclusive) on the run's finish time as ISO-8601 UTC times "
+            .WithDescription("Filters: connector (a connector's own events and those of the datasets its runs showed); dataset (a dataset's key); from (inclusive) and to (exclusive) on the run's finish time as ISO-8601 UTC times "
                 + "or dates; " + Paging.Description);
         return app;
     }
@@ -170,10 +170,15 @@ public static class SchemasApi
         [ParsedAs(typeof(DateTimeOffset), typeof(DateOnly))] string? from = null,
         [ParsedAs(typeof(DateTimeOffset), typeof(DateOnly))] string? to = null,
         [ParsedAs(typeof(int)), Range(1, Paging.MaxLimit)] string? limit = null,
-        [StringLength(Paging.CursorMaxLength, MinimumLength = 1)] string? cursor = null)
+        [StringLength(Paging.CursorMaxLength, MinimumLength = 1)] string? cursor = null,
+        [StringLength(RunDefinition.MaxConnectorLength, MinimumLength = 1)] string? dataset = null)
     {
         var query = new QueryParameters();
         connector = query.Connector("connector", connector);
+        if (dataset is not null && !LineageNames.IsDatasetKey(dataset))
+        {
+            query.Fail("dataset", "dataset must be a dataset key (a namespace and a name joined by '~').");
+        }
         var start = query.Instant("from", from);
         var end = query.Instant("to", to);
         if (start > end)
@@ -186,7 +191,7 @@ public static class SchemasApi
         {
             return TypedResults.ValidationProblem(query.Errors);
         }
-        return TypedResults.Ok(await store.ListEventsAsync(connector, start, end, pageSize, after, cancellationToken));
+        return TypedResults.Ok(await store.ListEventsAsync(connector, start, end, pageSize, after, cancellationToken, dataset));
     }
 
     internal static ValidationProblem? ConnectorProblem(string connector)
@@ -194,6 +199,29 @@ public static class SchemasApi
         var query = new QueryParameters();
         query.Connector("connector", connector);
         return query.HasErrors ? TypedResults.ValidationProblem(query.Errors) : null;
+    }
+
+    /// <summary>A contract's subject: a connector's name, or a dataset's key (<see cref="LineageNames.IsDatasetKey"/>).</summary>
+    internal static ValidationProblem? SubjectProblem(string subject)
+    {
+        var query = new QueryParameters();
+        Subject(query, "connector", subject);
+        return query.HasErrors ? TypedResults.ValidationProblem(query.Errors) : null;
+    }
+
+    internal static string? Subject(QueryParameters query, string name, string? text) =>
+        text is null || LineageNames.IsDatasetKey(text) ? text : query.Connector(name, text);
+
+    internal static ValidationProblem? DatasetProblem(string key)
+    {
+        if (LineageNames.IsDatasetKey(key))
+        {
+            return null;
+        }
+        return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+        {
+            ["key"] = ["key must be a dataset key: a dataset's namespace and name joined by '~' as the runner derives them (e.g. postgres_db_5432~public.orders)."],
+        });
     }
 
     internal static ProblemHttpResult UnknownConnector(string connector) =>

@@ -22,8 +22,10 @@ internal sealed class BatchReader(VersionFieldsCache versionFields)
         var withSchema = observed.Where(run => run.Schema is not null).ToArray();
         await using var batch = new NpgsqlBatch(connection, transaction);
         batch.BatchCommands.Add(ConnectorLocks.LockCommand(connectors));
-        batch.BatchCommands.Add(Command("SELECT run_id FROM drift.runs WHERE run_id = ANY($1)",
-            Column(observed.Select(run => run.Run.RunId).ToArray(), NpgsqlDbType.Uuid)));
+        batch.BatchCommands.Add(Command(
+            "SELECT r.run_id, r.connector FROM drift.runs r JOIN unnest($1::uuid[], $2::text[]) AS k(run_id, connector) USING (run_id, connector)",
+            Column(observed.Select(run => run.Run.RunId).ToArray(), NpgsqlDbType.Uuid),
+            Column(observed.Select(run => run.Run.Connector).ToArray(), NpgsqlDbType.Text)));
         batch.BatchCommands.Add(Command(
             """
             SELECT connector, compatibility, current_version, current_since, latest_run_id, latest_finished_at
@@ -54,7 +56,7 @@ internal sealed class BatchReader(VersionFieldsCache versionFields)
         await reader.NextResultAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            snapshot.Existing.Add(reader.GetGuid(0));
+            snapshot.Existing.Add((reader.GetGuid(0), reader.GetString(1)));
         }
         await reader.NextResultAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

@@ -8,7 +8,7 @@ namespace ConnectorHealth.Drift.Detection;
 internal sealed class BatchSnapshot
 {
     /// <summary>The batch's runs already in the ledger (delivered before).</summary>
-    public HashSet<Guid> Existing { get; } = [];
+    public HashSet<(Guid RunId, string Subject)> Existing { get; } = [];
     public Dictionary<string, ConnectorState> States { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, ContractRow> Contracts { get; } = new(StringComparer.Ordinal);
     public Dictionary<(string Connector, string Fingerprint), int> Versions { get; } = [];

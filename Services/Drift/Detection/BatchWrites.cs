@@ -7,6 +7,9 @@ internal sealed class BatchWrites
 {
     public List<RunRow> Runs { get; } = [];
     public List<ObservedRun> Quarantine { get; } = [];
+
+    /// <summary>The batch's versioned dataset observations: each dataset's names and latest observation are kept.</summary>
+    public List<ObservedRun> Datasets { get; } = [];
     public List<EventRow> Events { get; } = [];
     public List<NewVersion> NewVersions { get; } = [];
 

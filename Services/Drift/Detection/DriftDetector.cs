@@ -31,7 +31,7 @@ internal sealed class DriftDetector(
         var connectors = observed.Select(run => run.Run.Connector).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         var snapshot = await _reader.ReadAsync(connection, transaction, connectors, observed, cancellationToken);
 
-        var fresh = observed.Where(run => !snapshot.Existing.Contains(run.Run.RunId)).ToList();
+        var fresh = observed.Where(run => !snapshot.Existing.Contains((run.Run.RunId, run.Run.Connector))).ToList();
         var writes = new BatchWrites();
         await _reader.ReadCurrentFieldsForCutPayloadsAsync(connection, transaction, snapshot, fresh, cancellationToken);
         foreach (var runsOfConnector in fresh.GroupBy(run => run.Run.Connector, StringComparer.Ordinal))
@@ -92,7 +92,7 @@ internal sealed class DriftDetector(
         {
             if (run.Schema is null)
             {
-                writes.Runs.Add(new RunRow(run.Run.RunId, state.Connector, run.Run.FinishedAt, RunOutcome.NoPayload, null));
+                writes.Runs.Add(RunRow.Of(run, RunOutcome.NoPayload, null));
                 continue;
             }
             if (contract is not null)
@@ -101,7 +101,7 @@ internal sealed class DriftDetector(
             }
             if (run.Violations.Count > 0 && contract!.Policy == ContractPolicy.Quarantine)
             {
-                writes.Runs.Add(new RunRow(run.Run.RunId, state.Connector, run.Run.FinishedAt, RunOutcome.Quarantined, null));
+                writes.Runs.Add(RunRow.Of(run, RunOutcome.Quarantined, null));
                 writes.Quarantine.Add(run);
                 writes.Events.Add(EventRow.At(run, state.CurrentVersion, null, DriftKind.ContractViolation, oscillating: false,
                     state.Compatibility, DriftAction.Quarantined, notify: true));
@@ -130,7 +130,9 @@ internal sealed class DriftDetector(
         var next = snapshot.MaxVersions.GetValueOrDefault(connector) + 1;
         snapshot.MaxVersions[connector] = next;
         snapshot.Versions[key] = next;
-        writes.NewVersions.Add(new NewVersion(connector, next, run.Schema, PayloadSample.Of(run.Run, options.Value.VersionSampleChars)));
+        // A dataset's version keeps no sample: its observation carries a placeholder row, not data.
+        var sample = run.Dataset is null ? PayloadSample.Of(run.Run, options.Value.VersionSampleChars) : null;
+        writes.NewVersions.Add(new NewVersion(connector, next, run.Schema, sample));
         writes.CreatedBy.Add(run.Run.RunId);
         return next;
     }
@@ -159,7 +161,11 @@ internal sealed class DriftDetector(
         {
             var version = run.Version!.Value;
             var violating = run.Violations.Count > 0;
-            writes.Runs.Add(new RunRow(run.Run.RunId, state.Connector, run.Run.FinishedAt, RunOutcome.Versioned, version));
+            writes.Runs.Add(RunRow.Of(run, RunOutcome.Versioned, version));
+            if (run.Dataset is not null)
+            {
+                writes.Datasets.Add(run);
+            }
             if (previous is { } fromVersion && fromVersion != version)
             {
                 var kind = writes.CreatedBy.Contains(run.Run.RunId) ? DriftKind.NewVersion : DriftKind.Reverted;

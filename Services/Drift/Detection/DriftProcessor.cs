@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Text.Json;
 using ConnectorHealth.Contracts;
+using ConnectorHealth.Drift.Datasets;
 using ConnectorHealth.Drift.PayloadContracts;
 using ConnectorHealth.Drift.Schemas;
 using ConnectorHealth.Drift.StoredHistory;
@@ -39,10 +40,47 @@ public sealed partial class DriftProcessor(
 
     private readonly DriftDetector _detector = new(contracts, versionFields, options, time);
 
-    /// <summary>Records a batch of runs; returns the drift events to publish.</summary>
-    public async Task<ProcessResult> ProcessAsync(IReadOnlyList<RunCompleted> runs, CancellationToken cancellationToken)
+    /// <summary>Records a batch of runs (their payloads' schemas and their datasets'); returns the drift events to publish.</summary>
+    public Task<ProcessResult> ProcessAsync(IReadOnlyList<RunCompleted> runs, CancellationToken cancellationToken)
     {
         var observed = Observe(runs, out var duplicates);
+        return ProcessAsync(observed, duplicates, cancellationToken);
+    }
+
+    /// <summary>
+    /// Records the datasets' schemas of a batch of runs in progress; returns the drift events to publish. A run's dataset
+    /// observed before (an earlier progress of the run, or its completion) is a duplicate.
+    /// </summary>
+    public Task<ProcessResult> ProcessAsync(IReadOnlyList<RunInProgress> runs, CancellationToken cancellationToken)
+    {
+        var duplicates = 0;
+        var seen = new HashSet<(Guid, string)>();
+        var observed = new List<ObservedRun>();
+        foreach (var received in runs)
+        {
+            var canonical = RunDefinition.Canonical(received);
+            var problems = RunDefinition.Problems(canonical);
+            if (problems.Count > 0)
+            {
+                throw new InvalidRunException(received.RunId, problems);
+            }
+            foreach (var observation in DatasetObservations.Of(canonical, options.Value.Inference))
+            {
+                if (seen.Add((observation.Run.RunId, observation.Run.Connector)))
+                {
+                    observed.Add(observation);
+                }
+                else
+                {
+                    duplicates++;
+                }
+            }
+        }
+        return ProcessAsync(observed, duplicates, cancellationToken);
+    }
+
+    private async Task<ProcessResult> ProcessAsync(List<ObservedRun> observed, int duplicates, CancellationToken cancellationToken)
+    {
         if (observed.Count == 0)
         {
             return new ProcessResult(0, 0, 0, duplicates, []);
@@ -98,13 +136,16 @@ public sealed partial class DriftProcessor(
             run = JsonSerializer.Deserialize<RunCompleted>(reader.GetString(runJson), DriftJson.Options)!;
         }
 
-        await using (var forget = new NpgsqlCommand("DELETE FROM drift.runs WHERE run_id = $1", connection, transaction))
+        await using (var forget = new NpgsqlCommand("DELETE FROM drift.runs WHERE run_id = $1 AND connector = $2", connection, transaction))
         {
             forget.Parameters.AddWithValue(run.RunId);
+            forget.Parameters.AddWithValue(run.Connector);
             await forget.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        var observed = Observe([run], out _);
+        var observed = LineageNames.IsDatasetKey(run.Connector) && DatasetObservations.Restore(run, options.Value.Inference) is { } dataset
+            ? new List<ObservedRun> { dataset }
+            : Observe([run], out _);
         var result = await _detector.DetectAsync(connection, transaction, observed, quarantineId, cancellationToken);
         if (result.Quarantined > 0)
         {
@@ -136,6 +177,7 @@ public sealed partial class DriftProcessor(
                 ? inferrer.Infer(payload, run.PayloadTruncated)
                 : null;
             observed.Add(new ObservedRun(run, schema));
+            observed.AddRange(DatasetObservations.Of(run, options.Value.Inference));
         }
         return observed;
     }

@@ -20,6 +20,11 @@ internal sealed record EventRow(
 {
     public IReadOnlyList<SchemaChange> Changes { get; set; } = [];
 
+    /// <summary>For a dataset's event: the job whose run showed it (the message's connector), and the dataset.</summary>
+    public string? Job { get; init; }
+
+    public DriftDataset? Dataset { get; init; }
+
     public bool Breaking => Violations.Count > 0 || Changes.Any(change => change.Breaking);
 
     /// <summary>An event detected at <paramref name="run"/>, carrying its schema and contract violations.</summary>
@@ -27,12 +32,16 @@ internal sealed record EventRow(
         ObservedRun run, int? fromVersion, int? toVersion, DriftKind kind, bool oscillating, CompatibilityMode compatibility,
         DriftAction action, bool notify) =>
         new(run.Run.Connector, run.Run.RunId, run.Run.FinishedAt, run.Schema, fromVersion, toVersion, kind, oscillating, compatibility,
-            action, run.Violations, notify);
+            action, run.Violations, notify)
+        {
+            Job = run.Dataset?.Job,
+            Dataset = run.Dataset is { } dataset ? new DriftDataset(dataset.Key, dataset.Namespace, dataset.Name) : null,
+        };
 
     public SchemaDriftDetected ToMessage(long eventId, DateTimeOffset detectedAt) => new()
     {
         EventId = eventId,
-        Connector = Connector,
+        Connector = Job ?? Connector,
         RunId = RunId,
         FinishedAt = FinishedAt,
         FromVersion = FromVersion,
@@ -45,5 +54,6 @@ internal sealed record EventRow(
         Action = Action,
         ContractViolations = Violations,
         DetectedAt = detectedAt,
+        Dataset = Dataset,
     };
 }

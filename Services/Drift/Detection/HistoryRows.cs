@@ -3,8 +3,15 @@ using ConnectorHealth.Drift.StoredHistory;
 
 namespace ConnectorHealth.Drift.Detection;
 
-/// <summary>A run's line in the ledger: what became of it (<see cref="RunOutcome"/>) and the version it got.</summary>
-internal sealed record RunRow(Guid RunId, string Connector, DateTimeOffset FinishedAt, string Outcome, int? Version);
+/// <summary>
+/// A run's line in the ledger of a subject (a connector, or a dataset's key): what became of it (<see cref="RunOutcome"/>),
+/// the version it got, and for a dataset the job whose run it was.
+/// </summary>
+internal sealed record RunRow(Guid RunId, string Connector, DateTimeOffset FinishedAt, string Outcome, int? Version, string? Job = null)
+{
+    public static RunRow Of(ObservedRun run, string outcome, int? version) =>
+        new(run.Run.RunId, run.Run.Connector, run.Run.FinishedAt, outcome, version, run.Dataset?.Job);
+}
 
 /// <summary>A version first seen in this batch, with the payload of the run that showed it (cut to the sample size).</summary>
 internal sealed record NewVersion(string Connector, int Version, InferredSchema Schema, PayloadSample? Sample);

@@ -31,6 +31,7 @@ internal static class HistoryWriter
                 Uuid(quarantineId), Instant(now), Integer(writes.ReleasedVersion)));
         }
         AddConnectorStates(batch, writes, now);
+        AddDatasets(batch, writes, now);
         if (writes.ContractsAlerted.Count > 0)
         {
             batch.BatchCommands.Add(Command("UPDATE drift.contracts SET alerted_at = $2 WHERE connector = ANY($1)",
@@ -43,17 +44,17 @@ internal static class HistoryWriter
             return [];
         }
 
-        var eventIds = new Dictionary<Guid, long>();
+        var eventIds = new Dictionary<(Guid RunId, string Subject), long>();
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
             if (writes.Events.Count > 0)
             {
-                const int eventId = 0, runId = 1;
+                const int eventId = 0, runId = 1, subject = 2;
                 do
                 {
                     while (await reader.ReadAsync(cancellationToken))
                     {
-                        eventIds[reader.GetGuid(runId)] = reader.GetInt64(eventId);
+                        eventIds[(reader.GetGuid(runId), reader.GetString(subject))] = reader.GetInt64(eventId);
                     }
                 }
                 while (await reader.NextResultAsync(cancellationToken));
@@ -61,8 +62,8 @@ internal static class HistoryWriter
         }
 
         return writes.Events
-            .Where(row => row.Notify && eventIds.ContainsKey(row.RunId))
-            .Select(row => row.ToMessage(eventIds[row.RunId], now))
+            .Where(row => row.Notify && eventIds.ContainsKey((row.RunId, row.Connector)))
+            .Select(row => row.ToMessage(eventIds[(row.RunId, row.Connector)], now))
             .ToList();
     }
 
@@ -75,15 +76,16 @@ internal static class HistoryWriter
         }
         batch.BatchCommands.Add(Command(
             """
-            INSERT INTO drift.runs (run_id, connector, finished_at, outcome, version)
-            SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::integer[])
-            ON CONFLICT (run_id) DO NOTHING
+            INSERT INTO drift.runs (run_id, connector, finished_at, outcome, version, job)
+            SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::integer[], $6::text[])
+            ON CONFLICT (run_id, connector) DO NOTHING
             """,
             Column(runs.Select(run => run.RunId).ToArray(), NpgsqlDbType.Uuid),
             Column(runs.Select(run => run.Connector).ToArray(), NpgsqlDbType.Text),
             Column(runs.Select(run => run.FinishedAt).ToArray(), NpgsqlDbType.TimestampTz),
             Column(runs.Select(run => run.Outcome).ToArray(), NpgsqlDbType.Text),
-            Column(runs.Select(run => run.Version).ToArray(), NpgsqlDbType.Integer)));
+            Column(runs.Select(run => run.Version).ToArray(), NpgsqlDbType.Integer),
+            Column(runs.Select(run => run.Job).ToArray(), NpgsqlDbType.Text)));
     }
 
     private static void AddNewVersions(NpgsqlBatch batch, BatchWrites writes)
@@ -158,7 +160,7 @@ internal static class HistoryWriter
             SELECT quarantine_id, run_id, connector, finished_at, run::jsonb, fingerprint, violations::jsonb, 'held'
             FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[])
                  AS incoming(quarantine_id, run_id, connector, finished_at, run, fingerprint, violations)
-            ON CONFLICT (run_id) DO NOTHING
+            ON CONFLICT (run_id, connector) DO NOTHING
             """,
             Column(held.Select(_ => Guid.CreateVersion7()).ToArray(), NpgsqlDbType.Uuid),
             Column(held.Select(run => run.Run.RunId).ToArray(), NpgsqlDbType.Uuid),
@@ -201,15 +203,17 @@ internal static class HistoryWriter
         batch.BatchCommands.Add(Command(
             """
             INSERT INTO drift.drift_events (connector, run_id, finished_at, from_version, to_version, kind, oscillating, changes,
-                                            compatibility, breaking, action, contract_violations, detected_at, notify)
+                                            compatibility, breaking, action, contract_violations, detected_at, notify,
+                                            job, dataset_namespace, dataset_name)
             SELECT connector, run_id, finished_at, from_version, to_version, kind, oscillating, changes::jsonb,
-                   compatibility, breaking, action, contract_violations::jsonb, $13, notify
+                   compatibility, breaking, action, contract_violations::jsonb, $13, notify, job, dataset_namespace, dataset_name
             FROM unnest($1::text[], $2::uuid[], $3::timestamptz[], $4::integer[], $5::integer[], $6::text[], $7::boolean[],
-                        $8::text[], $9::text[], $10::boolean[], $11::text[], $12::text[], $14::boolean[])
+                        $8::text[], $9::text[], $10::boolean[], $11::text[], $12::text[], $14::boolean[], $15::text[], $16::text[],
+                        $17::text[])
                  AS incoming(connector, run_id, finished_at, from_version, to_version, kind, oscillating, changes,
-                         compatibility, breaking, action, contract_violations, notify)
+                         compatibility, breaking, action, contract_violations, notify, job, dataset_namespace, dataset_name)
             ON CONFLICT DO NOTHING
-            RETURNING event_id, run_id
+            RETURNING event_id, run_id, connector
             """,
             Column(events.Select(row => row.Connector).ToArray(), NpgsqlDbType.Text),
             Column(events.Select(row => row.RunId).ToArray(), NpgsqlDbType.Uuid),
@@ -224,7 +228,41 @@ internal static class HistoryWriter
             Column(events.Select(row => EnumNames.Name(row.Action)).ToArray(), NpgsqlDbType.Text),
             Column(events.Select(row => JsonSerializer.Serialize(row.Violations)).ToArray(), NpgsqlDbType.Text),
             Instant(now),
-            Column(events.Select(row => row.Notify).ToArray(), NpgsqlDbType.Boolean)));
+            Column(events.Select(row => row.Notify).ToArray(), NpgsqlDbType.Boolean),
+            Column(events.Select(row => row.Job).ToArray(), NpgsqlDbType.Text),
+            Column(events.Select(row => row.Dataset?.Namespace).ToArray(), NpgsqlDbType.Text),
+            Column(events.Select(row => row.Dataset?.Name).ToArray(), NpgsqlDbType.Text)));
+    }
+
+    // Each dataset's names, and its latest observation by time (ties by run id): later observations replace it, earlier
+    // ones (late or redelivered) do not.
+    private static void AddDatasets(NpgsqlBatch batch, BatchWrites writes, DateTimeOffset now)
+    {
+        var latest = writes.Datasets
+            .GroupBy(run => run.Run.Connector, StringComparer.Ordinal)
+            .Select(observations => observations.Aggregate((a, b) =>
+                RunOrder.Compare(a.Run.FinishedAt, a.Run.RunId, b.Run.FinishedAt, b.Run.RunId) >= 0 ? a : b))
+            .ToArray();
+        if (latest.Length == 0)
+        {
+            return;
+        }
+        batch.BatchCommands.Add(Command(
+            """
+            INSERT INTO drift.datasets AS d (key, namespace, name, last_job, last_run_id, last_seen, updated_at)
+            SELECT *, $7 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::timestamptz[])
+            ON CONFLICT (key) DO UPDATE SET
+                namespace = excluded.namespace, name = excluded.name, last_job = excluded.last_job,
+                last_run_id = excluded.last_run_id, last_seen = excluded.last_seen, updated_at = $7
+            WHERE (excluded.last_seen, excluded.last_run_id) > (d.last_seen, d.last_run_id)
+            """,
+            Column(latest.Select(run => run.Dataset!.Key).ToArray(), NpgsqlDbType.Text),
+            Column(latest.Select(run => run.Dataset!.Namespace).ToArray(), NpgsqlDbType.Text),
+            Column(latest.Select(run => run.Dataset!.Name).ToArray(), NpgsqlDbType.Text),
+            Column(latest.Select(run => run.Dataset!.Job).ToArray(), NpgsqlDbType.Text),
+            Column(latest.Select(run => run.Run.RunId).ToArray(), NpgsqlDbType.Uuid),
+            Column(latest.Select(run => run.Run.FinishedAt).ToArray(), NpgsqlDbType.TimestampTz),
+            Instant(now)));
     }
 
     private static IReadOnlyList<string> LimitsOf(InferredSchema schema) =>

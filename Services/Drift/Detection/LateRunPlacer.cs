@@ -17,7 +17,7 @@ namespace ConnectorHealth.Drift.Detection;
 internal sealed class LateRunPlacer(ChangeDescriber describer, TimeProvider time)
 {
     /// <summary>The next versioned run after the late one, and the drift event (not a contract violation) at it, if any.</summary>
-    private sealed record Successor(Guid RunId, int Version, DateTimeOffset FinishedAt, long? EventId, string? EventKind);
+    private sealed record Successor(Guid RunId, int Version, DateTimeOffset FinishedAt, long? EventId, string? EventKind, string? Job);
 
     public async Task PlaceLateRunAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, BatchWrites writes, ConnectorState state, ObservedRun run,
@@ -27,7 +27,11 @@ internal sealed class LateRunPlacer(ChangeDescriber describer, TimeProvider time
         var (predecessorVersion, successor) = await ReadNeighboursAsync(connection, transaction, state.Connector, run.Run, cancellationToken);
 
         var late = new BatchWrites();
-        late.Runs.Add(new RunRow(run.Run.RunId, state.Connector, run.Run.FinishedAt, RunOutcome.Versioned, version));
+        late.Runs.Add(RunRow.Of(run, RunOutcome.Versioned, version));
+        if (run.Dataset is not null)
+        {
+            late.Datasets.Add(run);
+        }
         late.NewVersions.AddRange(writes.NewVersions);
         var kind = writes.CreatedBy.Contains(run.Run.RunId) ? DriftKind.NewVersion : DriftKind.Reverted;
         var notify = kind == DriftKind.NewVersion || run.Violations.Count > 0;
@@ -47,7 +51,11 @@ internal sealed class LateRunPlacer(ChangeDescriber describer, TimeProvider time
         if (successor is { } after && after.Version != version && predecessorVersion != version)
         {
             var changeAtSuccessor = new EventRow(state.Connector, after.RunId, after.FinishedAt, null, version, after.Version,
-                DriftKind.Reverted, Oscillating: false, state.Compatibility, DriftAction.Alerted, [], Notify: false);
+                DriftKind.Reverted, Oscillating: false, state.Compatibility, DriftAction.Alerted, [], Notify: false)
+            {
+                Job = after.Job,
+                Dataset = run.Dataset is { } dataset ? new DriftDataset(dataset.Key, dataset.Namespace, dataset.Name) : null,
+            };
             late.Events.Add(changeAtSuccessor);
             if (after.EventId is not null)
             {
@@ -98,11 +106,11 @@ internal sealed class LateRunPlacer(ChangeDescriber describer, TimeProvider time
             """, Text(connector), Instant(run.FinishedAt), Uuid(run.RunId)));
         batch.BatchCommands.Add(Command(
             """
-            SELECT s.run_id, s.version, s.finished_at, e.event_id, e.kind
-            FROM (SELECT run_id, version, finished_at FROM drift.runs
+            SELECT s.run_id, s.version, s.finished_at, e.event_id, e.kind, s.job
+            FROM (SELECT run_id, version, finished_at, job FROM drift.runs
                   WHERE connector = $1 AND version IS NOT NULL AND (finished_at, run_id) > ($2, $3)
                   ORDER BY finished_at, run_id LIMIT 1) s
-            LEFT JOIN drift.drift_events e ON e.run_id = s.run_id AND e.kind <> 'contract_violation'
+            LEFT JOIN drift.drift_events e ON e.run_id = s.run_id AND e.connector = $1 AND e.kind <> 'contract_violation'
             """, Text(connector), Instant(run.FinishedAt), Uuid(run.RunId)));
         int? predecessorVersion = null;
         Successor? successor = null;
@@ -115,9 +123,10 @@ internal sealed class LateRunPlacer(ChangeDescriber describer, TimeProvider time
         await reader.NextResultAsync(cancellationToken);
         if (await reader.ReadAsync(cancellationToken))
         {
-            const int runId = 0, version = 1, finishedAt = 2, eventId = 3, eventKind = 4;
+            const int runId = 0, version = 1, finishedAt = 2, eventId = 3, eventKind = 4, job = 5;
             successor = new Successor(reader.GetGuid(runId), reader.GetInt32(version), reader.GetFieldValue<DateTimeOffset>(finishedAt),
-                reader.IsDBNull(eventId) ? null : reader.GetInt64(eventId), reader.IsDBNull(eventKind) ? null : reader.GetString(eventKind));
+                reader.IsDBNull(eventId) ? null : reader.GetInt64(eventId), reader.IsDBNull(eventKind) ? null : reader.GetString(eventKind),
+                reader.IsDBNull(job) ? null : reader.GetString(job));
         }
         return (predecessorVersion, successor);
     }

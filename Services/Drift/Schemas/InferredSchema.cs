@@ -64,7 +64,7 @@ public sealed class InferredSchema
 
     /// <summary>
     /// The first 16 bytes of SHA-256, in lowercase hex, over one UTF-8 line per field in path order (ordinal):
-    /// <c>path TAB types TAB always|optional LF</c>, with types as <see cref="JsonTypesText.Format"/> writes them. A
+    /// <c>path TAB types TAB always|optional LF</c>, with types as <see cref="FieldSchema.TypeText"/> writes them. A
     /// path cannot hold a tab or line feed (control characters are escaped), so the text is unambiguous.
     /// </summary>
     public static string FingerprintOf(IReadOnlyList<FieldSchema> fields)
@@ -78,7 +78,7 @@ public sealed class InferredSchema
         var length = 0;
         foreach (var field in sorted)
         {
-            length += Encoding.UTF8.GetByteCount(field.Path) + Types(field).Length + Flag(field).Length + 3;
+            length += Encoding.UTF8.GetByteCount(field.Path) + Encoding.UTF8.GetByteCount(Types(field)) + Flag(field).Length + 3;
         }
         var buffer = ArrayPool<byte>.Shared.Rent(length);
         try
@@ -88,7 +88,7 @@ public sealed class InferredSchema
             {
                 at += Encoding.UTF8.GetBytes(field.Path, buffer.AsSpan(at));
                 buffer[at++] = (byte)'\t';
-                at += Encoding.ASCII.GetBytes(Types(field), buffer.AsSpan(at));
+                at += Encoding.UTF8.GetBytes(Types(field), buffer.AsSpan(at));
                 buffer[at++] = (byte)'\t';
                 at += Encoding.ASCII.GetBytes(Flag(field), buffer.AsSpan(at));
                 buffer[at++] = (byte)'\n';
@@ -110,7 +110,7 @@ public sealed class InferredSchema
         return new InferredSchema(fields, limitsHit, payloadTruncated, topLevelKeys);
     }
 
-    private static string Types(FieldSchema field) => JsonTypesText.Format(field.Types, field.Nullable);
+    private static string Types(FieldSchema field) => field.TypeText;
 
     private static string Flag(FieldSchema field) => field.Optional ? "optional" : "always";
 

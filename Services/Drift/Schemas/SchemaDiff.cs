@@ -81,9 +81,13 @@ public static class SchemaDiff
     {
         void Add(SchemaChangeKind kind) => changes.Add(new SchemaChange(now.Path, kind, Text(old), Text(now), Breaks(kind, mode)));
 
+        if (old.Detail is not null || now.Detail is not null)
+        {
+            CompareDeclaredTypes(old, now, Add);
+        }
         // A field seen only as null has no type yet: its first real type is not a change (and it was seen null, so nor
         // is its nullability). Going the other way, a typed field that turns null did change: it became nullable.
-        if (old.Types == JsonTypes.None && now.Types != JsonTypes.None)
+        else if (old.Types == JsonTypes.None && now.Types != JsonTypes.None)
         {
             if (old.Optional != now.Optional)
             {
@@ -91,7 +95,7 @@ public static class SchemaDiff
             }
             return;
         }
-        if (now.Types != JsonTypes.None && old.Types != now.Types)
+        else if (now.Types != JsonTypes.None && old.Types != now.Types)
         {
             Add(Covers(now.Types, old.Types) ? SchemaChangeKind.TypeWidened
                 : Covers(old.Types, now.Types) ? SchemaChangeKind.TypeNarrowed
@@ -104,6 +108,28 @@ public static class SchemaDiff
         if (old.Optional != now.Optional)
         {
             Add(now.Optional ? SchemaChangeKind.BecameOptional : SchemaChangeKind.BecameRequired);
+        }
+    }
+
+    // Declared types with a detail (a dataset's schema facet): a type drift does not know (no JSON type) is the same type
+    // only by the same text; a finer kind of string (date-time) that becomes a plain string is widened (every value
+    // still fits) and the other way narrowed; two different kinds, or a known and an unknown type, are a type change.
+    private static void CompareDeclaredTypes(FieldSchema old, FieldSchema now, Action<SchemaChangeKind> add)
+    {
+        if (old.Types == now.Types && old.Detail == now.Detail)
+        {
+            return;
+        }
+        if (old.Types == JsonTypes.None || now.Types == JsonTypes.None)
+        {
+            add(SchemaChangeKind.TypeChanged);
+        }
+        else
+        {
+            add(old.Types != now.Types ? SchemaChangeKind.TypeChanged
+                : now.Detail is null ? SchemaChangeKind.TypeWidened
+                : old.Detail is null ? SchemaChangeKind.TypeNarrowed
+                : SchemaChangeKind.TypeChanged);
         }
     }
 
@@ -137,7 +163,7 @@ public static class SchemaDiff
     }
 
     private static bool SameShape(FieldSchema old, FieldSchema now) =>
-        old.Types == now.Types && old.Nullable == now.Nullable && old.Optional == now.Optional
+        old.Types == now.Types && old.Detail == now.Detail && old.Nullable == now.Nullable && old.Optional == now.Optional
         && (old.Types & (JsonTypes.Object | JsonTypes.Array)) == JsonTypes.None;
 
     private static Dictionary<string, FieldSchema> ByPath(IReadOnlyList<FieldSchema> fields, string name)
@@ -153,5 +179,5 @@ public static class SchemaDiff
         return byPath;
     }
 
-    private static string Text(FieldSchema field) => JsonTypesText.Format(field.Types, field.Nullable);
+    private static string Text(FieldSchema field) => field.TypeText;
 }

@@ -15,7 +15,7 @@ public static class StoredFields
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public static StoredField From(FieldSchema field) =>
-        new(field.Path, Names.Where(n => field.Types.HasFlag(n.Type)).Select(n => n.Name).ToArray(), field.Nullable, field.Optional);
+        new(field.Path, Names.Where(n => field.Types.HasFlag(n.Type)).Select(n => n.Name).ToArray(), field.Nullable, field.Optional, field.Detail);
 
     public static FieldSchema ToField(StoredField field)
     {
@@ -24,7 +24,7 @@ public static class StoredFields
         {
             types |= Names.First(n => n.Name == name).Type;
         }
-        return new FieldSchema(field.Path, types, field.Nullable, field.Optional);
+        return new FieldSchema(field.Path, types, field.Nullable, field.Optional, field.Detail);
     }
 
     public static string Serialize(IEnumerable<FieldSchema> fields) => JsonSerializer.Serialize(fields.Select(From), Json);

@@ -18,10 +18,11 @@ public sealed record DriftEventItem(
     string Summary,
     IReadOnlyList<SchemaChange> Changes,
     IReadOnlyList<string> ContractViolations,
-    DateTimeOffset DetectedAt)
+    DateTimeOffset DetectedAt,
+    DriftDataset? Dataset = null)
 {
     public static DriftEventItem From(SchemaDriftDetected detected) => new(
         detected.EventId, detected.Connector, detected.RunId, detected.FinishedAt, detected.FromVersion, detected.ToVersion,
         detected.Kind, detected.Oscillating, detected.Breaking, detected.Compatibility, detected.Action, DriftSummary.Describe(detected),
-        detected.Changes, detected.ContractViolations, detected.DetectedAt);
+        detected.Changes, detected.ContractViolations, detected.DetectedAt, detected.Dataset);
 }

@@ -11,6 +11,10 @@ public static class DriftSummary
     public static string Describe(SchemaDriftDetected drift)
     {
         var text = new StringBuilder();
+        if (drift.Dataset is { } dataset)
+        {
+            text.Append($"dataset {dataset.Namespace}/{dataset.Name}: ");
+        }
         var from = drift.FromVersion is { } fromVersion ? $"v{fromVersion}" : "no version";
         switch (drift.Kind)
         {

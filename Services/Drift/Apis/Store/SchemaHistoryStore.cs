@@ -26,6 +26,7 @@ public sealed class SchemaHistoryStore(NpgsqlDataSource dataSource, IOptions<Dri
             LEFT JOIN (SELECT connector, count(*)::int AS versions, sum(run_count) AS runs FROM drift.schema_versions GROUP BY connector) v
                    USING (connector)
             LEFT JOIN drift.contracts k USING (connector)
+            WHERE strpos(c.connector, '~') = 0
             ORDER BY c.connector
             """);
         var items = new List<SchemaListItem>();
@@ -217,14 +218,20 @@ public sealed class SchemaHistoryStore(NpgsqlDataSource dataSource, IOptions<Dri
     }
 
     public async Task<DriftEventPage> ListEventsAsync(
-        string? connector, DateTimeOffset? from, DateTimeOffset? to, int limit, PageCursor? after, CancellationToken cancellationToken)
+        string? connector, DateTimeOffset? from, DateTimeOffset? to, int limit, PageCursor? after, CancellationToken cancellationToken,
+        string? dataset = null)
     {
         await using var command = dataSource.CreateCommand();
         var where = new List<string>();
         if (connector is not null)
         {
             command.Parameters.AddWithValue(connector);
-            where.Add($"e.connector = ${command.Parameters.Count}");
+            where.Add($"(e.connector = ${command.Parameters.Count} OR e.job = ${command.Parameters.Count})");
+        }
+        if (dataset is not null)
+        {
+            command.Parameters.AddWithValue(dataset);
+            where.Add($"e.connector = ${command.Parameters.Count} AND e.dataset_namespace IS NOT NULL");
         }
         if (from is { } start)
         {
