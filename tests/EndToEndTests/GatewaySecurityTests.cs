@@ -60,6 +60,48 @@ public sealed class GatewaySecurityTests(ConnectorHealthApp system)
     }
 
     [Fact]
+    public async Task TheReporterKeyAsABearerTokenReportsRunsAndLineageAndNothingElse()
+    {
+        using var reporter = ConnectorHealthApp.GatewayClient(system.App, key: "");
+        reporter.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ConnectorHealthApp.ReporterKey);
+
+        var access = await reporter.GetFromJsonAsync<JsonElement>("/api/access");
+        Assert.Equal(("reporter", false), (access.GetProperty("role").GetString(), access.GetProperty("mayChange").GetBoolean()));
+
+        // An OpenLineage event, as the HTTP transport sends it with an API key.
+        var events = new OpenLineageEvents();
+        using var lineage = await reporter.PostAsync("/api/v1/lineage",
+            new StringContent(events.Load("dbt-run-start").ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Accepted, lineage.StatusCode);
+        using var batch = await reporter.PostAsync("/api/v1/lineage/batch",
+            new StringContent(new System.Text.Json.Nodes.JsonArray(events.Load("dbt-run-complete")).ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, batch.StatusCode);
+        using var report = await reporter.PostAsJsonAsync("/api/runs", new
+        {
+            runId = Guid.NewGuid(), connector = "reporter_key_job", status = "succeeded",
+            startedAt = DateTimeOffset.UtcNow.AddMinutes(-1), finishedAt = DateTimeOffset.UtcNow,
+        });
+        Assert.Equal(HttpStatusCode.Accepted, report.StatusCode);
+
+        foreach (var (method, path) in new[]
+            {
+                (HttpMethod.Get, "/api/runs"), (HttpMethod.Get, "/api/connectors"), (HttpMethod.Post, "/api/connectors/good_api/runs"),
+                (HttpMethod.Post, "/api/silences"), (HttpMethod.Get, "/api/system"),
+            })
+        {
+            using var response = await reporter.SendAsync(new HttpRequestMessage(method, path) { Content = method == HttpMethod.Get ? null : JsonContent.Create(new { }) });
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+            Assert.Equal("This key may only report", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("title").GetString());
+        }
+
+        // A bearer token that is no key is refused like any wrong key.
+        using var wrong = ConnectorHealthApp.GatewayClient(system.App, key: "");
+        wrong.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "not-a-key");
+        using var refused = await wrong.PostAsync("/api/v1/lineage", new StringContent("{}", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+    }
+
+    [Fact]
     public async Task TheApiReferenceCoversEveryServiceWithTheKeySchemeAndNeedsNoKey()
     {
         using var anonymous = ConnectorHealthApp.GatewayClient(system.App, key: "");
