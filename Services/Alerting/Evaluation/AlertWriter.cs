@@ -43,13 +43,14 @@ public sealed partial class AlertWriter(IOptionsMonitor<AlertingOptions> options
 
     /// <summary>
     /// The condition of an open alert no longer holds: the alert notes since when, and resolves once that is
-    /// <see cref="AlertingOptions.ResolveAfter"/> ago.
+    /// <see cref="AlertingOptions.ResolveAfter"/> ago, or at once when a later run settled it (<paramref name="immediately"/>).
     /// </summary>
     internal async Task ClearAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, EvaluationContext context, OpenAlert alert, DateTimeOffset now,
-        AlertChanges changes, CancellationToken cancellationToken)
+        AlertChanges changes, CancellationToken cancellationToken, bool immediately = false)
     {
-        var (clearSince, resolve) = Hysteresis.Next(conditionFiring: false, alert.ClearSince, now, options.CurrentValue.ResolveAfter);
+        var resolveAfter = immediately ? TimeSpan.Zero : options.CurrentValue.ResolveAfter;
+        var (clearSince, resolve) = Hysteresis.Next(conditionFiring: false, alert.ClearSince, now, resolveAfter);
         if (!resolve)
         {
             if (clearSince != alert.ClearSince)
