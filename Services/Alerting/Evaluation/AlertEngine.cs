@@ -213,7 +213,7 @@ public sealed class AlertEngine(
         }
         if (RateLimitRule.Evaluate(connector, facts.RateLimitWindow, thresholds) is { } limited)
         {
-            findings.Add(new Firing(connector, limited, freshRuns.Where(r => r.RateLimited).Select(RunOccurrence).ToList()));
+            findings.Add(new Firing(connector, limited, freshRuns.Where(r => r.RateLimited && r.Status != RunStatus.Aborted).Select(RunOccurrence).ToList()));
         }
         if (EvaluateLatency(connector, facts, thresholds) is { } slow)
         {
