@@ -11,7 +11,8 @@ public sealed record VolumePoint(Guid RunId, DateTimeOffset FinishedAt, long Row
 /// How many rows a job writes to an output dataset, judged against what its own recent successful runs wrote there: the
 /// latest write is anomalous when it is 0 where every write of the baseline had rows, or when it is far from the
 /// baseline's median — more than <see cref="RuleThresholds.VolumeMadFactor"/> normal-scaled median absolute deviations
-/// and more than <see cref="RuleThresholds.VolumeMinDeviation"/> of the median away. Median and MAD, so one odd write in
+/// and more than <see cref="RuleThresholds.VolumeMinDeviation"/> of the median away. A 0 where the baseline was sometimes
+/// empty too is not judged, nor is anything against a median of 0. Median and MAD, so one odd write in
 /// the baseline neither moves the centre nor widens the band.
 /// </summary>
 public static class VolumeRule
@@ -36,6 +37,11 @@ public static class VolumeRule
         if (latest.Rows == 0 && baseline.All(b => b > 0))
         {
             message = $"The latest run wrote 0 rows to {dataset}; each of its last {baseline.Length} successful runs wrote some (median {AlertText.Number(median, "#,0")})";
+        }
+        else if (latest.Rows == 0)
+        {
+            // The baseline was sometimes empty: an empty write is one of this dataset's known states, not an anomaly.
+            return null;
         }
         else
         {
