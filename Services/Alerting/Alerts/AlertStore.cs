@@ -22,7 +22,10 @@ public sealed class AlertStore(NpgsqlDataSource dataSource, TimeProvider time)
         + "(SELECT c.owner FROM alerting.connectors c WHERE c.connector = alerts.connector) AS owner, "
         + "(SELECT c.tags FROM alerting.connectors c WHERE c.connector = alerts.connector) AS tags, "
         + "(SELECT c.job_namespace FROM alerting.connectors c WHERE c.connector = alerts.connector) AS job_namespace, "
-        + "(SELECT c.job_name FROM alerting.connectors c WHERE c.connector = alerts.connector) AS job_name";
+        + "(SELECT c.job_name FROM alerting.connectors c WHERE c.connector = alerts.connector) AS job_name, "
+        + "caused_by_alert_id, "
+        + "(SELECT coalesce(jsonb_agg(jsonb_build_object('alertId', d.alert_id, 'connector', d.connector, 'rule', d.rule, 'state', d.state) "
+        + "ORDER BY d.alert_id), '[]') FROM alerting.alerts d WHERE d.caused_by_alert_id = alerts.alert_id)::text AS impact";
 
     public async Task<AlertPage> ListAsync(AlertFilter filter, CancellationToken cancellationToken)
     {
@@ -221,8 +224,12 @@ public sealed class AlertStore(NpgsqlDataSource dataSource, TimeProvider time)
             Assertion = details.GetValueOrDefault(DatasetDetails.Assertion),
             Column = details.GetValueOrDefault(DatasetDetails.Column),
             Job = job,
+            CausedBy = reader.IsDBNull(28) ? null : reader.GetInt64(28),
+            Impact = JsonSerializer.Deserialize<List<AlertImpact>>(reader.GetString(29), ImpactJson)!,
         };
     }
+
+    private static readonly JsonSerializerOptions ImpactJson = new(JsonSerializerDefaults.Web);
 
     private static AlertSummary ReadColumns(NpgsqlDataReader reader) => new(
         reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5),

@@ -220,16 +220,18 @@ public sealed partial class AlertWriter(IOptionsMonitor<AlertingOptions> options
         var settings = options.CurrentValue;
         var (previousAlertId, resolutions) = await ReadResolvedPredecessorsAsync(connection, transaction, fingerprint, cancellationToken);
         var flapping = Flapping.IsFlapping(resolutions, now, settings.FlapWindow, settings.FlapThreshold);
-        var alert = new OpenAlert(alertId, fingerprint, connector, finding.Rule, finding.Severity, null, flapping);
+        var causedBy = await CausalLinks.LinkAsync(connection, transaction, context, connector, finding.Rule, alertId, cancellationToken);
+        var alert = new OpenAlert(alertId, fingerprint, connector, finding.Rule, finding.Severity, null, flapping, causedBy);
         context.OpenAlerts.Add(alert);
         await notifications.QueueAsync(connection, transaction, context, alert, NotificationKinds.Firing, now, cancellationToken);
         await using (var link = new NpgsqlCommand(
-            "UPDATE alerting.alerts SET previous_alert_id = $2, flapping = $3 WHERE alert_id = $1",
+            "UPDATE alerting.alerts SET previous_alert_id = $2, flapping = $3, caused_by_alert_id = $4 WHERE alert_id = $1",
             connection, transaction))
         {
             link.Parameters.Add(new NpgsqlParameter { Value = alertId, NpgsqlDbType = NpgsqlDbType.Bigint });
             link.Parameters.Add(new NpgsqlParameter { Value = (object?)previousAlertId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
             link.Parameters.AddWithValue(flapping);
+            link.Parameters.Add(new NpgsqlParameter { Value = (object?)causedBy ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
             await link.ExecuteNonQueryAsync(cancellationToken);
         }
         changes.Raised.Add(new AlertRaised(alertId, connector, finding.Rule, SeverityNames.Name(finding.Severity), finding.Message,

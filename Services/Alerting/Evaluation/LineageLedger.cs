@@ -62,6 +62,30 @@ internal static class LineageLedger
                 Column(assertions.Select(a => a.Success).ToArray(), NpgsqlDbType.Boolean)));
         }
 
+        // The lineage graph: each job's inputs and outputs, as late as a run said so (any run: a failed one read and meant to write them).
+        foreach (var (table, datasets) in new[]
+                 {
+                     ("job_inputs", (Func<RunLineage, IReadOnlyList<LineageDataset>>)(l => l.Inputs)),
+                     ("job_outputs", l => l.Outputs),
+                 })
+        {
+            var edges = fresh.Where(r => r.Lineage is not null)
+                .SelectMany(r => datasets(r.Lineage!).Select(d => (r.Connector, d.Key, r.FinishedAt)))
+                .GroupBy(e => (e.Connector, e.Key)).Select(g => (g.Key.Connector, g.Key.Key, At: g.Max(e => e.FinishedAt))).ToArray();
+            if (edges.Length > 0)
+            {
+                batch.BatchCommands.Add(Command(
+                    $"""
+                    INSERT INTO alerting.{table} AS e (connector, dataset_key, last_seen_at)
+                    SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[])
+                    ON CONFLICT (connector, dataset_key) DO UPDATE SET last_seen_at = greatest(e.last_seen_at, excluded.last_seen_at)
+                    """,
+                    Column(edges.Select(e => e.Connector).ToArray(), NpgsqlDbType.Text),
+                    Column(edges.Select(e => e.Key).ToArray(), NpgsqlDbType.Text),
+                    Column(edges.Select(e => e.At).ToArray(), NpgsqlDbType.TimestampTz)));
+            }
+        }
+
         // Only a successful run's rows say what the job normally writes: a failed or aborted run stopped part way.
         var volumes = fresh.Where(r => r.Status == RunStatus.Succeeded && r.Lineage is not null)
             .SelectMany(r => r.Lineage!.Outputs.Where(d => d.RowCount is >= 0).Select(d => (Run: r, Dataset: d)))

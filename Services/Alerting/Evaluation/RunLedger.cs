@@ -92,6 +92,8 @@ public sealed class RunLedger(NpgsqlDataSource dataSource, IOptionsMonitor<Alert
         batch.BatchCommands.Add(Command("DELETE FROM alerting.runs WHERE finished_at < $1", Instant(now - options.CurrentValue.RunRetention)));
         batch.BatchCommands.Add(Command("DELETE FROM alerting.connector_minutes WHERE minute < $1", Instant(now - MinuteCountsKept)));
         batch.BatchCommands.Add(Command("DELETE FROM alerting.output_volumes WHERE finished_at < $1", Instant(now - options.CurrentValue.RunRetention)));
+        batch.BatchCommands.Add(Command("DELETE FROM alerting.job_inputs WHERE last_seen_at < $1", Instant(now - options.CurrentValue.RunRetention)));
+        batch.BatchCommands.Add(Command("DELETE FROM alerting.job_outputs WHERE last_seen_at < $1", Instant(now - options.CurrentValue.RunRetention)));
         // A run silent for longer than runs are kept is forgotten (its stuck_run alert then clears): nothing bounds them otherwise.
         batch.BatchCommands.Add(Command(
             """

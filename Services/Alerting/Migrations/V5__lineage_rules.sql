@@ -61,3 +61,24 @@ CREATE TABLE alerting.progress_events (
     updated_at  timestamptz NOT NULL,
     PRIMARY KEY (run_id, updated_at)
 );
+
+-- The lineage graph, from completed runs: which datasets each job wrote and read (and when a run last said so). A
+-- downstream job's freshness, volume and stuck_run alerts are linked to the failure alert of a job whose outputs it reads.
+CREATE TABLE alerting.job_outputs (
+    connector     text        NOT NULL,
+    dataset_key   text        NOT NULL,
+    last_seen_at  timestamptz NOT NULL,
+    PRIMARY KEY (connector, dataset_key)
+);
+CREATE INDEX job_outputs_by_dataset ON alerting.job_outputs (dataset_key);
+CREATE TABLE alerting.job_inputs (
+    connector     text        NOT NULL,
+    dataset_key   text        NOT NULL,
+    last_seen_at  timestamptz NOT NULL,
+    PRIMARY KEY (connector, dataset_key)
+);
+CREATE INDEX job_inputs_by_dataset ON alerting.job_inputs (dataset_key);
+
+-- The upstream failure alert an alert is a consequence of; its notifications are held while that alert is open.
+ALTER TABLE alerting.alerts ADD COLUMN caused_by_alert_id bigint REFERENCES alerting.alerts (alert_id);
+CREATE INDEX alerts_by_cause ON alerting.alerts (caused_by_alert_id) WHERE caused_by_alert_id IS NOT NULL;

@@ -1,4 +1,6 @@
 using ConnectorHealth.Alerting;
+using ConnectorHealth.Alerting.Alerts;
+using ConnectorHealth.Alerting.Channels;
 using ConnectorHealth.Alerting.Rules;
 using ConnectorHealth.Contracts;
 using ConnectorHealth.IntegrationTests.Infrastructure;
@@ -96,6 +98,48 @@ public sealed class LineageEngineTests(PostgresServer postgres)
         await replicas.Engine().EvaluateAllAsync(CancellationToken.None);
 
         Assert.Equal(expected, await OpenAlertsAsync(replicas));
+    }
+
+    [Fact]
+    public async Task ADownstreamJobsVolumeAlertIsCausedByTheFailureOfTheJobWhoseOutputItReadsAndHeldWhileThatIsOpen()
+    {
+        var options = new AlertingOptions();
+        options.Channels["ops"] = new ChannelOptions { Url = "http://127.0.0.1:9/never-called" };
+        await using var db = await AlertingDatabase.CreateAsync(postgres, options);
+        var engine = db.Engine();
+        var now = db.Time.GetUtcNow();
+        var staged = Dataset("staging.orders", 1000);
+        RunCompleted Upstream(int minutesAgo, RunStatus status) =>
+            Completed("airflow", "dag.extract", Guid.CreateVersion7(), now.AddMinutes(-minutesAgo - 1), now.AddMinutes(-minutesAgo), status, [staged]);
+        RunCompleted Downstream(int minutesAgo, long rows) =>
+            Completed("airflow", "dag.report", Guid.CreateVersion7(), now.AddMinutes(-minutesAgo - 1), now.AddMinutes(-minutesAgo), RunStatus.Succeeded,
+                [Dataset("marts.report", rows)]) is var run ? run with { Lineage = run.Lineage! with { Inputs = [staged] } } : null!;
+        // The graph and the downstream job's volume baseline: both jobs run fine for a while.
+        await engine.ProcessRunsAsync([.. Enumerable.Range(0, 8).SelectMany(i => new[] { Upstream(100 - 10 * i, RunStatus.Succeeded), Downstream(95 - 10 * i, 500) })],
+            CancellationToken.None);
+
+        // The upstream job fails three times: its failure alert. Then the downstream job writes nothing.
+        await engine.ProcessRunsAsync([Upstream(9, RunStatus.Failed), Upstream(8, RunStatus.Failed), Upstream(7, RunStatus.Failed)], CancellationToken.None);
+        await engine.ProcessRunsAsync([Downstream(5, 0)], CancellationToken.None);
+
+        var alerts = (await db.Store.ListAsync(new AlertFilter(null, null, null, null, 50, null), CancellationToken.None)).Items;
+        var failure = alerts.Single(a => a.Rule == RuleNames.ConsecutiveFailures);
+        var volume = alerts.Single(a => a.Rule == RuleNames.Volume);
+        Assert.Equal(failure.AlertId, volume.CausedBy);
+        Assert.Equal([new AlertImpact(volume.AlertId, volume.Connector, RuleNames.Volume, "firing")], failure.Impact);
+        var held = Assert.Single((await db.Store.GetAsync(volume.AlertId, CancellationToken.None))!.Notifications);
+        Assert.Equal("held", held.Status);
+        Assert.Contains($"caused by alert {failure.AlertId}", held.Reason);
+        async Task<bool> GroupedAsync(long alertId) =>
+            (long)(await db.RowsAsync("SELECT count(*) FROM alerting.group_alerts WHERE alert_id = $1", alertId)).Single()[0]! > 0;
+        Assert.True(await GroupedAsync(failure.AlertId));
+        Assert.False(await GroupedAsync(volume.AlertId));
+
+        // Once the failure is resolved and the volume alert still fires, it is told.
+        await db.Store.ResolveAsync(failure.AlertId, "test", CancellationToken.None);
+        // (with the upstream job's success_rate alert, which its failure streak inhibited)
+        Assert.True(await db.Groups().ReleaseHeldAsync(CancellationToken.None) >= 1);
+        Assert.True(await GroupedAsync(volume.AlertId));
     }
 
     private static async Task<List<(string Connector, string Rule, string Key)>> OpenAlertsAsync(AlertingDatabase db) =>
