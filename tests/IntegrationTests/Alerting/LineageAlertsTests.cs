@@ -242,6 +242,37 @@ public sealed class LineageAlertsTests(RabbitMQServer rabbit, PostgresServer pos
         });
     }
 
+    [Fact]
+    public async Task ADownstreamVolumeAlertShowsTheUpstreamFailureAsItsCauseAndTheFailureListsItAsItsImpact()
+    {
+        var upstream = Job("extract");
+        var downstream = Job("report");
+        var now = DateTimeOffset.UtcNow;
+        var staged = Dataset(Warehouse, $"staging.orders_{Guid.NewGuid():N}"[..24], rows: 1000);
+        var baseline = Enumerable.Range(0, 6).SelectMany(i => new[]
+        {
+            Completed(upstream, now.AddMinutes(-100 + 10 * i), RunStatus.Succeeded, outputs: [staged]),
+            Completed(downstream, now.AddMinutes(-95 + 10 * i), RunStatus.Succeeded, inputs: [staged], outputs: [Dataset(Warehouse, "marts.report", 500)]),
+        }).ToArray();
+        await PublishTwiceAsync(baseline);
+        foreach (var run in baseline)
+        {
+            await ReceivedAsync(run);
+        }
+        await PublishTwiceAsync(Enumerable.Range(0, 3).Select(i => Completed(upstream, now.AddMinutes(-30 + i), RunStatus.Failed, outputs: [staged])).ToArray());
+        var failure = (await PollAlertsAsync(upstream, a => a.Any(x => Rule(x) == "consecutive_failures"), "the upstream failure"))
+            .Single(a => Rule(a) == "consecutive_failures");
+
+        await PublishTwiceAsync(Completed(downstream, now.AddMinutes(-20), RunStatus.Succeeded, inputs: [staged], outputs: [Dataset(Warehouse, "marts.report", 0)]));
+        var volume = (await PollAlertsAsync(downstream, a => a.Any(x => Rule(x) == "volume"), "the downstream volume alert")).Single();
+        Assert.Equal(failure.GetProperty("alertId").GetInt64(), volume.GetProperty("causedBy").GetInt64());
+        var impact = (await _client.GetFromJsonAsync<JsonElement>($"/api/alerts/{failure.GetProperty("alertId").GetInt64()}"))
+            .GetProperty("alert").GetProperty("impact").EnumerateArray().Single();
+        Assert.Equal(volume.GetProperty("alertId").GetInt64(), impact.GetProperty("alertId").GetInt64());
+        Assert.Equal("volume", impact.GetProperty("rule").GetString());
+        Assert.Equal(downstream.Connector, impact.GetProperty("connector").GetString());
+    }
+
     private sealed record JobName(string Namespace, string Name)
     {
         public string Connector => LineageNames.Connector(Namespace, Name);
