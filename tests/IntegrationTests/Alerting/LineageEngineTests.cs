@@ -1,6 +1,7 @@
 using ConnectorHealth.Alerting;
 using ConnectorHealth.Alerting.Alerts;
 using ConnectorHealth.Alerting.Channels;
+using ConnectorHealth.Alerting.Evaluation;
 using ConnectorHealth.Alerting.Rules;
 using ConnectorHealth.Contracts;
 using ConnectorHealth.IntegrationTests.Infrastructure;
@@ -44,7 +45,7 @@ public sealed class LineageEngineTests(PostgresServer postgres)
     }
 
     [Fact]
-    public async Task FourReplicasGivenEveryLineageRunTwiceShuffledLeaveTheAlertsOneReplicaGivenEachOnceInOrderLeaves()
+    public async Task FourReplicasGivenEveryLineageRunAndProgressTwiceShuffledLeaveTheAlertsOneReplicaGivenEachOnceInOrderLeaves()
     {
         var random = new Random(20261207);
         await using var oracle = await AlertingDatabase.CreateAsync(postgres);
@@ -69,17 +70,32 @@ public sealed class LineageEngineTests(PostgresServer postgres)
                 runs.Add(Completed("airflow", job, Guid.CreateVersion7(), finished.AddMinutes(-1), finished, status, outputs));
             }
         }
-        // Guard: the runs must leave alerts of both rules open, or the comparison proves nothing.
-        foreach (var run in runs.OrderBy(r => r.FinishedAt))
+        // Each run reported in progress when it started (and again a little later); some runs of each job never complete.
+        var progress = runs.SelectMany(r => new[]
         {
-            await oracle.Engine().ProcessRunsAsync([run], CancellationToken.None);
+            Progress("airflow", r.Lineage!.JobName, r.RunId, r.StartedAt, r.StartedAt),
+            Progress("airflow", r.Lineage!.JobName, r.RunId, r.StartedAt, r.StartedAt.AddSeconds(30)),
+        }).ToList();
+        foreach (var job in new[] { "dag.a", "dag.b", "dag.c" })
+        {
+            progress.Add(Progress("airflow", job, Guid.CreateVersion7(), start.AddHours(10), start.AddHours(10)));
         }
+        var messages = progress.Select(p => (At: p.UpdatedAt, Message: (object)p)).Concat(runs.Select(r => (At: r.FinishedAt, Message: (object)r)))
+            .OrderBy(m => m.At).Select(m => m.Message).ToList();
+
+        // Guard: the runs must leave alerts of every rule open, or the comparison proves nothing.
+        foreach (var message in messages)
+        {
+            await DeliverAsync(oracle.Engine(), [message]);
+        }
+        await oracle.Engine().EvaluateAllAsync(CancellationToken.None);
         var expected = await OpenAlertsAsync(oracle);
         Assert.Contains(expected, a => a.Rule == RuleNames.Quality);
         Assert.Contains(expected, a => a.Rule == RuleNames.Volume);
+        Assert.Equal(3, expected.Count(a => a.Rule == RuleNames.StuckRun));
 
-        var deliveries = runs.Concat(runs).OrderBy(_ => random.Next()).ToList();
-        var batches = new List<RunCompleted[]>();
+        var deliveries = messages.Concat(messages).OrderBy(_ => random.Next()).ToList();
+        var batches = new List<object[]>();
         for (var taken = 0; taken < deliveries.Count;)
         {
             var size = random.Next(1, 15);
@@ -91,13 +107,14 @@ public sealed class LineageEngineTests(PostgresServer postgres)
             var engine = replicas.Engine();
             foreach (var batch in batches.Where((_, index) => index % 4 == replica))
             {
-                await engine.ProcessRunsAsync(batch, CancellationToken.None);
+                await DeliverAsync(engine, batch);
             }
         })));
         // What each replica last evaluated may predate another's later batch: one evaluation round settles it, as the timer does.
         await replicas.Engine().EvaluateAllAsync(CancellationToken.None);
 
         Assert.Equal(expected, await OpenAlertsAsync(replicas));
+        Assert.Equal(3L, (long)(await replicas.RowsAsync("SELECT count(*) FROM alerting.runs_in_progress")).Single()[0]!);
     }
 
     [Fact]
@@ -140,6 +157,19 @@ public sealed class LineageEngineTests(PostgresServer postgres)
         // (with the upstream job's success_rate alert, which its failure streak inhibited)
         Assert.True(await db.Groups().ReleaseHeldAsync(CancellationToken.None) >= 1);
         Assert.True(await GroupedAsync(volume.AlertId));
+    }
+
+    // A batch as the consumers take it: each message type through its own consumer.
+    private static async Task DeliverAsync(AlertEngine engine, IReadOnlyList<object> batch)
+    {
+        if (batch.OfType<RunCompleted>().ToList() is { Count: > 0 } completed)
+        {
+            await engine.ProcessRunsAsync(completed, CancellationToken.None);
+        }
+        if (batch.OfType<RunInProgress>().ToList() is { Count: > 0 } running)
+        {
+            await engine.ProcessProgressAsync(running, CancellationToken.None);
+        }
     }
 
     private static async Task<List<(string Connector, string Rule, string Key)>> OpenAlertsAsync(AlertingDatabase db) =>
