@@ -19,7 +19,7 @@ public sealed record AlertFilter(
     public static readonly IReadOnlyList<string> Severities = ["critical", "warning", "info"];
 
     /// <summary>The Alerting service's rule names (its <c>RuleNames.All</c>), which it refuses anything else for.</summary>
-    public static readonly IReadOnlyList<string> Rules = ["schema_drift", "consecutive_failures", "success_rate", "rate_limited", "latency", "freshness"];
+    public static readonly IReadOnlyList<string> Rules = ["schema_drift", "consecutive_failures", "success_rate", "rate_limited", "latency", "freshness", "quality", "volume", "stuck_run"];
 }
 
 /// <summary>What <c>GET /api/connectors</c> filters by; null for any.</summary>

@@ -51,6 +51,7 @@ internal static class ApplicationServices
         {
             bus.AddConsumer<RunCompletedConsumer, BatchConsumerDefinition<RunCompletedConsumer>>();
             bus.AddConsumer<SchemaDriftDetectedConsumer, BatchConsumerDefinition<SchemaDriftDetectedConsumer>>();
+            bus.AddConsumer<RunInProgressConsumer, BatchConsumerDefinition<RunInProgressConsumer>>();
             // Every replica streams every alert event: each reads from a queue of its own (alerting-alert-events-<instance>),
             // auto-deleted and not durable, so a replica that goes leaves no queue collecting events behind.
             bus.AddConsumer<AlertEventsConsumer>().Endpoint(endpoint =>

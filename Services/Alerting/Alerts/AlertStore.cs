@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ConnectorHealth.Alerting.Evaluation;
 using ConnectorHealth.Alerting.Notifications;
+using ConnectorHealth.Alerting.Rules;
 using ConnectorHealth.Contracts;
 using ConnectorHealth.ServiceDefaults;
 using Npgsql;
@@ -19,7 +20,12 @@ public sealed class AlertStore(NpgsqlDataSource dataSource, TimeProvider time)
         + "WHERE m.alert_id = alerts.alert_id) AS muted_by, "
         + "feedback, feedback_by, feedback_note, feedback_at, "
         + "(SELECT c.owner FROM alerting.connectors c WHERE c.connector = alerts.connector) AS owner, "
-        + "(SELECT c.tags FROM alerting.connectors c WHERE c.connector = alerts.connector) AS tags";
+        + "(SELECT c.tags FROM alerting.connectors c WHERE c.connector = alerts.connector) AS tags, "
+        + "(SELECT c.job_namespace FROM alerting.connectors c WHERE c.connector = alerts.connector) AS job_namespace, "
+        + "(SELECT c.job_name FROM alerting.connectors c WHERE c.connector = alerts.connector) AS job_name, "
+        + "caused_by_alert_id, "
+        + "(SELECT coalesce(jsonb_agg(jsonb_build_object('alertId', d.alert_id, 'connector', d.connector, 'rule', d.rule, 'state', d.state) "
+        + "ORDER BY d.alert_id), '[]') FROM alerting.alerts d WHERE d.caused_by_alert_id = alerts.alert_id)::text AS impact";
 
     public async Task<AlertPage> ListAsync(AlertFilter filter, CancellationToken cancellationToken)
     {
@@ -201,7 +207,31 @@ public sealed class AlertStore(NpgsqlDataSource dataSource, TimeProvider time)
         };
     }
 
-    private static AlertSummary Read(NpgsqlDataReader reader) => new(
+    private static AlertSummary Read(NpgsqlDataReader reader)
+    {
+        var summary = ReadColumns(reader);
+        var details = summary.Details;
+        var dataset = details.TryGetValue(DatasetDetails.Key, out var key)
+            && details.TryGetValue(DatasetDetails.Namespace, out var datasetNamespace) && details.TryGetValue(DatasetDetails.Name, out var datasetName)
+            ? new AlertDataset(key, datasetNamespace, datasetName) : null;
+        // The connector's job as its runs named it; a stuck run's own, when the job has not completed a run yet.
+        var job = !reader.IsDBNull(26) && !reader.IsDBNull(27) ? new AlertJob(reader.GetString(26), reader.GetString(27))
+            : details.TryGetValue(StuckRunRule.JobNamespaceDetail, out var jobNamespace) && details.TryGetValue(StuckRunRule.JobNameDetail, out var jobName)
+                ? new AlertJob(jobNamespace, jobName) : null;
+        return summary with
+        {
+            Dataset = dataset,
+            Assertion = details.GetValueOrDefault(DatasetDetails.Assertion),
+            Column = details.GetValueOrDefault(DatasetDetails.Column),
+            Job = job,
+            CausedBy = reader.IsDBNull(28) ? null : reader.GetInt64(28),
+            Impact = JsonSerializer.Deserialize<List<AlertImpact>>(reader.GetString(29), ImpactJson)!,
+        };
+    }
+
+    private static readonly JsonSerializerOptions ImpactJson = new(JsonSerializerDefaults.Web);
+
+    private static AlertSummary ReadColumns(NpgsqlDataReader reader) => new(
         reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5),
         reader.GetString(6), reader.GetInt32(7), reader.GetFieldValue<DateTimeOffset>(8), reader.GetFieldValue<DateTimeOffset>(9),
         reader.GetFieldValue<DateTimeOffset>(10), NullableInstant(reader, 11), NullableText(reader, 12), NullableInstant(reader, 13),

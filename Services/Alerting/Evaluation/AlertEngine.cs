@@ -21,7 +21,8 @@ public sealed class AlertEngine(
 
     // Rules that must be evaluated even when no run arrives (freshness), or that clear by themselves.
     private static readonly string[] RunRules =
-        [RuleNames.ConsecutiveFailures, RuleNames.Freshness, RuleNames.SloBurn, RuleNames.RateLimit, RuleNames.LatencyAnomaly];
+        [RuleNames.ConsecutiveFailures, RuleNames.Freshness, RuleNames.SloBurn, RuleNames.RateLimit, RuleNames.LatencyAnomaly,
+         RuleNames.Quality, RuleNames.Volume, RuleNames.StuckRun];
 
     private static readonly IReadOnlyDictionary<string, IReadOnlyList<RunCompleted>> NoFreshRuns =
         new Dictionary<string, IReadOnlyList<RunCompleted>>();
@@ -50,6 +51,39 @@ public sealed class AlertEngine(
         }
         await transaction.CommitAsync(cancellationToken);
         return changes;
+    }
+
+    /// <summary>
+    /// Records runs in progress (a run whose RunCompleted was taken in already is ignored) and evaluates the rules of their
+    /// connectors: a streaming run that speaks again is no longer silent.
+    /// </summary>
+    public async Task<AlertChanges> ProcessProgressAsync(IReadOnlyList<RunInProgress> progress, CancellationToken cancellationToken)
+    {
+        var valid = progress.Select(ThrowIfInvalid).ToList();
+        if (valid.Count == 0)
+        {
+            return AlertChanges.None;
+        }
+        var now = time.GetUtcNow();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await ConnectorLocks.LockAsync(connection, transaction, ConnectorsOf(valid.Select(p => p.Connector)), cancellationToken);
+        var changed = await LineageLedger.RecordProgressAsync(connection, transaction, valid, cancellationToken);
+        var changes = new AlertChanges();
+        if (changed.Length > 0)
+        {
+            await EvaluateAsync(connection, transaction, changed, NoFreshRuns, now, changes, cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return changes;
+    }
+
+    // As InvalidRunException.ThrowIfInvalid does for a completed run: set aside by the consumer, never stored altered.
+    private static RunInProgress ThrowIfInvalid(RunInProgress run)
+    {
+        var canonical = RunDefinition.Canonical(run);
+        var problems = RunDefinition.Problems(canonical);
+        return problems.Count == 0 ? canonical : throw new InvalidRunException(run.RunId, problems);
     }
 
     /// <summary>Records drift events (each once) as schema drift alerts.</summary>
@@ -92,6 +126,7 @@ public sealed class AlertEngine(
             """
             SELECT connector FROM alerting.connectors WHERE expected_interval IS NOT NULL
             UNION SELECT connector FROM alerting.alerts WHERE state <> 'resolved'
+            UNION SELECT connector FROM alerting.runs_in_progress
             ORDER BY 1
             """))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
@@ -128,12 +163,14 @@ public sealed class AlertEngine(
         var fromApi = await RuleOverridesStore.LoadAsync(connection, transaction, connectors, cancellationToken);
         var thresholds = connectors.ToDictionary(c => c, c => settings.ThresholdsFor(c, fromApi.GetValueOrDefault(c)), StringComparer.Ordinal);
         var facts = await ConnectorFactsReader.ReadAsync(connection, transaction, connectors, thresholds, freshRuns, now, cancellationToken);
+        var lineage = await LineageFactsReader.ReadAsync(connection, transaction, connectors, thresholds, cancellationToken);
         var context = await EvaluationContext.LoadAsync(connection, transaction, connectors, now, cancellationToken);
         var toWrite = new List<Firing>();
         var firingFingerprints = new HashSet<string>(StringComparer.Ordinal);
         foreach (var connector in connectors)
         {
             var findings = Evaluate(connector, facts[connector], thresholds[connector], freshRuns.GetValueOrDefault(connector) ?? [], now);
+            findings.AddRange(EvaluateLineage(connector, lineage[connector], thresholds[connector], now));
             foreach (var firing in findings)
             {
                 firingFingerprints.Add(firing.Fingerprint);
@@ -149,7 +186,8 @@ public sealed class AlertEngine(
         await alerts.RecordFiringAsync(connection, transaction, context, toWrite, now, changes, cancellationToken);
         foreach (var open in context.OpenAlerts.Where(a => RunRules.Contains(a.Rule) && !firingFingerprints.Contains(a.Fingerprint)).ToList())
         {
-            await alerts.ClearAsync(connection, transaction, context, open, now, changes, cancellationToken);
+            await alerts.ClearAsync(connection, transaction, context, open, now, changes, cancellationToken,
+                immediately: RuleNames.SettledByALaterRun.Contains(open.Rule));
         }
     }
 
@@ -175,13 +213,46 @@ public sealed class AlertEngine(
         }
         if (RateLimitRule.Evaluate(connector, facts.RateLimitWindow, thresholds) is { } limited)
         {
-            findings.Add(new Firing(connector, limited, freshRuns.Where(r => r.RateLimited).Select(RunOccurrence).ToList()));
+            findings.Add(new Firing(connector, limited, freshRuns.Where(r => r.RateLimited && r.Status != RunStatus.Aborted).Select(RunOccurrence).ToList()));
         }
         if (EvaluateLatency(connector, facts, thresholds) is { } slow)
         {
             findings.Add(slow);
         }
         return findings;
+    }
+
+    // An OpenLineage job's findings: each failing assertion, each output dataset whose latest write is anomalous, each run
+    // that should have finished or spoken by now.
+    private static IEnumerable<Firing> EvaluateLineage(string connector, LineageFacts facts, RuleThresholds thresholds, DateTimeOffset now)
+    {
+        foreach (var result in facts.Assertions.OrderBy(a => a.DatasetKey, StringComparer.Ordinal).ThenBy(a => a.Assertion, StringComparer.Ordinal)
+                     .ThenBy(a => a.Column, StringComparer.Ordinal))
+        {
+            if (QualityRule.Evaluate(result) is { } failed)
+            {
+                yield return new Firing(connector, failed,
+                    [new Occurrence($"run:{result.RunId}", result.FinishedAt, $"failed in run {result.RunId}")]);
+            }
+        }
+        foreach (var dataset in facts.Volumes.Values.OrderBy(d => d.Key, StringComparer.Ordinal))
+        {
+            if (VolumeRule.Evaluate(dataset.Key, dataset.Namespace, dataset.Name, dataset.Writes, thresholds) is { } odd)
+            {
+                var latest = dataset.Writes[^1];
+                yield return new Firing(connector, odd, [new Occurrence($"run:{latest.RunId}", latest.FinishedAt, $"{latest.Rows} rows")]);
+            }
+        }
+        foreach (var run in facts.Running.OrderBy(r => r.RunId))
+        {
+            if (StuckRunRule.Evaluate(run, facts.SuccessfulDurations, now, thresholds) is { } stuck)
+            {
+                var occurrence = run.Streaming
+                    ? new Occurrence($"silent:{run.RunId}:{run.UpdatedAt.UtcTicks}", run.UpdatedAt, $"no event since {AlertText.Timestamp(run.UpdatedAt)}")
+                    : new Occurrence($"stuck:{run.RunId}", run.StartedAt, $"running since {AlertText.Timestamp(run.StartedAt)}");
+                yield return new Firing(connector, stuck, [occurrence]);
+            }
+        }
     }
 
     // A slowdown: each of the latest LatencySlowRuns successful runs is judged against the successful runs before it

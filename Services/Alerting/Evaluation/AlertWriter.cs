@@ -43,13 +43,14 @@ public sealed partial class AlertWriter(IOptionsMonitor<AlertingOptions> options
 
     /// <summary>
     /// The condition of an open alert no longer holds: the alert notes since when, and resolves once that is
-    /// <see cref="AlertingOptions.ResolveAfter"/> ago.
+    /// <see cref="AlertingOptions.ResolveAfter"/> ago, or at once when a later run settled it (<paramref name="immediately"/>).
     /// </summary>
     internal async Task ClearAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, EvaluationContext context, OpenAlert alert, DateTimeOffset now,
-        AlertChanges changes, CancellationToken cancellationToken)
+        AlertChanges changes, CancellationToken cancellationToken, bool immediately = false)
     {
-        var (clearSince, resolve) = Hysteresis.Next(conditionFiring: false, alert.ClearSince, now, options.CurrentValue.ResolveAfter);
+        var resolveAfter = immediately ? TimeSpan.Zero : options.CurrentValue.ResolveAfter;
+        var (clearSince, resolve) = Hysteresis.Next(conditionFiring: false, alert.ClearSince, now, resolveAfter);
         if (!resolve)
         {
             if (clearSince != alert.ClearSince)
@@ -219,16 +220,18 @@ public sealed partial class AlertWriter(IOptionsMonitor<AlertingOptions> options
         var settings = options.CurrentValue;
         var (previousAlertId, resolutions) = await ReadResolvedPredecessorsAsync(connection, transaction, fingerprint, cancellationToken);
         var flapping = Flapping.IsFlapping(resolutions, now, settings.FlapWindow, settings.FlapThreshold);
-        var alert = new OpenAlert(alertId, fingerprint, connector, finding.Rule, finding.Severity, null, flapping);
+        var causedBy = await CausalLinks.LinkAsync(connection, transaction, context, connector, finding.Rule, alertId, cancellationToken);
+        var alert = new OpenAlert(alertId, fingerprint, connector, finding.Rule, finding.Severity, null, flapping, causedBy);
         context.OpenAlerts.Add(alert);
         await notifications.QueueAsync(connection, transaction, context, alert, NotificationKinds.Firing, now, cancellationToken);
         await using (var link = new NpgsqlCommand(
-            "UPDATE alerting.alerts SET previous_alert_id = $2, flapping = $3 WHERE alert_id = $1",
+            "UPDATE alerting.alerts SET previous_alert_id = $2, flapping = $3, caused_by_alert_id = $4 WHERE alert_id = $1",
             connection, transaction))
         {
             link.Parameters.Add(new NpgsqlParameter { Value = alertId, NpgsqlDbType = NpgsqlDbType.Bigint });
             link.Parameters.Add(new NpgsqlParameter { Value = (object?)previousAlertId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
             link.Parameters.AddWithValue(flapping);
+            link.Parameters.Add(new NpgsqlParameter { Value = (object?)causedBy ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
             await link.ExecuteNonQueryAsync(cancellationToken);
         }
         changes.Raised.Add(new AlertRaised(alertId, connector, finding.Rule, SeverityNames.Name(finding.Severity), finding.Message,

@@ -27,9 +27,10 @@ public sealed class RunLedger(NpgsqlDataSource dataSource, IOptionsMonitor<Alert
         var freshIds = new HashSet<Guid>();
         await using (var ledger = new NpgsqlCommand(
             """
-            INSERT INTO alerting.runs (run_id, connector, finished_at, status, latency_ms, rate_limited, error_type, error_message, served_ms)
+            INSERT INTO alerting.runs (run_id, connector, finished_at, status, latency_ms, rate_limited, error_type, error_message, served_ms,
+                                       started_at)
             SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::float8[], $6::boolean[], $7::text[], $8::text[],
-                                 $9::float8[])
+                                 $9::float8[], $10::timestamptz[])
             ON CONFLICT (run_id) DO NOTHING
             RETURNING run_id
             """, connection, transaction))
@@ -43,6 +44,7 @@ public sealed class RunLedger(NpgsqlDataSource dataSource, IOptionsMonitor<Alert
             ledger.Parameters.Add(Column(runs.Select(r => r.ErrorType).ToArray(), NpgsqlDbType.Text));
             ledger.Parameters.Add(Column(runs.Select(r => r.ErrorMessage).ToArray(), NpgsqlDbType.Text));
             ledger.Parameters.Add(Column(runs.Select(LatencyBaseline.ServedMs).ToArray(), NpgsqlDbType.Double));
+            ledger.Parameters.Add(Column(runs.Select(r => r.StartedAt).ToArray(), NpgsqlDbType.TimestampTz));
             await using var reader = await ledger.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
@@ -53,6 +55,7 @@ public sealed class RunLedger(NpgsqlDataSource dataSource, IOptionsMonitor<Alert
         if (fresh.Count > 0)
         {
             await AddToCountsAndFactsAsync(connection, transaction, fresh, cancellationToken);
+            await LineageLedger.RecordCompletedAsync(connection, transaction, fresh, cancellationToken);
         }
         return fresh;
     }
@@ -88,6 +91,15 @@ public sealed class RunLedger(NpgsqlDataSource dataSource, IOptionsMonitor<Alert
         await using var batch = dataSource.CreateBatch();
         batch.BatchCommands.Add(Command("DELETE FROM alerting.runs WHERE finished_at < $1", Instant(now - options.CurrentValue.RunRetention)));
         batch.BatchCommands.Add(Command("DELETE FROM alerting.connector_minutes WHERE minute < $1", Instant(now - MinuteCountsKept)));
+        batch.BatchCommands.Add(Command("DELETE FROM alerting.output_volumes WHERE finished_at < $1", Instant(now - options.CurrentValue.RunRetention)));
+        batch.BatchCommands.Add(Command("DELETE FROM alerting.job_inputs WHERE last_seen_at < $1", Instant(now - options.CurrentValue.RunRetention)));
+        batch.BatchCommands.Add(Command("DELETE FROM alerting.job_outputs WHERE last_seen_at < $1", Instant(now - options.CurrentValue.RunRetention)));
+        // A run silent for longer than runs are kept is forgotten (its stuck_run alert then clears): nothing bounds them otherwise.
+        batch.BatchCommands.Add(Command(
+            """
+            WITH gone AS (DELETE FROM alerting.runs_in_progress WHERE updated_at < $1 RETURNING run_id)
+            DELETE FROM alerting.progress_events WHERE run_id IN (SELECT run_id FROM gone)
+            """, Instant(now - options.CurrentValue.RunRetention)));
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -95,7 +107,8 @@ public sealed class RunLedger(NpgsqlDataSource dataSource, IOptionsMonitor<Alert
     private static async Task AddToCountsAndFactsAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, List<RunCompleted> fresh, CancellationToken cancellationToken)
     {
-        var minutes = fresh
+        // An aborted run was stopped, not judged: it is neither a success nor a failure of any window (nor a rate-limited run).
+        var minutes = fresh.Where(r => r.Status != RunStatus.Aborted)
             .GroupBy(r => (r.Connector, Minute: MinuteOf(r.FinishedAt)))
             .Select(g => (g.Key.Connector, g.Key.Minute, Total: g.Count(), Failed: g.Count(r => r.Status == RunStatus.Failed),
                 RateLimited: g.Count(r => r.RateLimited)))
@@ -109,7 +122,8 @@ public sealed class RunLedger(NpgsqlDataSource dataSource, IOptionsMonitor<Alert
                 LastSuccessAt: g.Where(r => r.Status == RunStatus.Succeeded).Select(r => (DateTimeOffset?)r.FinishedAt).Max(),
                 ExpectedInterval: Latest(g, r => r.ExpectedInterval),
                 Owner: Latest(g, r => r.Owner),
-                Tags: Latest(g, r => r.Tags is { } tags ? string.Join('\n', tags) : null)))
+                Tags: Latest(g, r => r.Tags is { } tags ? string.Join('\n', tags) : null),
+                Job: g.Select(r => r.Lineage).LastOrDefault(l => l is not null)))
             .ToArray();
         await using var batch = new NpgsqlBatch(connection, transaction);
         batch.BatchCommands.Add(Command(
@@ -127,12 +141,15 @@ public sealed class RunLedger(NpgsqlDataSource dataSource, IOptionsMonitor<Alert
         batch.BatchCommands.Add(Command(
             """
             INSERT INTO alerting.connectors (connector, first_seen_at, last_run_at, last_success_at, expected_interval, owner, tags,
-                                             expected_interval_stated_at, owner_stated_at, tags_stated_at)
-            SELECT c, f, l, s, i, o, string_to_array(t, E'\n'), ia, oa, ta
+                                             expected_interval_stated_at, owner_stated_at, tags_stated_at, job_namespace, job_name)
+            SELECT c, f, l, s, i, o, string_to_array(t, E'\n'), ia, oa, ta, jn, jm
             FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[], $5::interval[], $6::text[], $7::text[],
-                        $8::timestamptz[], $9::timestamptz[], $10::timestamptz[])
-                AS u(c, f, l, s, i, o, t, ia, oa, ta)
+                        $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::text[])
+                AS u(c, f, l, s, i, o, t, ia, oa, ta, jn, jm)
             ON CONFLICT (connector) DO UPDATE SET
+                -- A connector is one job: every run of it names the same job (LineageNames.Connector), so any run's will do.
+                job_namespace = coalesce(excluded.job_namespace, connectors.job_namespace),
+                job_name = coalesce(excluded.job_name, connectors.job_name),
                 -- Only a later statement replaces one (a batch that states nothing has no time: the comparison is null).
                 owner = CASE WHEN excluded.owner_stated_at >= coalesce(connectors.owner_stated_at, '-infinity')
                              THEN excluded.owner ELSE connectors.owner END,
@@ -157,7 +174,9 @@ public sealed class RunLedger(NpgsqlDataSource dataSource, IOptionsMonitor<Alert
             Column(connectors.Select(c => c.Tags.Value).ToArray(), NpgsqlDbType.Text),
             Column(connectors.Select(c => c.ExpectedInterval.At).ToArray(), NpgsqlDbType.TimestampTz),
             Column(connectors.Select(c => c.Owner.At).ToArray(), NpgsqlDbType.TimestampTz),
-            Column(connectors.Select(c => c.Tags.At).ToArray(), NpgsqlDbType.TimestampTz)));
+            Column(connectors.Select(c => c.Tags.At).ToArray(), NpgsqlDbType.TimestampTz),
+            Column(connectors.Select(c => c.Job?.JobNamespace).ToArray(), NpgsqlDbType.Text),
+            Column(connectors.Select(c => c.Job?.JobName).ToArray(), NpgsqlDbType.Text)));
         await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -98,7 +98,8 @@ public sealed class NotificationQueue(RouteTrees routes)
         RETURNING 1
         """;
 
-    // Silenced first, then inhibited (another open alert of the connector says it already), then flapping.
+    // Silenced first, then inhibited (another open alert of the connector says it already), then caused by an open upstream
+    // failure, then flapping.
     internal static string? HoldReason(EvaluationContext context, OpenAlert alert, DateTimeOffset now)
     {
         if (context.Silences.FirstOrDefault(s => s.Matches(alert.Connector, alert.Rule, alert.Severity, now)) is { } silence)
@@ -110,6 +111,10 @@ public sealed class NotificationQueue(RouteTrees routes)
         if (Inhibition.InhibitedBecause(alert.Rule, otherOpenRules) is { } inhibitor)
         {
             return $"inhibited: the connector's {inhibitor} alert is open";
+        }
+        if (alert.CausedBy is { } cause && context.OpenCauses.TryGetValue(cause, out var upstream))
+        {
+            return $"caused by alert {cause}: {upstream.Rule} of upstream job {upstream.Connector}, whose outputs it reads";
         }
         return alert.Flapping ? "flapping: it fired and resolved too often lately" : null;
     }

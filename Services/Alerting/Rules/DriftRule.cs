@@ -26,6 +26,12 @@ public static class DriftRule
         // The paths are the drift: a flip back between the same two versions (an oscillation) touches the same paths, so
         // it is an occurrence of the change's own alert, not a second alert about the same fields.
         var key = string.Join(',', paths);
+        // A dataset's schema drift is that dataset's: a job writing two datasets gets an alert for each (a dataset key holds
+        // no space, so the key reads back unambiguously).
+        if (drift.Dataset is { } drifted)
+        {
+            key = $"{drifted.Key} {key}";
+        }
 
         var action = drift.Action == DriftAction.Quarantined
             ? $"{RecommendedAction} Fix the contract or the source, then POST /api/quarantine/{{id}}/replay "
@@ -52,7 +58,19 @@ public static class DriftRule
         {
             details["to_version"] = to.ToString(CultureInfo.InvariantCulture);
         }
-        return new Finding(RuleNames.SchemaDrift, severity, key, Message(drift, paths), action, details);
+        var message = Message(drift, paths);
+        if (drift.Dataset is { } dataset)
+        {
+            foreach (var (name, value) in DatasetDetails.Of(dataset.Key, dataset.Namespace, dataset.Name))
+            {
+                details[name] = value;
+            }
+            var display = DatasetDetails.Display(dataset.Namespace, dataset.Name);
+            message = $"Dataset {display}: {message}";
+            action = $"Update the readers of {display} (downstream jobs, mappings, contracts) to its new schema, or fix the job that changed it; "
+                + "acknowledge or resolve this alert once they agree.";
+        }
+        return new Finding(RuleNames.SchemaDrift, severity, key, message, action, details);
     }
 
     private static string Message(SchemaDriftDetected drift, IReadOnlyList<string> paths)

@@ -48,4 +48,40 @@ public sealed class RuleOverrides
 
     [Range(1.0, 100.0)]
     public double? FreshnessFactor { get; set; }
+
+    [Range(2, 1000)]
+    public int? VolumeBaselineRuns { get; set; }
+
+    [Range(1, 1000)]
+    public int? VolumeMinBaseline { get; set; }
+
+    [Range(1.0, 100.0)]
+    public double? VolumeMadFactor { get; set; }
+
+    [Range(0.0, 100.0)]
+    public double? VolumeMinDeviation { get; set; }
+
+    [Range(1.0, 100.0)]
+    public double? StuckRunFactor { get; set; }
+
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan? StuckRunFloor { get; set; }
+
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan? StuckRunDefaultLimit { get; set; }
+
+    [Range(2, 1000)]
+    public int? StuckRunBaselineRuns { get; set; }
+
+    [Range(1, 1000)]
+    public int? StuckRunMinHistory { get; set; }
+
+    [Range(1.0, 100.0)]
+    public double? StreamingSilenceFactor { get; set; }
+
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan? StreamingSilenceFloor { get; set; }
+
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan? StreamingSilenceDefaultLimit { get; set; }
 }

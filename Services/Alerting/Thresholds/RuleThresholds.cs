@@ -70,6 +70,54 @@ public sealed class RuleThresholds : IValidatableObject
     [Range(1.0, 100.0)]
     public double FreshnessFactor { get; set; } = ConnectorHealthRule.DefaultFreshnessFactor;
 
+    /// <summary>How many of an output dataset's latest successful writes (by its job) make up its volume baseline.</summary>
+    [Range(2, 1000)]
+    public int VolumeBaselineRuns { get; set; } = 20;
+
+    /// <summary>A volume baseline with fewer writes than this is not judged.</summary>
+    [Range(1, 1000)]
+    public int VolumeMinBaseline { get; set; } = 5;
+
+    /// <summary>How many (normal-scaled) median absolute deviations from the baseline's median a row count must be.</summary>
+    [Range(1.0, 100.0)]
+    public double VolumeMadFactor { get; set; } = 5;
+
+    /// <summary>And how far from the median, as a share of it, so a steady dataset's MAD of ~0 does not flag every wobble.</summary>
+    [Range(0.0, 100.0)]
+    public double VolumeMinDeviation { get; set; } = 0.5;
+
+    /// <summary>A batch run is stuck after this many times the p95 of its job's recent successful durations…</summary>
+    [Range(1.0, 100.0)]
+    public double StuckRunFactor { get; set; } = 3;
+
+    /// <summary>…and never before this long.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan StuckRunFloor { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>The limit for a job with too little history (fewer than <see cref="StuckRunMinHistory"/> successful runs or gaps).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan StuckRunDefaultLimit { get; set; } = TimeSpan.FromHours(6);
+
+    /// <summary>How many of the job's latest successful runs (or a streaming run's latest gaps between events) make up its history.</summary>
+    [Range(2, 1000)]
+    public int StuckRunBaselineRuns { get; set; } = 50;
+
+    /// <summary>A history with fewer durations or gaps than this is not trusted: the default limit applies.</summary>
+    [Range(1, 1000)]
+    public int StuckRunMinHistory { get; set; } = 5;
+
+    /// <summary>A streaming job is silent after this many times the p95 of its recent gaps between events…</summary>
+    [Range(1.0, 100.0)]
+    public double StreamingSilenceFactor { get; set; } = 5;
+
+    /// <summary>…and never before this long.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan StreamingSilenceFloor { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The silence limit for a streaming job with too little history.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00")]
+    public TimeSpan StreamingSilenceDefaultLimit { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>These thresholds with a connector's own values put over them; unset ones are kept.</summary>
     public RuleThresholds WithOverrides(RuleOverrides? connectorSpecific) => connectorSpecific is not { } overrides ? this : new()
     {
@@ -86,6 +134,18 @@ public sealed class RuleThresholds : IValidatableObject
         LatencyMinRatio = overrides.LatencyMinRatio ?? LatencyMinRatio,
         LatencyMinMs = overrides.LatencyMinMs ?? LatencyMinMs,
         FreshnessFactor = overrides.FreshnessFactor ?? FreshnessFactor,
+        VolumeBaselineRuns = overrides.VolumeBaselineRuns ?? VolumeBaselineRuns,
+        VolumeMinBaseline = overrides.VolumeMinBaseline ?? VolumeMinBaseline,
+        VolumeMadFactor = overrides.VolumeMadFactor ?? VolumeMadFactor,
+        VolumeMinDeviation = overrides.VolumeMinDeviation ?? VolumeMinDeviation,
+        StuckRunFactor = overrides.StuckRunFactor ?? StuckRunFactor,
+        StuckRunFloor = overrides.StuckRunFloor ?? StuckRunFloor,
+        StuckRunDefaultLimit = overrides.StuckRunDefaultLimit ?? StuckRunDefaultLimit,
+        StuckRunBaselineRuns = overrides.StuckRunBaselineRuns ?? StuckRunBaselineRuns,
+        StuckRunMinHistory = overrides.StuckRunMinHistory ?? StuckRunMinHistory,
+        StreamingSilenceFactor = overrides.StreamingSilenceFactor ?? StreamingSilenceFactor,
+        StreamingSilenceFloor = overrides.StreamingSilenceFloor ?? StreamingSilenceFloor,
+        StreamingSilenceDefaultLimit = overrides.StreamingSilenceDefaultLimit ?? StreamingSilenceDefaultLimit,
     };
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -96,6 +156,18 @@ public sealed class RuleThresholds : IValidatableObject
             yield return new ValidationResult(
                 $"{nameof(LatencyMinBaseline)} ({LatencyMinBaseline}) must not exceed {nameof(LatencyBaselineRuns)} ({LatencyBaselineRuns}).",
                 [nameof(LatencyMinBaseline), nameof(LatencyBaselineRuns)]);
+        }
+        if (VolumeMinBaseline > VolumeBaselineRuns)
+        {
+            yield return new ValidationResult(
+                $"{nameof(VolumeMinBaseline)} ({VolumeMinBaseline}) must not exceed {nameof(VolumeBaselineRuns)} ({VolumeBaselineRuns}).",
+                [nameof(VolumeMinBaseline), nameof(VolumeBaselineRuns)]);
+        }
+        if (StuckRunMinHistory > StuckRunBaselineRuns)
+        {
+            yield return new ValidationResult(
+                $"{nameof(StuckRunMinHistory)} ({StuckRunMinHistory}) must not exceed {nameof(StuckRunBaselineRuns)} ({StuckRunBaselineRuns}).",
+                [nameof(StuckRunMinHistory), nameof(StuckRunBaselineRuns)]);
         }
     }
 }

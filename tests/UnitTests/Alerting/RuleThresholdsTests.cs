@@ -61,6 +61,18 @@ public sealed class RuleThresholdsTests
     }
 
     [Fact]
+    public void AVolumeOrStuckRunHistoryThatCouldNeverBeLongEnoughIsRefused()
+    {
+        Assert.Contains(Validate(new RuleThresholds { VolumeBaselineRuns = 4, VolumeMinBaseline = 5 }),
+            r => r.MemberNames.Contains(nameof(RuleThresholds.VolumeMinBaseline)));
+        Assert.Contains(Validate(new RuleThresholds { StuckRunBaselineRuns = 3, StuckRunMinHistory = 5 }),
+            r => r.MemberNames.Contains(nameof(RuleThresholds.StuckRunMinHistory)));
+        Assert.Contains(Validate(new RuleOverrides { StuckRunFloor = TimeSpan.Zero }), r => r.MemberNames.Contains(nameof(RuleOverrides.StuckRunFloor)));
+        var merged = new RuleThresholds().WithOverrides(new RuleOverrides { VolumeMadFactor = 8, StreamingSilenceFloor = TimeSpan.FromMinutes(2) });
+        Assert.Equal((8.0, TimeSpan.FromMinutes(2), 20), (merged.VolumeMadFactor, merged.StreamingSilenceFloor, merged.VolumeBaselineRuns));
+    }
+
+    [Fact]
     public void UnsetOverridesAreValid()
     {
         Assert.Empty(Validate(new RuleOverrides()));
