@@ -29,6 +29,8 @@ internal static class ApplicationServices
             provider.GetRequiredService<IOptions<ConnectorHealthThresholds>>().Value));
         services.AddSingleton<RunPartitions>();
         services.AddSingleton<RunWriter>();
+        services.AddSingleton<RunningRunWriter>();
+        services.AddSingleton<DatasetStore>();
         services.AddSingleton<RunStore>();
         services.AddSingleton<KpiStore>();
         // Statistics on the memory cache under HybridCache, so /health can say how many answers it keeps.
@@ -49,7 +51,11 @@ internal static class ApplicationServices
         // Only Drift reads a run's payload.
         builder.AddMessaging(
             ResourceNames.Metrics,
-            bus => bus.AddConsumer<RunCompletedConsumer, BatchConsumerDefinition<RunCompletedConsumer>>(),
+            bus =>
+            {
+                bus.AddConsumer<RunCompletedConsumer, BatchConsumerDefinition<RunCompletedConsumer>>();
+                bus.AddConsumer<RunInProgressConsumer, BatchConsumerDefinition<RunInProgressConsumer>>();
+            },
             UnreadMembers.Of<RunCompleted>(nameof(RunCompleted.Payload)));
         services.AddOpenApi();
     }

@@ -15,5 +15,6 @@ app.MapOpenApi();
 app.MapOperations();
 app.MapRunsApi();
 app.MapKpisApi();
+app.MapDatasetKpisApi();
 
 app.Run();
