@@ -31,6 +31,8 @@ internal static class ApplicationServices
         services.AddSingleton<RunWriter>();
         services.AddSingleton<RunningRunWriter>();
         services.AddSingleton<DatasetStore>();
+        services.AddSingleton<LineageStore>();
+        services.AddSingleton<LineageGraphReader>();
         services.AddSingleton<RunStore>();
         services.AddSingleton<KpiStore>();
         // Statistics on the memory cache under HybridCache, so /health can say how many answers it keeps.

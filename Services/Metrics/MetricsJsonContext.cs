@@ -17,4 +17,5 @@ namespace ConnectorHealth.Metrics;
 [JsonSerializable(typeof(DatasetList))]
 [JsonSerializable(typeof(DatasetDailyReport))]
 [JsonSerializable(typeof(JobRowsReport))]
+[JsonSerializable(typeof(LineageGraph))]
 internal sealed partial class MetricsJsonContext : JsonSerializerContext;

@@ -16,5 +16,6 @@ app.MapOperations();
 app.MapRunsApi();
 app.MapKpisApi();
 app.MapDatasetKpisApi();
+app.MapLineageApi();
 
 app.Run();

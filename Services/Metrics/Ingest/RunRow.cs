@@ -27,7 +27,8 @@ internal sealed record RunRow(
     string? Lineage = null,
     Guid? ParentRunId = null,
     double? LatenessMs = null,
-    IReadOnlyList<DatasetVolume>? Outputs = null)
+    IReadOnlyList<DatasetVolume>? Outputs = null,
+    RunLineageDetail? LineageDetail = null)
 {
     public static RunRow From(RunCompleted run, string? traceId)
     {
@@ -68,7 +69,8 @@ internal sealed record RunRow(
             lineage?.Parent?.RunId,
             StoredLineage.LatenessMs(run.Lineage, run.FinishedAt),
             // A dataset written twice in one run counts once.
-            lineage is null ? null : [.. lineage.Outputs.DistinctBy(d => d.Key, StringComparer.Ordinal)]);
+            lineage is null ? null : [.. lineage.Outputs.DistinctBy(d => d.Key, StringComparer.Ordinal)],
+            lineage);
     }
 }
 

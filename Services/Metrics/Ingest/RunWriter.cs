@@ -235,6 +235,12 @@ public sealed partial class RunWriter(
                 Column(labels.Select(l => l.Tags?.FinishedAt).ToArray(), NpgsqlDbType.TimestampTz));
         }
 
+        if (LineageEdges.FoldCommand(runs.Where(r => r.LineageDetail is not null)
+                .Select(r => (r.RunId, r.Connector, r.LineageDetail!, r.FinishedAt))) is { } edges)
+        {
+            yield return edges;
+        }
+
         const string stateSource =
             $"unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::interval[]) AS r({ConnectorStateSql.SourceColumns})";
         yield return Command(ConnectorStateSql.Fold(stateSource), runIds, connectors, startedAt, finishedAt, statuses, intervals);

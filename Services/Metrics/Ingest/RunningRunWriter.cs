@@ -79,6 +79,12 @@ public sealed partial class RunningRunWriter(
             Parameter(lineages.Select(StoredLineage.Json).ToArray(), NpgsqlDbType.Jsonb),
             Parameter(lineages.Select(l => l.Parent?.RunId).ToArray(), NpgsqlDbType.Uuid),
             Parameter(runs.Select(r => r.TraceId).ToArray(), NpgsqlDbType.Text)));
+        // Streaming jobs only ever run: their reads and writes are known from their progress alone. Every progress is
+        // folded, whether or not its run has finished, so the graph does not depend on the order messages arrive in.
+        if (LineageEdges.FoldCommand(runs.Select((r, i) => (r.Run.RunId, r.Run.Connector, lineages[i], r.Run.UpdatedAt))) is { } edges)
+        {
+            batch.BatchCommands.Add(edges);
+        }
         await batch.ExecuteNonQueryAsync(cancellationToken);
         var stored = batch.BatchCommands[1].RecordsAffected;
         await transaction.CommitAsync(cancellationToken);

@@ -186,6 +186,10 @@ public sealed class KpiStore(NpgsqlDataSource dataSource)
         {
             Add("s.connector = {value}", connector, NpgsqlDbType.Text);
         }
+        if (filter.Connectors is { } names)
+        {
+            Add("s.connector = ANY({value})", names.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text);
+        }
         if (filter.Owner is { } owner)
         {
             Add("l.owner = {value}", owner, NpgsqlDbType.Text);

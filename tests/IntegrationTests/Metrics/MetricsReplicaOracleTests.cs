@@ -38,6 +38,7 @@ public sealed class MetricsReplicaOracleTests(RabbitMQServer rabbit, PostgresSer
         ("metrics.runs_in_progress", ["received_at"]),
         ("metrics.dataset_writes_daily", []),
         ("metrics.datasets", []),
+        ("metrics.lineage_edges", []),
     ];
 
     [Fact]

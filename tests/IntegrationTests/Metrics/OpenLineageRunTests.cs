@@ -277,4 +277,67 @@ public sealed class OpenLineageRunTests(PostgresServer postgres)
         var detail = await api.Client.GetFromJsonAsync<JsonElement>("/api/runs?origin=openlineage&limit=1");
         Assert.Equal(JsonValueKind.Null, detail.GetProperty("items")[0].GetProperty("lineage").GetProperty("nominalStartTime").ValueKind);
     }
+
+    [Fact]
+    public async Task TheLineageGraphGivesAJobsAndADatasetsNeighboursWithEachJobsState()
+    {
+        await using var db = await MetricsDatabase.CreateAsync(postgres, Now);
+        // extract reads the source and writes raw; transform reads raw and writes clean; report and export read clean;
+        // a streaming job, only ever running, reads the source too.
+        var source = TestRuns.Dataset("s3://vendor", "orders.csv");
+        var raw = TestRuns.Dataset("postgres://db:5432", "staging.orders", 100);
+        var clean = TestRuns.Dataset("postgres://db:5432", "mart.orders", 90);
+        var extract = TestRuns.Reported(TestRuns.Lineage("airflow", "orders.extract", inputs: [source], outputs: [raw]), Now.AddHours(-3));
+        var transform = TestRuns.Reported(TestRuns.Lineage("dbt", "orders.transform", inputs: [raw], outputs: [clean]), Now.AddHours(-2));
+        var failedTransform = TestRuns.Reported(TestRuns.Lineage("dbt", "orders.transform", inputs: [raw], outputs: [clean], lastEvent: LineageEventType.Fail), Now.AddHours(-1));
+        var report = TestRuns.Reported(TestRuns.Lineage("airflow", "orders.report", inputs: [clean]), Now.AddMinutes(-50));
+        var export = TestRuns.Reported(TestRuns.Lineage("airflow", "orders.export", inputs: [clean]), Now.AddMinutes(-40));
+        var stream = TestRuns.Reported(TestRuns.Lineage("flink", "orders.stream", inputs: [source]) with { ProcessingType = "streaming" }, Now.AddHours(-5));
+        await db.StoreAsync(report, transform, failedTransform);
+        await db.StoreAsync(export, extract);
+        await db.ProgressAsync(TestRuns.Progress(stream, Now.AddMinutes(-1), events: 40));
+        await using var api = db.App();
+
+        var around = await api.Client.GetFromJsonAsync<JsonElement>($"/api/lineage/{transform.Connector}");
+        Assert.Equal("job", around.GetProperty("centerKind").GetString());
+        var jobs = around.GetProperty("jobs").EnumerateArray().ToDictionary(j => j.GetProperty("connector").GetString()!);
+        Assert.Equal(new[] { transform.Connector, extract.Connector, export.Connector, report.Connector }.Order(StringComparer.Ordinal),
+            jobs.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("upstream", jobs[extract.Connector].GetProperty("side").GetString());
+        Assert.Equal("downstream", jobs[report.Connector].GetProperty("side").GetString());
+        Assert.Equal(1, jobs[report.Connector].GetProperty("distance").GetInt32());
+        // Its last run failed: degraded on the board, and so in the graph.
+        Assert.Equal("failed", jobs[transform.Connector].GetProperty("lastRunStatus").GetString());
+        Assert.Equal("degraded", jobs[transform.Connector].GetProperty("state").GetString());
+        Assert.Equal("healthy", jobs[extract.Connector].GetProperty("state").GetString());
+        var datasets = around.GetProperty("datasets").EnumerateArray().Select(d => (d.GetProperty("key").GetString(), d.GetProperty("side").GetString())).ToList();
+        Assert.Equal([(clean.Key, "downstream"), (raw.Key, "upstream")], datasets.OrderBy(d => d.Item2, StringComparer.Ordinal));
+        // transform reads raw and writes clean; extract writes raw; report and export read clean.
+        Assert.Equal(5, around.GetProperty("edges").GetArrayLength());
+        var transformWrites = around.GetProperty("edges").EnumerateArray()
+            .Single(e => e.GetProperty("job").GetString() == transform.Connector && e.GetProperty("direction").GetString() == "writes");
+        Assert.Equal(failedTransform.RunId, transformWrites.GetProperty("lastRunId").GetGuid());
+        Assert.Equal(failedTransform.FinishedAt, transformWrites.GetProperty("lastSeenAt").GetDateTimeOffset());
+
+        // Two hops upstream reach what extract reads; from the source's side, extract and the stream read it.
+        var twoHops = await api.Client.GetFromJsonAsync<JsonElement>($"/api/lineage/{transform.Connector}?hops=2");
+        Assert.Contains(twoHops.GetProperty("datasets").EnumerateArray(), d => d.GetProperty("key").GetString() == source.Key && d.GetProperty("distance").GetInt32() == 2);
+        var ofSource = await api.Client.GetFromJsonAsync<JsonElement>($"/api/lineage/datasets/{source.Key}");
+        Assert.Equal("dataset", ofSource.GetProperty("centerKind").GetString());
+        var readers = ofSource.GetProperty("jobs").EnumerateArray().ToDictionary(j => j.GetProperty("connector").GetString()!);
+        Assert.Equal([extract.Connector, stream.Connector], readers.Keys.Order(StringComparer.Ordinal));
+        Assert.All(readers.Values, j => Assert.Equal("downstream", j.GetProperty("side").GetString()));
+        // The streaming job has no finished run: no state on the board.
+        Assert.Equal(JsonValueKind.Null, readers[stream.Connector].GetProperty("state").ValueKind);
+
+        var ofClean = await api.Client.GetFromJsonAsync<JsonElement>($"/api/lineage/datasets/{clean.Key}?hops=2");
+        var cleanJobs = ofClean.GetProperty("jobs").EnumerateArray().ToDictionary(j => j.GetProperty("connector").GetString()!, j => j.GetProperty("side").GetString());
+        Assert.Equal("upstream", cleanJobs[transform.Connector]);
+        Assert.Equal("upstream", cleanJobs[extract.Connector]);
+        Assert.Equal("downstream", cleanJobs[report.Connector]);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await api.Client.GetAsync("/api/lineage/nobody.at_all")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await api.Client.GetAsync("/api/lineage/datasets/nowhere~nothing")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await api.Client.GetAsync($"/api/lineage/{transform.Connector}?hops=3")).StatusCode);
+    }
 }
