@@ -134,7 +134,9 @@ public sealed class MetricsReplicaOracleTests(RabbitMQServer rabbit, PostgresSer
 
     // The KPIs over all days with runs: per connector and day, the totals per day, the failure reasons.
     private static string[] KpiPaths(string range) =>
-        [$"/api/kpis/daily?{range}", $"/api/kpis/daily/totals?{range}", $"/api/kpis/failure-reasons?{range}&limit=1000"];
+        [$"/api/kpis/daily?{range}", $"/api/kpis/daily/totals?{range}", $"/api/kpis/failure-reasons?{range}&limit=1000",
+            "/api/kpis/datasets?limit=1000", $"/api/kpis/datasets/{LineageNames.Dataset("postgres://db:5432", "ads.table_0")}/daily?{range}",
+            $"/api/kpis/jobs/ads/rows?{range}"];
 
     // The oracle gets each progress once, the replicas each twice, shuffled.
     private static async Task PublishProgressAsync(
