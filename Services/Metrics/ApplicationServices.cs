@@ -50,7 +50,7 @@ internal static class ApplicationServices
             KpiWarmUp.Name, provider => provider.GetRequiredService<KpiWarmUp>(), failureStatus: null, tags: ["ready"]));
         // After the migrator (registered by AddServiceDatabase): partitions need the schema.
         services.AddHostedService<PartitionMaintenance>();
-        // Only Drift reads a run's payload.
+        // Only Drift reads a run's payload and its datasets' schemas; quality assertions are not kept here either.
         builder.AddMessaging(
             ResourceNames.Metrics,
             bus =>
@@ -58,7 +58,8 @@ internal static class ApplicationServices
                 bus.AddConsumer<RunCompletedConsumer, BatchConsumerDefinition<RunCompletedConsumer>>();
                 bus.AddConsumer<RunInProgressConsumer, BatchConsumerDefinition<RunInProgressConsumer>>();
             },
-            UnreadMembers.Of<RunCompleted>(nameof(RunCompleted.Payload)));
+            UnreadMembers.Of<RunCompleted>(nameof(RunCompleted.Payload))
+                .And(UnreadMembers.Of<LineageDataset>(nameof(LineageDataset.Schema), nameof(LineageDataset.Assertions))));
         services.AddOpenApi();
     }
 }

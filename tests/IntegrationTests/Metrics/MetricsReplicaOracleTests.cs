@@ -167,7 +167,12 @@ public sealed class MetricsReplicaOracleTests(RabbitMQServer rabbit, PostgresSer
         var nominal = today.AddDays(-random.Next(6)).AddHours(random.Next(24));
         return TestRuns.Lineage("airflow", $"ads_dag.task_{job}",
             inputs: [TestRuns.Dataset("s3://lake", "ads/raw", random.Next(1_000))],
-            outputs: [TestRuns.Dataset("postgres://db:5432", $"ads.table_{random.Next(3)}", random.NextDouble() < 0.8 ? random.Next(100_000) : null, random.Next(1_000_000))],
+            // With a schema and assertions, which this service leaves unread.
+            outputs: [TestRuns.Dataset("postgres://db:5432", $"ads.table_{random.Next(3)}", random.NextDouble() < 0.8 ? random.Next(100_000) : null, random.Next(1_000_000)) with
+            {
+                Schema = [new DatasetField("id", "bigint"), new DatasetField("payload", "struct", [new DatasetField("amount", "decimal")])],
+                Assertions = [new QualityAssertion("not_null", true, "id")],
+            }],
             nominalStart: nominal,
             nominalEnd: random.NextDouble() < 0.5 ? nominal.AddHours(1) : null,
             lastEvent: random.NextDouble() switch { < 0.15 => LineageEventType.Abort, < 0.3 => LineageEventType.Fail, _ => LineageEventType.Complete });
