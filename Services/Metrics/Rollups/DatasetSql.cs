@@ -9,6 +9,17 @@ internal static class DatasetSql
 {
     public const string SourceColumns = "run_id, connector, finished_at, dataset_key, namespace, name, row_count, bytes";
 
+    // The rebuild's source: the outputs of the stored runs that ended in [$1, $2), as ingest folds them (a dataset an
+    // output list names twice counts once, as its first mention).
+    public const string OutputsEndedInRange = $"""
+        (SELECT DISTINCT ON (r.run_id, o.value->>'key') r.run_id, r.connector, r.finished_at, o.value->>'key' AS dataset_key,
+                o.value->>'namespace' AS namespace, o.value->>'name' AS name, (o.value->>'rowCount')::bigint AS row_count,
+                (o.value->>'bytes')::bigint AS bytes
+         FROM metrics.runs r CROSS JOIN LATERAL jsonb_array_elements(r.lineage->'outputs') WITH ORDINALITY AS o(value, n)
+         WHERE r.lineage IS NOT NULL AND r.started_at < $2 AND r.finished_at >= $1 AND r.finished_at < $2
+         ORDER BY r.run_id, o.value->>'key', o.n) AS d
+        """;
+
     public static string FoldWrites(string source) => $"""
         INSERT INTO metrics.dataset_writes_daily AS t (dataset_key, day, connector, runs, counted_runs, rows, rows_min, rows_max, bytes)
         SELECT d.dataset_key, (d.finished_at AT TIME ZONE 'UTC')::date, d.connector, count(*)::integer, count(d.row_count)::integer,

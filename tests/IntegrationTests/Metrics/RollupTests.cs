@@ -49,9 +49,20 @@ public sealed class RollupTests(PostgresServer postgres)
         Assert.True(await db.CountAsync("SELECT count(*) FROM metrics.runs WHERE lateness_ms IS NOT NULL") > 500);
         await AssertRollupsEqualRecomputationAsync(db);
 
-        // The bulk path (what the benchmark uses after a COPY) must produce the same rollups.
+        const string datasetTables =
+            """
+            SELECT 'w', dataset_key, day::text, connector, runs, counted_runs, rows, rows_min, rows_max, bytes, NULL FROM metrics.dataset_writes_daily
+            UNION ALL
+            SELECT 'd', dataset_key, namespace, name, NULL, NULL, last_rows, last_bytes, NULL, NULL, last_run_id::text || last_writer FROM metrics.datasets
+            ORDER BY 1, 2, 3, 4
+            """;
+        var datasets = (await db.RowsAsync(datasetTables)).Select(r => string.Join('|', r)).ToList();
+        Assert.True(datasets.Count > 100, "The runs wrote datasets.");
+
+        // The bulk path (what the benchmark uses after a COPY) must produce the same rollups and dataset volumes.
         await db.Rebuilder.RebuildRollupsAsync(new DateOnly(2026, 1, 1), new DateOnly(2026, 4, 1), CancellationToken.None);
         await AssertRollupsEqualRecomputationAsync(db);
+        Assert.Equal(datasets, (await db.RowsAsync(datasetTables)).Select(r => string.Join('|', r)));
     }
 
     [Fact]
@@ -170,7 +181,8 @@ public sealed class RollupTests(PostgresServer postgres)
     // A job that was meant to start at nominalStart, and half the time to end within 90 minutes of that.
     private static RunLineage NominalTimes(string job, DateTimeOffset nominalStart, Random random) =>
         TestRuns.Lineage("airflow", job, nominalStart: nominalStart,
-            nominalEnd: random.NextDouble() < 0.5 ? nominalStart.AddMinutes(random.Next(90)) : null);
+            nominalEnd: random.NextDouble() < 0.5 ? nominalStart.AddMinutes(random.Next(90)) : null,
+            outputs: [TestRuns.Dataset("postgres://db", $"table_{random.Next(4)}", random.NextDouble() < 0.8 ? random.Next(10_000) : null, random.Next(100_000))]);
 
     // Random runs over ~2.5 months plus runs on the last and first microsecond of days and hours, so late runs in
     // the shuffled delivery cross day, hour and month (partition) boundaries.
