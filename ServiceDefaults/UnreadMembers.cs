@@ -30,6 +30,9 @@ public sealed class UnreadMembers
         return new UnreadMembers([.. members.Select(m => (typeof(T), m))]);
     }
 
+    /// <summary>These members and <paramref name="other"/>'s (members of several types, nested ones too).</summary>
+    public UnreadMembers And(UnreadMembers other) => new([.. _members, .. other._members]);
+
     public bool IsEmpty => _members.Length == 0;
 
     /// <summary>A copy of <paramref name="options"/> that leaves these members unread; null when there are none.</summary>

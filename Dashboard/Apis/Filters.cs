@@ -53,7 +53,7 @@ public static class FilteredLists
         CancellationToken cancellationToken) =>
         metrics.ListRunsAsync(filter.Connector, Known<Metrics.Status>(filter.Status, "status"), Known<Metrics.Source>(filter.Source, "source"),
             filter.From is { } from ? new Metrics.From { At = from } : null, filter.To is { } to ? new Metrics.To { At = to } : null,
-            limit, cursor, filter.Owner, filter.Tag, cancellationToken);
+            limit, cursor, filter.Owner, filter.Tag, parent: null, origin: null, cancellationToken);
 
     /// <summary>A page of the status board, worst first.</summary>
     public static Task<Metrics.StatusBoard> StatusBoardAsync(this Metrics.MetricsClient metrics, BoardFilter filter, int limit, string? cursor,

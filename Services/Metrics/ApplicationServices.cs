@@ -29,6 +29,10 @@ internal static class ApplicationServices
             provider.GetRequiredService<IOptions<ConnectorHealthThresholds>>().Value));
         services.AddSingleton<RunPartitions>();
         services.AddSingleton<RunWriter>();
+        services.AddSingleton<RunningRunWriter>();
+        services.AddSingleton<DatasetStore>();
+        services.AddSingleton<LineageStore>();
+        services.AddSingleton<LineageGraphReader>();
         services.AddSingleton<RunStore>();
         services.AddSingleton<KpiStore>();
         // Statistics on the memory cache under HybridCache, so /health can say how many answers it keeps.
@@ -46,11 +50,16 @@ internal static class ApplicationServices
             KpiWarmUp.Name, provider => provider.GetRequiredService<KpiWarmUp>(), failureStatus: null, tags: ["ready"]));
         // After the migrator (registered by AddServiceDatabase): partitions need the schema.
         services.AddHostedService<PartitionMaintenance>();
-        // Only Drift reads a run's payload.
+        // Only Drift reads a run's payload and its datasets' schemas; quality assertions are not kept here either.
         builder.AddMessaging(
             ResourceNames.Metrics,
-            bus => bus.AddConsumer<RunCompletedConsumer, BatchConsumerDefinition<RunCompletedConsumer>>(),
-            UnreadMembers.Of<RunCompleted>(nameof(RunCompleted.Payload)));
+            bus =>
+            {
+                bus.AddConsumer<RunCompletedConsumer, BatchConsumerDefinition<RunCompletedConsumer>>();
+                bus.AddConsumer<RunInProgressConsumer, BatchConsumerDefinition<RunInProgressConsumer>>();
+            },
+            UnreadMembers.Of<RunCompleted>(nameof(RunCompleted.Payload))
+                .And(UnreadMembers.Of<LineageDataset>(nameof(LineageDataset.Schema), nameof(LineageDataset.Assertions))));
         services.AddOpenApi();
     }
 }

@@ -13,4 +13,9 @@ namespace ConnectorHealth.Metrics;
 [JsonSerializable(typeof(DailyKpiTotalsReport))]
 [JsonSerializable(typeof(FailureReasonReport))]
 [JsonSerializable(typeof(StatusBoard))]
+[JsonSerializable(typeof(RunLineageDetail))]
+[JsonSerializable(typeof(DatasetList))]
+[JsonSerializable(typeof(DatasetDailyReport))]
+[JsonSerializable(typeof(JobRowsReport))]
+[JsonSerializable(typeof(LineageGraph))]
 internal sealed partial class MetricsJsonContext : JsonSerializerContext;

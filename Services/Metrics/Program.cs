@@ -15,5 +15,7 @@ app.MapOpenApi();
 app.MapOperations();
 app.MapRunsApi();
 app.MapKpisApi();
+app.MapDatasetKpisApi();
+app.MapLineageApi();
 
 app.Run();

@@ -59,6 +59,8 @@ public static class Look
     {
         "succeeded" => Color.Success,
         "failed" => Color.Error,
+        "aborted" => Color.Warning,
+        "running" => Color.Info,
         _ => Color.Default,
     };
 

@@ -26,13 +26,15 @@ public static class KpisApi
     {
         var api = app.MapGroup("/api/kpis").WithTags("KPIs");
         api.MapGet("/daily", Daily).WithName("DailyKpis")
-            .WithSummary("Per connector per UTC day: runs, success rate, p50/p95/p99 and mean latency, mean attempts, rate-limited rate")
+            .WithSummary("Per connector per UTC day: runs, aborted runs, success rate, p50/p95/p99 and mean latency, mean attempts, rate-limited rate, lateness")
             .WithDescription($"A run counts on the UTC day it ended (finishedAt), as in mart.connector_health_daily. "
+                + "runs counts aborted runs too (aborted: neither succeeded nor failed); successRate is the share of all runs that succeeded. "
+                + "meanLatenessMs and maxLatenessMs: finishedAt minus the nominal end (or start) time, over the runs that had one; null when none had. "
                 + $"connector: one connector's name, or up to {MaxDailyConnectors} separated by commas (a name has none); every connector when left out. "
                 + $"from and to are UTC days (yyyy-MM-dd), inclusive; default the last {DefaultDays} days, at most {MaxDays}. "
                 + "Newest day first. Percentiles come from log-scale histograms: within 4.4 % of the exact value.");
         api.MapGet("/daily/totals", DailyTotals).WithName("DailyKpiTotals")
-            .WithSummary("Per UTC day over all connectors: connectors that ran, runs, succeeded and success rate, rate-limited rate, mean attempts")
+            .WithSummary("Per UTC day over all connectors: connectors that ran, runs, succeeded, aborted and success rate, rate-limited rate, mean attempts")
             .WithDescription($"A run counts on the UTC day it ended (finishedAt). from and to are UTC days (yyyy-MM-dd), inclusive; default the last {DefaultDays} days, at most {MaxDays}. "
                 + "Newest day first; days without runs are left out.");
         api.MapGet("/failure-reasons", FailureReasons).WithName("FailureReasons")

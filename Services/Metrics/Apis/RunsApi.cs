@@ -9,16 +9,22 @@ namespace ConnectorHealth.Metrics.Apis;
 
 public static class RunsApi
 {
+    // The origin filter's one value: runs that came from OpenLineage events.
+    public const string OpenLineageOrigin = "openlineage";
 
     public static IEndpointRouteBuilder MapRunsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/runs").WithTags("Runs");
         api.MapGet("/", ListRuns).WithName("ListRuns")
             .WithSummary("Runs, newest first, with an opaque cursor for the next page")
-            .WithDescription("Filters: connector, owner and tag (the connector's), status (succeeded|failed), source (scheduled|triggered|reported), "
+            .WithDescription("Filters: connector, owner and tag (the connector's), status (succeeded|failed|aborted|running: running lists the runs "
+                + "still in progress, which have no finishedAt; without status both finished and running runs are listed), "
+                + "source (scheduled|triggered|reported), parent (a run id: the runs that ran inside it, e.g. a dbt invocation's models "
+                + "or an Airflow DAG run's tasks), origin (openlineage: the runs reported as OpenLineage events, which carry a lineage), "
                 + "from (inclusive) and to (exclusive) on the start time as ISO-8601 UTC times or dates, "
                 + Paging.Description);
-        api.MapGet("/{runId:guid}", GetRun).WithName("GetRun").WithSummary("One run with its attempts and trace id");
+        api.MapGet("/{runId:guid}", GetRun).WithName("GetRun")
+            .WithSummary("One run with its attempts, trace id and lineage; a run still in progress has status running and no finishedAt");
         return app;
     }
 
@@ -26,22 +32,40 @@ public static class RunsApi
         RunStore store,
         CancellationToken cancellationToken,
         [StringLength(RunDefinition.MaxConnectorLength, MinimumLength = 1)] string? connector = null,
-        [AllowedValues("succeeded", "failed")] string? status = null,
+        [AllowedValues("succeeded", "failed", "aborted", RunStore.Running)] string? status = null,
         [AllowedValues("scheduled", "triggered", "reported")] string? source = null,
         [ParsedAs(typeof(DateTimeOffset), typeof(DateOnly))] string? from = null,
         [ParsedAs(typeof(DateTimeOffset), typeof(DateOnly))] string? to = null,
         [ParsedAs(typeof(int)), Range(1, Paging.MaxLimit)] string? limit = null,
         [StringLength(Paging.CursorMaxLength, MinimumLength = 1)] string? cursor = null,
         [StringLength(RunDefinition.MaxOwnerLength, MinimumLength = 1)] string? owner = null,
-        [StringLength(64, MinimumLength = 1)] string? tag = null)
+        [StringLength(64, MinimumLength = 1)] string? tag = null,
+        [ParsedAs(typeof(Guid))] string? parent = null,
+        [AllowedValues(OpenLineageOrigin)] string? origin = null)
     {
         var query = new QueryParameters();
         connector = query.Connector("connector", connector);
         (owner, tag) = query.Labels(owner, tag);
         // The value is not echoed: it may be 10,000 characters of anything.
-        if (status is not null && !EnumNames.TryParse<RunStatus>(status, out _))
+        if (status is not null && !EnumNames.TryParse<RunStatus>(status, out _) && status != RunStore.Running)
         {
-            query.Fail("status", "Unknown status. Use one of: succeeded, failed.");
+            query.Fail("status", $"Unknown status. Use one of: {EnumNames.List<RunStatus>()}, {RunStore.Running}.");
+        }
+        Guid? parentRun = null;
+        if (parent is not null)
+        {
+            if (Guid.TryParse(parent, out var parentId))
+            {
+                parentRun = parentId;
+            }
+            else
+            {
+                query.Fail("parent", "parent must be a run id (a UUID).");
+            }
+        }
+        if (origin is not null && origin != OpenLineageOrigin)
+        {
+            query.Fail("origin", $"Unknown origin. Use {OpenLineageOrigin}.");
         }
         if (source is not null && !EnumNames.TryParse<RunSource>(source, out _))
         {
@@ -62,7 +86,8 @@ public static class RunsApi
 
         // One more than the page tells whether there is a next page, so the last page carries no cursor.
         var runs = await store.ListAsync(
-            new RunQuery(connector, status?.ToLowerInvariant(), source?.ToLowerInvariant(), start, end, pageSize + 1, after, owner, tag),
+            new RunQuery(connector, status?.ToLowerInvariant(), source?.ToLowerInvariant(), start, end, pageSize + 1, after, owner, tag,
+                parentRun, origin is not null),
             cancellationToken);
         if (runs.Count <= pageSize)
         {

@@ -35,6 +35,12 @@ public sealed partial class PartitionMaintenance(
                 dropped.Add(reader.GetFieldValue<DateOnly>(0));
             }
         }
+        // Runs that started before retention and never finished (their producer died): nothing will end them now.
+        await using (var abandoned = dataSource.CreateCommand("DELETE FROM metrics.runs_in_progress WHERE started_at < $1"))
+        {
+            abandoned.Parameters.Add(new NpgsqlParameter { Value = cutoff, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            await abandoned.ExecuteNonQueryAsync(cancellationToken);
+        }
         if (dropped.Count > 0)
         {
             partitions.Forget();

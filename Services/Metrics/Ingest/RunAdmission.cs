@@ -14,13 +14,17 @@ internal static class RunAdmission
     }
 
     // Why a run cannot be stored (a metric tag), or null when it can.
-    public static string? RejectionReason(RunCompleted run, DateTimeOffset horizon, DateTimeOffset latest)
+    public static string? RejectionReason(RunCompleted run, DateTimeOffset horizon, DateTimeOffset latest) =>
+        RejectionReason(run.StartedAt, horizon, latest);
+
+    // The same for a run in progress: one that started before the horizon could never be matched to its ledger entry.
+    public static string? RejectionReason(DateTimeOffset startedAt, DateTimeOffset horizon, DateTimeOffset latest)
     {
-        if (run.StartedAt < horizon)
+        if (startedAt < horizon)
         {
             return "older-than-retention";
         }
-        if (run.StartedAt > latest)
+        if (startedAt > latest)
         {
             return "in-the-future";
         }

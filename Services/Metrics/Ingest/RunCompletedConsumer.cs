@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ConnectorHealth.Contracts;
 using ConnectorHealth.Operations.DeadLetters;
 using ConnectorHealth.ServiceDefaults;
@@ -11,27 +10,13 @@ namespace ConnectorHealth.Metrics.Ingest;
 // definition, or that the database refuses, is set aside alone; its batch-mates are stored.
 public sealed class RunCompletedConsumer(RunWriter writer, BatchIsolation isolation) : IConsumer<Batch<RunCompleted>>
 {
-    // MassTransit carries the publisher's span as a W3C traceparent in this header; a batch runs under one activity
-    // (the last message's), so each run's trace is read from its own message.
-    private const string ActivityIdHeader = "MT-Activity-Id";
-
     public Task Consume(ConsumeContext<Batch<RunCompleted>> context) => isolation.ConsumeAsync(context, async messages =>
     {
         var runs = new List<IncomingRun>(messages.Count);
         foreach (var message in messages)
         {
-            runs.Add(new IncomingRun(message.Message, TraceIdOf(message, messages.Count)));
+            runs.Add(new IncomingRun(message.Message, MessageTraces.TraceIdOf(message, messages.Count)));
         }
         await writer.StoreAsync(runs, context.CancellationToken);
     });
-
-    private static string? TraceIdOf(ConsumeContext<RunCompleted> message, int batchLength)
-    {
-        if (message.Headers.Get<string>(ActivityIdHeader) is { } activityId
-            && ActivityContext.TryParse(activityId, null, out var parent))
-        {
-            return parent.TraceId.ToHexString();
-        }
-        return batchLength == 1 ? Activity.Current?.TraceId.ToHexString() : null;
-    }
 }

@@ -1,4 +1,5 @@
 using ConnectorHealth.Contracts;
+using ConnectorHealth.Metrics.Responses;
 
 namespace ConnectorHealth.Metrics.Ingest;
 
@@ -22,12 +23,18 @@ internal sealed record RunRow(
     TimeSpan? ExpectedInterval,
     IReadOnlyList<AttemptRow> Attempts,
     string? Owner = null,
-    IReadOnlyList<string>? Tags = null)
+    IReadOnlyList<string>? Tags = null,
+    string? Lineage = null,
+    Guid? ParentRunId = null,
+    double? LatenessMs = null,
+    IReadOnlyList<DatasetVolume>? Outputs = null,
+    RunLineageDetail? LineageDetail = null)
 {
     public static RunRow From(RunCompleted run, string? traceId)
     {
         var startedAt = run.StartedAt;
         var attempts = run.Attempts;
+        var lineage = run.Lineage is { } reported ? StoredLineage.From(reported) : null;
         return new RunRow(
             run.RunId,
             run.Connector,
@@ -57,7 +64,13 @@ internal sealed record RunRow(
                 a.RetryAfterHonoured?.TotalMilliseconds,
                 a.BackoffApplied?.TotalMilliseconds))],
             run.Owner,
-            run.Tags);
+            run.Tags,
+            lineage is null ? null : StoredLineage.Json(lineage),
+            lineage?.Parent?.RunId,
+            StoredLineage.LatenessMs(run.Lineage, run.FinishedAt),
+            // A dataset written twice in one run counts once.
+            lineage is null ? null : [.. lineage.Outputs.DistinctBy(d => d.Key, StringComparer.Ordinal)],
+            lineage);
     }
 }
 

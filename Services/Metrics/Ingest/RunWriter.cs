@@ -23,6 +23,16 @@ public sealed partial class RunWriter(
     private static readonly Counter<long> Rejected = Telemetry.Meter.CreateCounter<long>(
         "connectorhealth.metrics.runs.rejected", description: "Runs that could not be stored (tag: reason)");
 
+    // The lock every writer of a connector's runs takes first (the runs of $1, a text[]), in key order so that batches
+    // never deadlock: finished runs and runs in progress of one connector are written one batch at a time.
+    internal const string LockConnectors =
+        """
+        SELECT count(*) FROM (
+            SELECT pg_advisory_xact_lock(hashtext('metrics.connector'), k)
+            FROM (SELECT DISTINCT hashtext(c) AS k FROM unnest($1::text[]) AS c ORDER BY k) keys
+        ) locked
+        """;
+
     public async Task<StoreResult> StoreAsync(IReadOnlyList<IncomingRun> incoming, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -73,14 +83,7 @@ public sealed partial class RunWriter(
         var newIds = new HashSet<Guid>(rows.Count);
         await using (var claim = new NpgsqlBatch(connection, transaction))
         {
-            claim.BatchCommands.Add(Command(
-                """
-                SELECT count(*) FROM (
-                    SELECT pg_advisory_xact_lock(hashtext('metrics.connector'), k)
-                    FROM (SELECT DISTINCT hashtext(c) AS k FROM unnest($1::text[]) AS c ORDER BY k) keys
-                ) locked
-                """,
-                Column(connectors, NpgsqlDbType.Text)));
+            claim.BatchCommands.Add(Command(LockConnectors, Column(connectors, NpgsqlDbType.Text)));
             claim.BatchCommands.Add(Command(
                 """
                 INSERT INTO metrics.run_ids (run_id, started_at)
@@ -126,15 +129,16 @@ public sealed partial class RunWriter(
         var rateLimited = Column(runs.Select(r => r.RateLimited).ToArray(), NpgsqlDbType.Boolean);
         var errorTypes = Column(runs.Select(r => r.ErrorType).ToArray(), NpgsqlDbType.Text);
         var intervals = Column(runs.Select(r => r.ExpectedInterval).ToArray(), NpgsqlDbType.Interval);
+        var lateness = Column(runs.Select(r => r.LatenessMs).ToArray(), NpgsqlDbType.Double);
 
         yield return Command(
             """
             INSERT INTO metrics.runs (run_id, connector, source, status, started_at, finished_at, latency_ms, attempts,
                                       rate_limited, error_type, error_message, trace_id, payload_bytes, payload_truncated,
-                                      expected_interval)
+                                      expected_interval, lineage, parent_run_id, lateness_ms)
             SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[],
                                  $7::float8[], $8::integer[], $9::boolean[], $10::text[], $11::text[], $12::text[],
-                                 $13::bigint[], $14::boolean[], $15::interval[])
+                                 $13::bigint[], $14::boolean[], $15::interval[], $16::jsonb[], $17::uuid[], $18::float8[])
             """,
             runIds, connectors, Column(runs.Select(r => r.Source).ToArray(), NpgsqlDbType.Text), statuses, startedAt,
             finishedAt, latencies, attemptCounts, rateLimited, errorTypes,
@@ -142,7 +146,14 @@ public sealed partial class RunWriter(
             Column(runs.Select(r => r.TraceId).ToArray(), NpgsqlDbType.Text),
             Column(runs.Select(r => r.PayloadBytes).ToArray(), NpgsqlDbType.Bigint),
             Column(runs.Select(r => r.PayloadTruncated).ToArray(), NpgsqlDbType.Boolean),
-            intervals);
+            intervals,
+            Column(runs.Select(r => r.Lineage).ToArray(), NpgsqlDbType.Jsonb),
+            Column(runs.Select(r => r.ParentRunId).ToArray(), NpgsqlDbType.Uuid),
+            lateness);
+
+        // A finished run is no longer running (its progress was stored under the same connector lock, or is ignored
+        // from now on: the ledger holds it).
+        yield return Command("DELETE FROM metrics.runs_in_progress WHERE run_id = ANY($1)", runIds);
 
         var attempts = runs.SelectMany(r => r.Attempts).ToArray();
         if (attempts.Length > 0)
@@ -168,10 +179,30 @@ public sealed partial class RunWriter(
         }
 
         const string rollupSource =
-            $"unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::text[], $5::float8[], $6::integer[], $7::boolean[], $8::text[]) AS r({RollupSql.SourceColumns})";
+            $"unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::text[], $5::float8[], $6::integer[], $7::boolean[], $8::text[], $9::float8[]) AS r({RollupSql.SourceColumns})";
         foreach (var fold in RollupSql.Folds(rollupSource))
         {
-            yield return Command(fold, connectors, startedAt, finishedAt, statuses, latencies, attemptCounts, rateLimited, errorTypes);
+            yield return Command(fold, connectors, startedAt, finishedAt, statuses, latencies, attemptCounts, rateLimited, errorTypes, lateness);
+        }
+
+        var writes = runs.SelectMany(r => (r.Outputs ?? []).Select(d => (Run: r, Dataset: d))).ToArray();
+        if (writes.Length > 0)
+        {
+            const string datasetSource =
+                $"unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[]) AS d({DatasetSql.SourceColumns})";
+            ArrayParameter[] columns =
+            [
+                Column(writes.Select(w => w.Run.RunId).ToArray(), NpgsqlDbType.Uuid),
+                Column(writes.Select(w => w.Run.Connector).ToArray(), NpgsqlDbType.Text),
+                Column(writes.Select(w => w.Run.FinishedAt).ToArray(), NpgsqlDbType.TimestampTz),
+                Column(writes.Select(w => w.Dataset.Key).ToArray(), NpgsqlDbType.Text),
+                Column(writes.Select(w => w.Dataset.Namespace).ToArray(), NpgsqlDbType.Text),
+                Column(writes.Select(w => w.Dataset.Name).ToArray(), NpgsqlDbType.Text),
+                Column(writes.Select(w => w.Dataset.RowCount).ToArray(), NpgsqlDbType.Bigint),
+                Column(writes.Select(w => w.Dataset.Bytes).ToArray(), NpgsqlDbType.Bigint),
+            ];
+            yield return Command(DatasetSql.FoldWrites(datasetSource), columns);
+            yield return Command(DatasetSql.FoldLatest(datasetSource), columns);
         }
 
         // Owners and tags: only runs that state them move them, and only forward in time, each by the time of the latest
@@ -202,6 +233,12 @@ public sealed partial class RunWriter(
                 Column(labels.Select(l => l.Owner?.FinishedAt).ToArray(), NpgsqlDbType.TimestampTz),
                 Column(labels.Select(l => l.Tags?.Tags is { } tags ? string.Join('\n', tags) : null).ToArray(), NpgsqlDbType.Text),
                 Column(labels.Select(l => l.Tags?.FinishedAt).ToArray(), NpgsqlDbType.TimestampTz));
+        }
+
+        if (LineageEdges.FoldCommand(runs.Where(r => r.LineageDetail is not null)
+                .Select(r => (r.RunId, r.Connector, r.LineageDetail!, r.FinishedAt))) is { } edges)
+        {
+            yield return edges;
         }
 
         const string stateSource =

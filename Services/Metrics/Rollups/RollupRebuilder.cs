@@ -27,10 +27,14 @@ public sealed class RollupRebuilder(NpgsqlDataSource dataSource)
             $"DELETE FROM metrics.rollup_daily WHERE {days}",
             $"DELETE FROM metrics.failures_daily WHERE {days}",
             $"DELETE FROM metrics.rollup_daily_by_end WHERE {days}",
+            $"DELETE FROM metrics.dataset_writes_daily WHERE {days}",
             RollupSql.FoldHourly(endedIn),
             RollupSql.FoldDaily(endedIn),
             RollupSql.FoldFailures(endedIn),
             RollupSql.FoldDailyByEnd(endedIn),
+            // Dataset volumes by day; each dataset's latest write only moves forward, so folding the runs again is safe.
+            DatasetSql.FoldWrites(DatasetSql.OutputsEndedInRange),
+            DatasetSql.FoldLatest(DatasetSql.OutputsEndedInRange),
             """
             INSERT INTO metrics.rollup_day_versions AS v (day, version)
             SELECT day::date, 1 FROM generate_series(($1 AT TIME ZONE 'UTC')::date, ($2 AT TIME ZONE 'UTC')::date - 1, interval '1 day') AS day

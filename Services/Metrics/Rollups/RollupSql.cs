@@ -23,7 +23,7 @@ internal static class RollupSql
         $"(SELECT {SourceColumns} FROM metrics.runs WHERE started_at < $2 AND finished_at >= $1 AND finished_at < $2) AS r";
 
     // The columns of a rollup source, in the order the ingest unnest binds them.
-    public const string SourceColumns = "connector, started_at, finished_at, status, latency_ms, attempts, rate_limited, error_type";
+    public const string SourceColumns = "connector, started_at, finished_at, status, latency_ms, attempts, rate_limited, error_type, lateness_ms";
 
     public static string FoldHourly(string source) => Fold("metrics.rollup_hourly", "hour", HourExpression, "(hour, connector)", source);
 
@@ -61,21 +61,26 @@ internal static class RollupSql
 
     // Counts per latency bucket first, then one row per key with the sparse histogram of those buckets.
     private static string Fold(string table, string key, string keyExpression, string conflict, string source) => $"""
-        INSERT INTO {table} AS t ({key}, connector, total, succeeded, failed, rate_limited, attempts,
-                                 latency_sum, latency_min, latency_max, latency_histogram)
-        SELECT {key}, connector, sum(n)::integer, sum(succeeded)::integer, sum(failed)::integer, sum(rate_limited)::integer,
-               sum(attempts)::bigint, sum(latency_sum), min(latency_min), max(latency_max),
-               array_agg(metrics.histogram_entry(bucket, n) ORDER BY bucket)
+        INSERT INTO {table} AS t ({key}, connector, total, succeeded, failed, aborted, rate_limited, attempts,
+                                 latency_sum, latency_min, latency_max, latency_histogram, late_runs, lateness_sum, lateness_max)
+        SELECT {key}, connector, sum(n)::integer, sum(succeeded)::integer, sum(failed)::integer, sum(aborted)::integer,
+               sum(rate_limited)::integer, sum(attempts)::bigint, sum(latency_sum), min(latency_min), max(latency_max),
+               array_agg(metrics.histogram_entry(bucket, n) ORDER BY bucket), sum(late_runs)::integer, sum(lateness_sum),
+               max(lateness_max)
         FROM (
             SELECT {keyExpression} AS {key}, r.connector, metrics.latency_bucket(r.latency_ms) AS bucket,
                    count(*) AS n,
                    count(*) FILTER (WHERE r.status = 'succeeded') AS succeeded,
                    count(*) FILTER (WHERE r.status = 'failed') AS failed,
+                   count(*) FILTER (WHERE r.status = 'aborted') AS aborted,
                    count(*) FILTER (WHERE r.rate_limited) AS rate_limited,
                    sum(r.attempts) AS attempts,
                    sum(r.latency_ms) AS latency_sum,
                    min(r.latency_ms) AS latency_min,
-                   max(r.latency_ms) AS latency_max
+                   max(r.latency_ms) AS latency_max,
+                   count(r.lateness_ms) AS late_runs,
+                   coalesce(sum(r.lateness_ms), 0) AS lateness_sum,
+                   max(r.lateness_ms) AS lateness_max
             FROM {source}
             GROUP BY 1, 2, 3
         ) buckets
@@ -85,11 +90,15 @@ internal static class RollupSql
             total = t.total + excluded.total,
             succeeded = t.succeeded + excluded.succeeded,
             failed = t.failed + excluded.failed,
+            aborted = t.aborted + excluded.aborted,
             rate_limited = t.rate_limited + excluded.rate_limited,
             attempts = t.attempts + excluded.attempts,
             latency_sum = t.latency_sum + excluded.latency_sum,
             latency_min = least(t.latency_min, excluded.latency_min),
             latency_max = greatest(t.latency_max, excluded.latency_max),
-            latency_histogram = metrics.histogram_merge(t.latency_histogram, excluded.latency_histogram)
+            latency_histogram = metrics.histogram_merge(t.latency_histogram, excluded.latency_histogram),
+            late_runs = t.late_runs + excluded.late_runs,
+            lateness_sum = t.lateness_sum + excluded.lateness_sum,
+            lateness_max = greatest(t.lateness_max, excluded.lateness_max)
         """;
 }

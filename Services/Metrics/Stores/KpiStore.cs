@@ -17,7 +17,7 @@ public sealed class KpiStore(NpgsqlDataSource dataSource)
         await using var command = dataSource.CreateCommand(
             $"""
             SELECT connector, day, total, succeeded, failed, rate_limited, attempts, latency_sum, latency_max,
-                   latency_min, latency_histogram
+                   latency_min, latency_histogram, aborted, late_runs, lateness_sum, lateness_max
             FROM metrics.rollup_daily
             WHERE day BETWEEN $1 AND $2 {(only is null ? "" : "AND day = ANY($3)")} {(connectors is null ? "" : "AND connector = ANY($4)")}
             ORDER BY day DESC, connector
@@ -33,6 +33,7 @@ public sealed class KpiStore(NpgsqlDataSource dataSource)
             var succeeded = reader.GetInt32(3);
             var rateLimited = reader.GetInt32(5);
             var (min, max, histogram) = (reader.GetDouble(9), reader.GetDouble(8), reader.GetFieldValue<long[]>(10));
+            var lateRuns = reader.GetInt32(12);
             days.Add(new DailyKpi(
                 reader.GetString(0),
                 reader.GetFieldValue<DateOnly>(1),
@@ -44,7 +45,10 @@ public sealed class KpiStore(NpgsqlDataSource dataSource)
                 RoundMs(LatencyHistogram.Percentile(histogram, min, max, 0.50) ?? 0),
                 RoundMs(LatencyHistogram.Percentile(histogram, min, max, 0.95) ?? 0),
                 RoundMs(LatencyHistogram.Percentile(histogram, min, max, 0.99) ?? 0),
-                RoundMs(max)));
+                RoundMs(max),
+                reader.GetInt32(11),
+                lateRuns > 0 ? RoundMs(reader.GetDouble(13) / lateRuns) : null,
+                lateRuns > 0 ? RoundMs(reader.GetDouble(14)) : null));
         }
         return days;
     }
@@ -56,7 +60,7 @@ public sealed class KpiStore(NpgsqlDataSource dataSource)
         await using var command = dataSource.CreateCommand(
             $"""
             SELECT day, count(*)::integer AS connectors, sum(total)::bigint AS total, sum(succeeded)::bigint AS succeeded,
-                   sum(rate_limited)::bigint AS rate_limited, sum(attempts)::bigint AS attempts
+                   sum(rate_limited)::bigint AS rate_limited, sum(attempts)::bigint AS attempts, sum(aborted)::bigint AS aborted
             FROM metrics.rollup_daily
             WHERE day BETWEEN $1 AND $2 {(only is null ? "" : "AND day = ANY($3)")}
             GROUP BY day
@@ -77,7 +81,8 @@ public sealed class KpiStore(NpgsqlDataSource dataSource)
                 succeeded,
                 RoundRate((double)succeeded / total),
                 RoundRate((double)reader.GetInt64(4) / total),
-                Math.Round((double)reader.GetInt64(5) / total, 3)));
+                Math.Round((double)reader.GetInt64(5) / total, 3),
+                reader.GetInt64(6)));
         }
         return days;
     }
@@ -181,6 +186,10 @@ public sealed class KpiStore(NpgsqlDataSource dataSource)
         {
             Add("s.connector = {value}", connector, NpgsqlDbType.Text);
         }
+        if (filter.Connectors is { } names)
+        {
+            Add("s.connector = ANY({value})", names.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text);
+        }
         if (filter.Owner is { } owner)
         {
             Add("l.owner = {value}", owner, NpgsqlDbType.Text);
@@ -198,12 +207,12 @@ public sealed class KpiStore(NpgsqlDataSource dataSource)
             $"""
             SELECT s.connector, s.first_run_at, s.last_run_id, s.last_run_at, s.last_run_status, s.last_success_at,
                    s.last_failure_at, s.failure_streak, s.expected_interval,
-                   coalesce(h.total, 0), h.succeeded, h.rate_limited, l.owner, l.tags
+                   coalesce(h.total, 0), h.succeeded, h.rate_limited, l.owner, l.tags, coalesce(h.aborted, 0)
             FROM metrics.connector_state s
             LEFT JOIN metrics.connector_labels l ON l.connector = s.connector
             LEFT JOIN (
                 SELECT connector, sum(total)::integer AS total, sum(succeeded)::integer AS succeeded,
-                       sum(rate_limited)::integer AS rate_limited
+                       sum(rate_limited)::integer AS rate_limited, sum(aborted)::integer AS aborted
                 FROM metrics.rollup_hourly
                 WHERE hour >= $1
                 GROUP BY connector
@@ -216,6 +225,8 @@ public sealed class KpiStore(NpgsqlDataSource dataSource)
         while (await reader.ReadAsync(cancellationToken))
         {
             var runs = reader.GetInt32(9);
+            // Aborted runs are neither successes nor failures: the success rate is over the runs that ended either way.
+            var decided = runs - reader.GetInt32(14);
             connectors.Add(new ConnectorFacts(
                 reader.GetString(0),
                 reader.GetFieldValue<DateTimeOffset>(1),
@@ -227,7 +238,7 @@ public sealed class KpiStore(NpgsqlDataSource dataSource)
                 reader.GetInt32(7),
                 reader.IsDBNull(8) ? null : reader.GetFieldValue<TimeSpan>(8),
                 runs,
-                runs > 0 ? RoundRate((double)reader.GetInt32(10) / runs) : null,
+                decided > 0 ? RoundRate((double)reader.GetInt32(10) / decided) : null,
                 runs > 0 ? RoundRate((double)reader.GetInt32(11) / runs) : null,
                 null,
                 reader.IsDBNull(12) ? null : reader.GetString(12),

@@ -1,4 +1,5 @@
 using System.Text;
+using ConnectorHealth.Metrics.Ingest;
 using ConnectorHealth.Metrics.Responses;
 using Npgsql;
 using NpgsqlTypes;
@@ -8,11 +9,20 @@ namespace ConnectorHealth.Metrics.Stores;
 // Run history in the metrics schema.
 public sealed class RunStore(NpgsqlDataSource dataSource)
 {
+    public const string Running = "running";
+
     private const string SummaryColumns =
-        "run_id, connector, source, status, started_at, finished_at, latency_ms, attempts, rate_limited, error_type, error_message, trace_id";
+        "run_id, connector, source, status, started_at, finished_at, latency_ms, attempts, rate_limited, error_type, error_message, trace_id, NULL::timestamptz AS updated_at, lineage";
+
+    // A run in progress in the same columns: its latency so far runs to when it was last known to be alive.
+    private const string RunningColumns =
+        "run_id, connector, source, 'running', started_at, NULL::timestamptz, (extract(epoch FROM updated_at - started_at) * 1000)::float8, 0, false, NULL::text, NULL::text, trace_id, updated_at, lineage";
+
+    private const string NewestFirst = "ORDER BY started_at DESC, run_id DESC";
 
     // Newest first; keyset pagination on (started_at, run_id), never OFFSET. Only the filters given become predicates,
-    // so each combination gets a plan that walks the matching index and stops at the limit.
+    // so each combination gets a plan that walks the matching index and stops at the limit. Without a status filter the
+    // runs in progress (a small table) are merged in: each side stops at the limit on its own index.
     public async Task<IReadOnlyList<RunSummary>> ListAsync(RunQuery query, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand();
@@ -30,13 +40,17 @@ public sealed class RunStore(NpgsqlDataSource dataSource)
         {
             where.Add($"connector IN (SELECT connector FROM metrics.connector_labels WHERE tags @> {Parameter(command, new[] { query.Tag }, NpgsqlDbType.Array | NpgsqlDbType.Text)})");
         }
-        if (query.Status is not null)
-        {
-            where.Add($"status = {Parameter(command, query.Status, NpgsqlDbType.Text)}");
-        }
         if (query.Source is not null)
         {
             where.Add($"source = {Parameter(command, query.Source, NpgsqlDbType.Text)}");
+        }
+        if (query.Parent is { } parent)
+        {
+            where.Add($"parent_run_id = {Parameter(command, parent, NpgsqlDbType.Uuid)}");
+        }
+        if (query.OpenLineageOnly)
+        {
+            where.Add("lineage IS NOT NULL");
         }
         if (query.From is { } from)
         {
@@ -53,14 +67,28 @@ public sealed class RunStore(NpgsqlDataSource dataSource)
             // The plain bound lets PostgreSQL skip the months after the cursor.
             where.Add($"started_at <= {startedAt} AND (started_at, run_id) < ({startedAt}, {runId})");
         }
+        var limit = Parameter(command, query.Limit, NpgsqlDbType.Integer);
 
-        var sql = new StringBuilder($"SELECT {SummaryColumns} FROM metrics.runs");
-        if (where.Count > 0)
+        string Select(string columns, string table, string? status)
         {
-            sql.Append(" WHERE ").AppendJoin(" AND ", where);
+            var sql = new StringBuilder($"SELECT {columns} FROM {table}");
+            var conditions = status is null ? where : [.. where, $"status = {status}"];
+            if (conditions.Count > 0)
+            {
+                sql.Append(" WHERE ").AppendJoin(" AND ", conditions);
+            }
+            return sql.Append($" {NewestFirst} LIMIT {limit}").ToString();
         }
-        sql.Append($" ORDER BY started_at DESC, run_id DESC LIMIT {Parameter(command, query.Limit, NpgsqlDbType.Integer)}");
-        command.CommandText = sql.ToString();
+
+        command.CommandText = query.Status switch
+        {
+            Running => Select(RunningColumns, "metrics.runs_in_progress", null),
+            { } status => Select(SummaryColumns, "metrics.runs", Parameter(command, status, NpgsqlDbType.Text)),
+            null => $"""
+                SELECT * FROM (({Select(SummaryColumns, "metrics.runs", null)}) UNION ALL ({Select(RunningColumns, "metrics.runs_in_progress", null)})) AS u
+                {NewestFirst} LIMIT {limit}
+                """,
+        };
 
         var runs = new List<RunSummary>(query.Limit);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -78,7 +106,7 @@ public sealed class RunStore(NpgsqlDataSource dataSource)
         batch.BatchCommands.Add(Command(
             """
             SELECT run_id, connector, source, status, started_at, finished_at, latency_ms, rate_limited, error_type,
-                   error_message, trace_id, payload_bytes, payload_truncated, expected_interval, received_at
+                   error_message, trace_id, payload_bytes, payload_truncated, expected_interval, received_at, lateness_ms, lineage
             FROM metrics.runs
             WHERE run_id = $1 AND started_at = (SELECT started_at FROM metrics.run_ids WHERE run_id = $1)
             """, runId));
@@ -93,7 +121,8 @@ public sealed class RunStore(NpgsqlDataSource dataSource)
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
         {
-            return null;
+            await reader.DisposeAsync();
+            return await FindRunningAsync(runId, cancellationToken);
         }
         var run = new RunDetail(
             reader.GetGuid(0),
@@ -111,7 +140,9 @@ public sealed class RunStore(NpgsqlDataSource dataSource)
             reader.GetBoolean(12),
             reader.IsDBNull(13) ? null : reader.GetFieldValue<TimeSpan>(13),
             reader.GetFieldValue<DateTimeOffset>(14),
-            []);
+            [],
+            LatenessMs: reader.IsDBNull(15) ? null : reader.GetDouble(15),
+            Lineage: StoredLineage.Read(NullableString(reader, 16)));
 
         await reader.NextResultAsync(cancellationToken);
         var attempts = new List<AttemptDetail>();
@@ -131,19 +162,44 @@ public sealed class RunStore(NpgsqlDataSource dataSource)
         return run with { Attempts = attempts };
     }
 
+    // A run in progress; none once its RunCompleted is stored (the ledger has it).
+    private async Task<RunDetail?> FindRunningAsync(Guid runId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"""
+            SELECT {RunningColumns}, received_at FROM metrics.runs_in_progress
+            WHERE run_id = $1 AND NOT EXISTS (SELECT 1 FROM metrics.run_ids WHERE run_id = $1)
+            """);
+        command.Parameters.Add(new NpgsqlParameter { Value = runId, NpgsqlDbType = NpgsqlDbType.Uuid });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+        var run = ReadSummary(reader);
+        return new RunDetail(
+            run.RunId, run.Connector, run.Source, run.Status, run.StartedAt, null, run.LatencyMs, false, null, null, run.TraceId,
+            0, false, null, reader.GetFieldValue<DateTimeOffset>(14), [], run.UpdatedAt, null, run.Lineage);
+    }
+
     private static RunSummary ReadSummary(NpgsqlDataReader reader) => new(
         reader.GetGuid(0),
         reader.GetString(1),
         reader.GetString(2),
         reader.GetString(3),
         reader.GetFieldValue<DateTimeOffset>(4),
-        reader.GetFieldValue<DateTimeOffset>(5),
+        NullableInstant(reader, 5),
         reader.GetDouble(6),
         reader.GetInt32(7),
         reader.GetBoolean(8),
         NullableString(reader, 9),
         NullableString(reader, 10),
-        NullableString(reader, 11));
+        NullableString(reader, 11),
+        NullableInstant(reader, 12),
+        StoredLineage.Read(NullableString(reader, 13)));
+
+    private static DateTimeOffset? NullableInstant(NpgsqlDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<DateTimeOffset>(ordinal);
 
     private static string? NullableString(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 

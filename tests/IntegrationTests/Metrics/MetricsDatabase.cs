@@ -24,6 +24,7 @@ public sealed class MetricsDatabase : IAsyncDisposable
         Options = options;
         Partitions = new RunPartitions(dataSource);
         Writer = new RunWriter(dataSource, Partitions, Microsoft.Extensions.Options.Options.Create(options), time, NullLogger<RunWriter>.Instance);
+        Running = new RunningRunWriter(dataSource, Microsoft.Extensions.Options.Options.Create(options), time, NullLogger<RunningRunWriter>.Instance);
         Rebuilder = new RollupRebuilder(dataSource);
         Runs = new RunStore(dataSource);
         Kpis = new KpiStore(dataSource);
@@ -38,6 +39,8 @@ public sealed class MetricsDatabase : IAsyncDisposable
     public RunPartitions Partitions { get; }
 
     public RunWriter Writer { get; }
+
+    public RunningRunWriter Running { get; }
 
     public RollupRebuilder Rebuilder { get; }
 
@@ -113,6 +116,9 @@ public sealed class MetricsDatabase : IAsyncDisposable
 
     public Task<StoreResult> StoreAsync(params RunCompleted[] runs) =>
         Writer.StoreAsync([.. runs.Select(r => new IncomingRun(r, null))], CancellationToken.None);
+
+    public Task<int> ProgressAsync(params RunInProgress[] runs) =>
+        Running.StoreAsync([.. runs.Select(r => new IncomingProgress(r, null))], CancellationToken.None);
 
     public ValueTask DisposeAsync() => DataSource.DisposeAsync();
 }

@@ -16,6 +16,7 @@ namespace ConnectorHealth.IntegrationTests.Metrics;
 public sealed class MetricsReplicaOracleTests(RabbitMQServer rabbit, PostgresServer postgres)
 {
     private const string Queue = "metrics-run-completed";
+    private const string ProgressQueue = "metrics-run-in-progress";
     private static readonly string[] Connectors = ["crm", "billing", "ads", "hr", "erp"];
 
     // What is compared of each table of the metrics schema, and what is left out. Left out: when a replica received a
@@ -34,6 +35,10 @@ public sealed class MetricsReplicaOracleTests(RabbitMQServer rabbit, PostgresSer
         ("metrics.rollup_day_versions", ["version"]),
         ("metrics.connector_state", ["updated_at"]),
         ("metrics.connector_labels", []),
+        ("metrics.runs_in_progress", ["received_at"]),
+        ("metrics.dataset_writes_daily", []),
+        ("metrics.datasets", []),
+        ("metrics.lineage_edges", []),
     ];
 
     [Fact]
@@ -59,7 +64,16 @@ public sealed class MetricsReplicaOracleTests(RabbitMQServer rabbit, PostgresSer
         late = [.. late.Select(r => Described(r, generator.Random, today))];
         Assert.True(runs.Concat(late).Count(r => r.Status == RunStatus.Failed) > 50 && runs.Concat(late).Count(r => r.RateLimited) > 20,
             "The runs hold failures and rate-limited runs.");
+        Assert.True(runs.Concat(late).Count(r => r.Status == RunStatus.Aborted) > 10 && runs.Concat(late).Count(r => r.Lineage is not null) > 100,
+            "The runs hold OpenLineage runs, aborted ones among them.");
+        // Progress of some OpenLineage runs, each reported three times; of runs that never finish too.
+        var unfinished = Enumerable.Range(0, 12).Select(i => TestRuns.Reported(
+            OpenLineageJob(generator.Random, today, i % 3), now.AddHours(-3).AddMinutes(i * 7), runId: Guid.NewGuid())).ToList();
+        var progress = runs.Where(r => r.Lineage is not null).Take(60).Concat(unfinished)
+            .SelectMany(r => Enumerable.Range(1, 3).Select(n => TestRuns.Progress(r, r.StartedAt.AddSeconds(n), events: n)))
+            .ToList();
 
+        await PublishProgressAsync(oracle, replicas, progress, generator);
         await PublishAsync(oracle, replicas, runs, generator);
         await StoredAsync(oracle, replicas, runs.Count);
         // Every replica's answers of the days that are over are now cached (and the oracle's).
@@ -75,6 +89,11 @@ public sealed class MetricsReplicaOracleTests(RabbitMQServer rabbit, PostgresSer
 
         await PublishAsync(oracle, replicas, late, generator);
         await StoredAsync(oracle, replicas, runs.Count + late.Count);
+        foreach (var setup in new[] { oracle, replicas })
+        {
+            await setup.DrainedAsync(ResourceNames.Metrics, ProgressQueue);
+        }
+        Assert.Equal(unfinished.Count, (long)(await DatabaseRows.ReadAsync(replicas.Database, "SELECT count(*) FROM metrics.runs_in_progress")).Single()[0]!);
 
         var compared = 0;
         foreach (var (table, ignored) in Tables)
@@ -93,7 +112,7 @@ public sealed class MetricsReplicaOracleTests(RabbitMQServer rabbit, PostgresSer
 
         using var oracleClient = oracle.Hosts[0].CreateClient();
         var expectedRuns = await AllRunsAsync(oracleClient);
-        Assert.Equal(runs.Count + late.Count, expectedRuns.Count);
+        Assert.Equal(runs.Count + late.Count + unfinished.Count, expectedRuns.Count);
         foreach (var (host, index) in replicas.Hosts.Select((h, i) => (h, i)))
         {
             using var client = host.CreateClient();
@@ -115,7 +134,49 @@ public sealed class MetricsReplicaOracleTests(RabbitMQServer rabbit, PostgresSer
 
     // The KPIs over all days with runs: per connector and day, the totals per day, the failure reasons.
     private static string[] KpiPaths(string range) =>
-        [$"/api/kpis/daily?{range}", $"/api/kpis/daily/totals?{range}", $"/api/kpis/failure-reasons?{range}&limit=1000"];
+        [$"/api/kpis/daily?{range}", $"/api/kpis/daily/totals?{range}", $"/api/kpis/failure-reasons?{range}&limit=1000",
+            "/api/kpis/datasets?limit=1000", $"/api/kpis/datasets/{LineageNames.Dataset("postgres://db:5432", "ads.table_0")}/daily?{range}",
+            $"/api/kpis/jobs/ads/rows?{range}"];
+
+    // The oracle gets each progress once, the replicas each twice, shuffled.
+    private static async Task PublishProgressAsync(
+        ServiceReplicas<MetricsOptions> oracle, ServiceReplicas<MetricsOptions> replicas, List<RunInProgress> progress, TestRuns generator)
+    {
+        foreach (var message in progress)
+        {
+            await PublishInItsTraceAsync(oracle.Bus, message);
+        }
+        foreach (var message in generator.Shuffle(progress.Concat(progress)))
+        {
+            await PublishInItsTraceAsync(replicas.Bus, message);
+        }
+    }
+
+    // In the trace its run's id names, as ServiceReplicas publishes finished runs.
+    private static async Task PublishInItsTraceAsync(MassTransit.IBus bus, RunInProgress run)
+    {
+        var trace = new System.Diagnostics.ActivityContext(System.Diagnostics.ActivityTraceId.CreateFromString(run.RunId.ToString("N")),
+            System.Diagnostics.ActivitySpanId.CreateRandom(), System.Diagnostics.ActivityTraceFlags.Recorded);
+        using var activity = Telemetry.ActivitySource.StartActivity($"run {run.Connector}", System.Diagnostics.ActivityKind.Producer, trace);
+        await bus.Publish(run);
+    }
+
+    // An OpenLineage job of ads: it writes one of three datasets, mostly with a row count, and has a nominal time.
+    private static RunLineage OpenLineageJob(Random random, DateTimeOffset today, int job)
+    {
+        var nominal = today.AddDays(-random.Next(6)).AddHours(random.Next(24));
+        return TestRuns.Lineage("airflow", $"ads_dag.task_{job}",
+            inputs: [TestRuns.Dataset("s3://lake", "ads/raw", random.Next(1_000))],
+            // With a schema and assertions, which this service leaves unread.
+            outputs: [TestRuns.Dataset("postgres://db:5432", $"ads.table_{random.Next(3)}", random.NextDouble() < 0.8 ? random.Next(100_000) : null, random.Next(1_000_000)) with
+            {
+                Schema = [new DatasetField("id", "bigint"), new DatasetField("payload", "struct", [new DatasetField("amount", "decimal")])],
+                Assertions = [new QualityAssertion("not_null", true, "id")],
+            }],
+            nominalStart: nominal,
+            nominalEnd: random.NextDouble() < 0.5 ? nominal.AddHours(1) : null,
+            lastEvent: random.NextDouble() switch { < 0.15 => LineageEventType.Abort, < 0.3 => LineageEventType.Fail, _ => LineageEventType.Complete });
+    }
 
     // Payload sizes (the service keeps the size, never the payload), and owners and tags: crm's changed two days ago; erp's
     // runs stated its tags until then and its owner since (each is what the latest run that stated it said).
@@ -124,6 +185,12 @@ public sealed class MetricsReplicaOracleTests(RabbitMQServer rabbit, PostgresSer
         var bytes = random.Next(0, 3_000_000);
         run = run with { PayloadBytes = bytes, PayloadTruncated = bytes > 1_048_576 };
         var early = run.FinishedAt < today.AddDays(-2);
+        if (run.Connector == "ads")
+        {
+            // As OpenLineage reports it: its job's connector stays ads here, so the board's connectors stay the same.
+            var reported = TestRuns.Reported(OpenLineageJob(random, today, random.Next(3)), run.StartedAt, run.LatencyMs, run.RunId);
+            return reported with { Connector = run.Connector, PayloadBytes = run.PayloadBytes, PayloadTruncated = run.PayloadTruncated, ExpectedInterval = run.ExpectedInterval };
+        }
         return run.Connector switch
         {
             "crm" => early ? run with { Owner = "team-a", Tags = ["sales"] } : run with { Owner = "team-b", Tags = ["sales", "tier:1"] },

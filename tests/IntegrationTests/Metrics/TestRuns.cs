@@ -51,6 +51,76 @@ public sealed class TestRuns(int seed)
         };
     }
 
+    // What an OpenLineage producer says of a run (Airflow by default), with the given parent, nominal times and datasets.
+    public static RunLineage Lineage(
+        string jobNamespace,
+        string jobName,
+        IReadOnlyList<LineageDataset>? inputs = null,
+        IReadOnlyList<LineageDataset>? outputs = null,
+        RunCompleted? parent = null,
+        DateTimeOffset? nominalStart = null,
+        DateTimeOffset? nominalEnd = null,
+        LineageEventType lastEvent = LineageEventType.Complete,
+        int events = 2) => new()
+    {
+        JobNamespace = jobNamespace,
+        JobName = jobName,
+        Producer = "https://github.com/apache/airflow/tree/providers-openlineage/2.1.0",
+        LastEventType = lastEvent,
+        Events = events,
+        ProcessingType = "batch",
+        Integration = "AIRFLOW",
+        JobType = "TASK",
+        Parent = parent is { Lineage: { } p }
+            ? new LineageParent(parent.RunId, p.JobNamespace, p.JobName, parent.Connector)
+            : null,
+        NominalStartTime = nominalStart,
+        NominalEndTime = nominalEnd,
+        Inputs = inputs ?? [],
+        Outputs = outputs ?? [],
+    };
+
+    public static LineageDataset Dataset(string datasetNamespace, string name, long? rows = null, long? bytes = null) => new()
+    {
+        Key = LineageNames.Dataset(datasetNamespace, name),
+        Namespace = datasetNamespace,
+        Name = name,
+        RowCount = rows,
+        Bytes = bytes,
+    };
+
+    // A run reported by OpenLineage events: its connector is its job's name, its status what its last event says.
+    public static RunCompleted Reported(RunLineage lineage, DateTimeOffset startedAt, double latencyMs = 60_000, Guid? runId = null)
+    {
+        var status = lineage.LastEventType switch
+        {
+            LineageEventType.Fail => RunStatus.Failed,
+            LineageEventType.Abort => RunStatus.Aborted,
+            _ => RunStatus.Succeeded,
+        };
+        return Run(LineageNames.Connector(lineage.JobNamespace, lineage.JobName), startedAt, status == RunStatus.Aborted ? RunStatus.Failed : status,
+                latencyMs, runId, errorType: status == RunStatus.Failed ? "TaskFailed" : null) with
+        {
+            Status = status,
+            Source = RunSource.Reported,
+            Attempts = [],
+            ErrorType = status == RunStatus.Failed ? "TaskFailed" : null,
+            ErrorMessage = status == RunStatus.Failed ? "task failed" : null,
+            Lineage = lineage,
+        };
+    }
+
+    // The run as its producer reported it while it ran, last alive at updatedAt.
+    public static RunInProgress Progress(RunCompleted run, DateTimeOffset updatedAt, int events = 1) => new()
+    {
+        RunId = run.RunId,
+        Connector = run.Connector,
+        Source = RunSource.Reported,
+        StartedAt = run.StartedAt,
+        UpdatedAt = updatedAt,
+        Lineage = run.Lineage! with { LastEventType = events == 1 ? LineageEventType.Start : LineageEventType.Running, Events = events },
+    };
+
     // Random runs of the given connectors with start times uniform in [from, to).
     public List<RunCompleted> Many(int count, IReadOnlyList<string> connectors, DateTimeOffset from, DateTimeOffset to)
     {
