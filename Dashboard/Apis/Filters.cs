@@ -4,7 +4,7 @@ namespace ConnectorHealth.Dashboard.Apis;
 
 /// <summary>What <c>GET /api/runs</c> filters by; null for any.</summary>
 public sealed record RunFilter(string? Connector = null, string? Status = null, string? Source = null, DateTimeOffset? From = null,
-    DateTimeOffset? To = null, string? Owner = null, string? Tag = null);
+    DateTimeOffset? To = null, string? Owner = null, string? Tag = null, Guid? Parent = null, string? Origin = null);
 
 /// <summary>What <c>GET /api/alerts</c> filters by; null for any.</summary>
 public sealed record AlertFilter(
@@ -53,7 +53,7 @@ public static class FilteredLists
         CancellationToken cancellationToken) =>
         metrics.ListRunsAsync(filter.Connector, Known<Metrics.Status>(filter.Status, "status"), Known<Metrics.Source>(filter.Source, "source"),
             filter.From is { } from ? new Metrics.From { At = from } : null, filter.To is { } to ? new Metrics.To { At = to } : null,
-            limit, cursor, filter.Owner, filter.Tag, parent: null, origin: null, cancellationToken);
+            limit, cursor, filter.Owner, filter.Tag, filter.Parent, Known<Metrics.Origin>(filter.Origin, "origin"), cancellationToken);
 
     /// <summary>A page of the status board, worst first.</summary>
     public static Task<Metrics.StatusBoard> StatusBoardAsync(this Metrics.MetricsClient metrics, BoardFilter filter, int limit, string? cursor,

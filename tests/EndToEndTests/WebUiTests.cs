@@ -17,24 +17,8 @@ public sealed class WebUiTests(ConnectorHealthApp system) : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath(),
-            Headless = true,
-            Args =
-            [
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run",
-            ],
-        });
+        _browser = await _playwright.Chromium.LaunchAsync(WebUiBrowser.Options);
     }
-
-    /// <summary>Debian's Chromium (installed by make test), or the browser CHROMIUM_PATH names.</summary>
-    private static string ChromiumPath() =>
-        Environment.GetEnvironmentVariable("CHROMIUM_PATH") is { Length: > 0 } configured
-            ? configured
-            : new[] { "/usr/bin/chromium", "/usr/bin/google-chrome" }.FirstOrDefault(File.Exists)
-              ?? throw new InvalidOperationException("No Chromium found: run 'make test' (it installs Debian's chromium) or set CHROMIUM_PATH.");
 
     public async Task DisposeAsync()
     {
