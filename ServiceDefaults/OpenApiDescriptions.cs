@@ -91,6 +91,13 @@ internal static class OpenApiDescriptions
                 schema.Type = JsonSchemaType.String | (context.JsonTypeInfo.Type.IsValueType && Nullable.GetUnderlyingType(context.JsonTypeInfo.Type) is not null
                     || context.JsonPropertyInfo is { IsGetNullable: true } ? JsonSchemaType.Null : 0);
             }
+            // A type that takes members it does not define (its own JsonUnmappedMemberHandling is Skip, against the strict
+            // default: an OpenLineage event, whose spec allows them) says so, instead of the default's "additionalProperties": false.
+            if (context.JsonPropertyInfo is null && context.JsonTypeInfo is { Kind: JsonTypeInfoKind.Object, UnmappedMemberHandling: System.Text.Json.Serialization.JsonUnmappedMemberHandling.Skip })
+            {
+                schema.AdditionalPropertiesAllowed = true;
+                schema.AdditionalProperties = new OpenApiSchema();
+            }
             // A property that cannot be null is always written, and a body without it cannot be read: it is required.
             if (context.JsonPropertyInfo is null && context.JsonTypeInfo.Kind == JsonTypeInfoKind.Object && schema.Properties is { Count: > 0 })
             {

@@ -89,7 +89,7 @@ public sealed class LineageTests(ConnectorHealthApp system)
         }, "the drift event on the orders dataset");
         Assert.True(drift.GetProperty("breaking").GetBoolean());
         Assert.Contains(drift.GetProperty("changes").EnumerateArray(),
-            c => c.GetProperty("path").GetString() == "customer_id" && c.GetProperty("kind").GetString() == "field_removed");
+            c => c.GetProperty("path").GetString() == "$.customer_id" && c.GetProperty("kind").GetString() == "field_removed");
         Assert.Equal(ordersKey, drift.GetProperty("dataset").GetProperty("key").GetString());
 
         // Day 3's failed model, with the invocation it ran in.

@@ -221,10 +221,28 @@ public static partial class LineageApi
         {
             return JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), BodyOptions);
         }
-        catch (JsonException)
+        catch (JsonException ex)
         {
-            return null;
+            throw new UnreadableBodyException(ex);
         }
+    }
+
+    /// <summary>A body that is not JSON this door reads, with where it went wrong (a property given twice is named).</summary>
+    private sealed partial class UnreadableBodyException(JsonException inner) : Exception(inner.Message, inner)
+    {
+        public string Field
+        {
+            get
+            {
+                var path = inner.Path is { Length: > 2 } p && p.StartsWith("$.", StringComparison.Ordinal) ? p[2..] : "";
+                return inner.Message.Contains("uplicat", StringComparison.Ordinal) && Quoted().Match(inner.Message) is { Success: true } duplicate
+                    ? (path.Length > 0 ? path + "." : "") + duplicate.Groups[1].Value
+                    : path.Length > 0 ? path : "$";
+            }
+        }
+
+        [System.Text.RegularExpressions.GeneratedRegex("'([^']*)'")]
+        private static partial System.Text.RegularExpressions.Regex Quoted();
     }
 
     private sealed class BodyTooLargeException : Exception;
@@ -235,6 +253,12 @@ public static partial class LineageApi
         try
         {
             return await ReadBodyAsync(request, limits.Value.MaxBodyBytes, cancellationToken) is { } body ? (body, null) : (null, BodyProblem());
+        }
+        catch (UnreadableBodyException unreadable)
+        {
+            return (null, TypedResults.ValidationProblem(
+                new Dictionary<string, string[]> { [unreadable.Field] = [$"The body is not JSON that can be read: {unreadable.Message}"] },
+                title: "The OpenLineage event is not valid"));
         }
         catch (BodyTooLargeException)
         {
@@ -319,8 +343,10 @@ public sealed record LineageEventResult(
 /// <summary>
 /// An OpenLineage <c>RunEvent</c> as the spec (2-0-2) defines it, for the API document; the door reads the body itself,
 /// so facets of any kind are kept. Required: <c>eventTime</c>, <c>producer</c>, <c>schemaURL</c>, <c>run.runId</c>,
-/// <c>job.namespace</c>, <c>job.name</c>; every facet has <c>_producer</c> and <c>_schemaURL</c>.
+/// <c>job.namespace</c>, <c>job.name</c>; every facet has <c>_producer</c> and <c>_schemaURL</c>. Members the spec does not
+/// define are allowed (its schema does not forbid them) and kept with the event, so the document says so.
 /// </summary>
+[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Skip)]
 public sealed record OpenLineageRunEvent(
     [property: System.ComponentModel.DataAnnotations.Required] string EventTime,
     [property: System.ComponentModel.DataAnnotations.Required] string Producer,
@@ -333,9 +359,11 @@ public sealed record OpenLineageRunEvent(
 
 /// <param name="RunId">A UUID (v7 recommended) that all events of the run share.</param>
 /// <param name="Facets">Run facets by name: errorMessage, nominalTime, parent, airflow, … (each with _producer and _schemaURL).</param>
+[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Skip)]
 public sealed record OpenLineageRun([property: System.ComponentModel.DataAnnotations.Required] Guid RunId, IReadOnlyDictionary<string, JsonElement>? Facets = null);
 
 /// <param name="Facets">Job facets by name: jobType, ownership, sql, …</param>
+[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Skip)]
 public sealed record OpenLineageJob(
     [property: System.ComponentModel.DataAnnotations.Required] string Namespace,
     [property: System.ComponentModel.DataAnnotations.Required] string Name,
@@ -344,6 +372,7 @@ public sealed record OpenLineageJob(
 /// <param name="Facets">Dataset facets by name: schema, dataQualityAssertions, …</param>
 /// <param name="InputFacets">An input's facets: dataQualityMetrics, …</param>
 /// <param name="OutputFacets">An output's facets: outputStatistics, …</param>
+[System.Text.Json.Serialization.JsonUnmappedMemberHandling(System.Text.Json.Serialization.JsonUnmappedMemberHandling.Skip)]
 public sealed record OpenLineageDataset(
     [property: System.ComponentModel.DataAnnotations.Required] string Namespace,
     [property: System.ComponentModel.DataAnnotations.Required] string Name,

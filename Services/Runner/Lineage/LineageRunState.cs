@@ -223,7 +223,15 @@ public sealed record LineageRunState
             ErrorType = errorType,
             ErrorMessage = end.ErrorMessage,
             Owner = Owner?.Value,
+            ExpectedInterval = ExpectedInterval(),
             Lineage = Lineage(),
         });
     }
+
+    /// <summary>
+    /// How often the job is meant to run, from its <c>nominalTime</c>: Airflow sends a DAG run's data interval (start and
+    /// end), which is its schedule's interval. That is what freshness is judged by; null when the producer gives no end.
+    /// </summary>
+    private TimeSpan? ExpectedInterval() =>
+        Nominal?.Value is { End: { } end } nominal && RunDefinition.IntervalProblem(end - nominal.Start) is null ? end - nominal.Start : null;
 }

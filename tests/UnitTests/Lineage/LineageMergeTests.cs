@@ -104,4 +104,18 @@ public sealed class LineageMergeTests
         Assert.Equal(["id", "amount"], output.Schema!.Select(f => f.Name));
         Assert.Equal(3, output.RowCount);
     }
+
+    [Fact]
+    public void ANominalTimesIntervalIsTheRunsExpectedIntervalSoFreshnessJudgesIt()
+    {
+        var daily = Event(LineageEventType.Start, 0) with { Nominal = new NominalTimes(T0.AddDays(-1), T0) };
+        var run = LineageRunState.From(daily).Merge(Event(LineageEventType.Complete, 60)).Completed();
+        Assert.Equal(TimeSpan.FromDays(1), run.ExpectedInterval);
+        Assert.Equal(T0.AddDays(-1), run.Lineage!.NominalStartTime);
+
+        var startOnly = Event(LineageEventType.Start, 0) with { Nominal = new NominalTimes(T0, null) };
+        Assert.Null(LineageRunState.From(startOnly).Merge(Event(LineageEventType.Complete, 60)).Completed().ExpectedInterval);
+        var instant = Event(LineageEventType.Start, 0) with { Nominal = new NominalTimes(T0, T0) };
+        Assert.Null(LineageRunState.From(instant).Merge(Event(LineageEventType.Complete, 60)).Completed().ExpectedInterval);
+    }
 }
