@@ -138,9 +138,17 @@ public sealed class LineageTests(ConnectorHealthApp system)
         }, "the incident's impact");
         var caused = Assert.Single(withImpact.EnumerateArray());
         Assert.Equal((totalsJob, "volume"), (caused.GetProperty("connector").GetString(), caused.GetProperty("rule").GetString()));
-        // One incident: the orders failure is the only firing alert of the orders job.
-        var ordersAlerts = await system.Gateway.GetFromJsonAsync<JsonElement>($"/api/alerts?connector={ordersJob}&state=firing");
-        Assert.Single(ordersAlerts.GetProperty("items").EnumerateArray());
+        // One incident: every alert downstream is the failure's, and the orders job's other alert is day 2's drift of its table.
+        var totalsAlerts = await system.Gateway.GetFromJsonAsync<JsonElement>($"/api/alerts?connector={totalsJob}&state=firing");
+        Assert.All(totalsAlerts.GetProperty("items").EnumerateArray(), a => Assert.Equal(incidentId, a.GetProperty("causedBy").GetInt64()));
+        // The drift alert follows the drift event through the broker: wait for it.
+        var ordersAlerts = await Poll.UntilAsync(
+            () => system.Gateway.GetFromJsonAsync<JsonElement>($"/api/alerts?connector={ordersJob}&state=firing"),
+            alerts => alerts.GetProperty("items").GetArrayLength() >= 2, alerts => $"the orders job's drift alert beside its failure: {alerts}");
+        Assert.Equal(["consecutive_failures", "schema_drift"],
+            ordersAlerts.GetProperty("items").EnumerateArray().Select(a => a.GetProperty("rule").GetString()!).Order(StringComparer.Ordinal));
+        var driftAlert = ordersAlerts.GetProperty("items").EnumerateArray().Single(a => a.GetProperty("rule").GetString() == "schema_drift");
+        Assert.Equal(ordersKey, driftAlert.GetProperty("dataset").GetProperty("key").GetString());
 
         // Rows per day of the orders table: one write on each of the three days.
         var rows = await Poll.UntilFoundAsync(async () =>
@@ -161,7 +169,7 @@ public sealed class LineageTests(ConnectorHealthApp system)
         await page.GotoAsync(new Uri(web, $"/datasets/{Uri.EscapeDataString(ordersKey)}").ToString());
         await Assertions.Expect(page.Locator("[data-testid=dataset-day][data-rows='1000']")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("[data-testid=drift-event][data-breaking=true]").First).ToBeVisibleAsync();
-        await Assertions.Expect(page.Locator("[data-testid=dataset-field][data-path=amount]")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid=dataset-field][data-path='$.amount']")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("[data-testid=lineage-downstream] [data-testid=lineage-job]")).ToContainTextAsync(totalsJob);
         await page.GotoAsync(new Uri(web, $"/runs/{ordersRuns[2]}").ToString());
         await Assertions.Expect(page.Locator("[data-testid=job-namespace]")).ToHaveTextAsync(ns);

@@ -38,5 +38,5 @@ public sealed class LineageOptions
 
     /// <summary>How often each replica publishes what runs in progress have gained, and finishes runs whose grace is over.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
-    public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+    public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(1);
 }
