@@ -104,8 +104,12 @@ public sealed class FaultToleranceTests(OwnSystem system) : IClassFixture<OwnSys
 
         foreach (var table in new[] { "metrics.runs", "drift.runs", "alerting.runs" })
         {
-            await Poll.UntilAsync(async () => (await StoredAsync(database, table)).SetEquals(expected),
-                $"every accepted run in {table}", StepTimeout, TimeSpan.FromMilliseconds(500), deadline.Token);
+            // On a timeout, say what is missing or extra and what the service set aside, so a lost run can be traced.
+            await Poll.UntilAsync(() => StoredAsync(database, table), ids => ids.SetEquals(expected),
+                ids => $"every accepted run in {table}: {expected.Except(ids).Count()} missing ({string.Join(", ", expected.Except(ids).Take(5))}), "
+                    + $"{ids.Except(expected).Count()} not expected; the service's dead letters: "
+                    + system.Gateway.GetStringAsync($"/api/system/{table[..table.IndexOf('.', StringComparison.Ordinal)]}/dead-letters?limit=20").GetAwaiter().GetResult(),
+                StepTimeout, TimeSpan.FromMilliseconds(500), deadline.Token);
             Assert.Equal(expected.Count, await CountAsync(database, table));
         }
 
