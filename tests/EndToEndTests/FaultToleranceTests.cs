@@ -121,10 +121,15 @@ public sealed class FaultToleranceTests(OwnSystem system) : IClassFixture<OwnSys
         {
             if (errorsAfter[queue] != errorsBefore[queue] + poisonCount)
             {
-                // Say what was set aside besides the poison, so an outage that turned into dead letters can be traced.
+                // A poison message set aside just before the broker was killed can be set aside again once it is back (the
+                // broker lost the acknowledgement, not the copy): the same message, by its id, twice. Anything else set
+                // aside — an outage turned into dead letters — fails, named.
                 var service = queue[..queue.IndexOf('-', StringComparison.Ordinal)];
-                var listed = await system.Gateway.GetStringAsync($"/api/system/{service}/dead-letters?limit=500", deadline.Token);
-                Assert.Fail($"{queue}_error holds {errorsAfter[queue] - errorsBefore[queue]} new messages, {poisonCount} expected: {listed}");
+                var listed = await system.Gateway.GetFromJsonAsync<JsonElement>($"/api/system/{service}/dead-letters?limit=500", deadline.Token);
+                var items = listed.GetProperty("items").EnumerateArray().Where(i => i.GetProperty("store").GetString() == queue + "_error").ToList();
+                var distinct = items.Select(i => i.GetProperty("id").GetString()).Distinct(StringComparer.Ordinal).Count();
+                Assert.True(distinct == errorsBefore[queue] + poisonCount && items.All(i => i.GetProperty("reason").GetString()!.Contains("Guid", StringComparison.Ordinal)),
+                    $"{queue}_error holds {errorsAfter[queue] - errorsBefore[queue]} new messages ({distinct} distinct), {poisonCount} expected: {listed}");
             }
         }
 
@@ -134,6 +139,7 @@ public sealed class FaultToleranceTests(OwnSystem system) : IClassFixture<OwnSys
             var listed = await system.Gateway.GetFromJsonAsync<JsonElement>($"/api/system/{service}/dead-letters?limit=500", deadline.Token);
             var poison = listed.GetProperty("items").EnumerateArray()
                 .Where(i => i.GetProperty("connector").ValueKind == JsonValueKind.String && i.GetProperty("connector").GetString() == _connector)
+                .DistinctBy(i => (i.GetProperty("store").GetString(), i.GetProperty("id").GetString()))
                 .ToList();
             Assert.Equal(poisonCount, poison.Count);
             Assert.All(poison, p => Assert.Contains("Guid", p.GetProperty("reason").GetString(), StringComparison.Ordinal));
