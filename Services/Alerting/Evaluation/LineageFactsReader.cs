@@ -58,6 +58,8 @@ internal static class LineageFactsReader
                 SELECT finished_at - started_at AS duration FROM alerting.runs
                 WHERE connector = k.c AND status = 'succeeded' AND started_at IS NOT NULL ORDER BY finished_at DESC LIMIT k.n
             ) r ON true
+            -- Durations only judge runs in progress (stuck_run): a connector with none needs none read.
+            WHERE EXISTS (SELECT 1 FROM alerting.runs_in_progress p WHERE p.connector = k.c)
             """, Column(connectors, NpgsqlDbType.Text), Column(durations, NpgsqlDbType.Integer)));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
